@@ -1,0 +1,34 @@
+# moviematch: every target is one command; see README.md.
+PYTHON ?= python3
+MOVIELENS_DIR ?=
+PORT ?= 8000
+
+.PHONY: install run test test-fast lint format bench
+
+install:  ## install the package with its development extras
+	$(PYTHON) -m pip install -e '.[dev]'
+
+run:  ## set up (download or MOVIELENS_DIR), then serve the site on http://127.0.0.1:$(PORT)
+	$(PYTHON) manage.py setup $(if $(MOVIELENS_DIR),--from $(MOVIELENS_DIR))
+	$(PYTHON) manage.py runserver 127.0.0.1:$(PORT)
+
+test:  ## the whole test suite, slow and dataset tests included
+	$(PYTHON) -m pytest
+
+test-fast:  ## unit tests only
+	$(PYTHON) -m pytest -m "not slow and not dataset"
+
+lint:  ## ruff lint + format check, mypy on the pure packages
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+	$(PYTHON) -m mypy
+
+format:
+	$(PYTHON) -m ruff format .
+	$(PYTHON) -m ruff check --fix .
+
+bench:  ## benchmarks; figures go to bench/results/*.json
+	$(PYTHON) -m pip install -e '.[bench]'
+	$(PYTHON) bench/bench_mf.py
+	$(PYTHON) bench/bench_coldstart.py
+	$(PYTHON) bench/bench_serving.py

@@ -1,0 +1,123 @@
+"""Django settings, read from the environment with safe defaults.
+
+Variables (all optional):
+
+``MOVIEMATCH_DATA_DIR``     where the database, downloads and model artifact live (default ``./var``)
+``MOVIEMATCH_SECRET_KEY``   required when ``MOVIEMATCH_DEBUG`` is off
+``MOVIEMATCH_DEBUG``        ``1`` (default) or ``0``
+``MOVIEMATCH_ALLOWED_HOSTS`` comma-separated
+``DATABASE_URL``            ``postgres://user:pass@host:port/name``; SQLite when unset
+``TMDB_API_KEY``            TMDb v3 key; posters are generated placeholders without one
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parents[4]
+DATA_DIR = Path(os.environ.get("MOVIEMATCH_DATA_DIR", BASE_DIR / "var")).resolve()
+
+DEBUG = os.environ.get("MOVIEMATCH_DEBUG", "1") == "1"
+SECRET_KEY = os.environ.get("MOVIEMATCH_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("Set MOVIEMATCH_SECRET_KEY when MOVIEMATCH_DEBUG=0")
+    SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # noqa: S105
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("MOVIEMATCH_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "moviematch.accounts",
+    "moviematch.catalog",
+    "moviematch.ratings",
+    "moviematch.recommendations",
+    "moviematch.tmdb",
+]
+
+AUTH_USER_MODEL = "accounts.User"
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "moviematch.config.urls"
+WSGI_APPLICATION = "moviematch.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _database_from_env() -> dict[str, object]:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "moviematch.sqlite3",
+            "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;"},
+        }
+    parsed = urlparse(url)
+    if parsed.scheme not in {"postgres", "postgresql"}:
+        raise ImproperlyConfigured(f"DATABASE_URL scheme {parsed.scheme!r} is not supported")
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": parsed.path.lstrip("/"),
+        "USER": parsed.username or "",
+        "PASSWORD": parsed.password or "",
+        "HOST": parsed.hostname or "",
+        "PORT": str(parsed.port or ""),
+    }
+
+
+DATABASES = {"default": _database_from_env()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("ko", "Korean")]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+MOVIEMATCH = {
+    "MODEL_PATH": DATA_DIR / "model",
+    "TMDB_API_KEY": os.environ.get("TMDB_API_KEY", ""),
+    "TMDB_BASE_URL": os.environ.get("TMDB_BASE_URL", "https://api.themoviedb.org/3"),
+    "TMDB_CACHE_DAYS": int(os.environ.get("TMDB_CACHE_DAYS", "7")),
+}

@@ -1,0 +1,95 @@
+"""Plain data containers the engine consumes.
+
+They hold NumPy arrays keyed by *MovieLens ids* (never row numbers); readers in
+``moviematch.datasets`` produce them, and tests build them directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+MIN_STARS = 0.5
+MAX_STARS = 5.0
+
+
+@dataclass(frozen=True)
+class Ratings:
+    """Explicit ratings, one row per (user, movie).
+
+    Attributes
+    ----------
+    user_ids, movie_ids : int64 arrays of shape (n,)
+        External ids (MovieLens userId / movieId).
+    values : float32 array of shape (n,)
+        Stars in [0.5, 5].
+    timestamps : int64 array of shape (n,), optional
+        Unix seconds; zeros when unknown.
+    """
+
+    user_ids: npt.NDArray[np.int64]
+    movie_ids: npt.NDArray[np.int64]
+    values: npt.NDArray[np.float32]
+    timestamps: npt.NDArray[np.int64] = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        n = len(self.user_ids)
+        if self.timestamps is None:
+            object.__setattr__(self, "timestamps", np.zeros(n, dtype=np.int64))
+        object.__setattr__(self, "user_ids", np.asarray(self.user_ids, dtype=np.int64))
+        object.__setattr__(self, "movie_ids", np.asarray(self.movie_ids, dtype=np.int64))
+        object.__setattr__(self, "values", np.asarray(self.values, dtype=np.float32))
+        object.__setattr__(self, "timestamps", np.asarray(self.timestamps, dtype=np.int64))
+        lengths = {len(self.movie_ids), len(self.values), len(self.timestamps)}
+        if lengths != {n}:
+            raise ValueError("Ratings arrays must all have the same length")
+        if n and not np.all(np.isfinite(self.values)):
+            raise ValueError("Ratings contain NaN or infinite values")
+        if n and (self.values.min() < MIN_STARS or self.values.max() > MAX_STARS):
+            raise ValueError(f"Ratings must be within [{MIN_STARS}, {MAX_STARS}] stars")
+
+    def __len__(self) -> int:
+        return len(self.user_ids)
+
+    def subset(self, mask: npt.NDArray[np.bool_] | npt.NDArray[np.int64]) -> Ratings:
+        """Rows selected by a boolean mask or an index array."""
+        return Ratings(
+            self.user_ids[mask], self.movie_ids[mask], self.values[mask], self.timestamps[mask]
+        )
+
+
+@dataclass(frozen=True)
+class MovieInfo:
+    """Catalogue metadata the engine uses for similarity and group labels.
+
+    Attributes
+    ----------
+    movie_ids : int64 array of shape (m,)
+    titles : list of str, length m
+    years : int32 array of shape (m,); 0 when unknown
+    genres : list of tuple of str, length m; empty tuple for "(no genres listed)"
+    """
+
+    movie_ids: npt.NDArray[np.int64]
+    titles: list[str]
+    years: npt.NDArray[np.int32]
+    genres: list[tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class TagApplications:
+    """User tag applications (MovieLens ``tags.csv``): one row per (user, movie, tag)."""
+
+    movie_ids: npt.NDArray[np.int64]
+    tags: list[str]
+
+
+@dataclass(frozen=True)
+class Genome:
+    """Tag-genome relevance scores: ``scores[i, j]`` is movie i's relevance to tag j in [0, 1]."""
+
+    movie_ids: npt.NDArray[np.int64]
+    tag_names: list[str]
+    scores: npt.NDArray[np.float32]

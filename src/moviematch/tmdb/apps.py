@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TmdbConfig(AppConfig):
+    name = "moviematch.tmdb"
+    verbose_name = "TMDb cache"

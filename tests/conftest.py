@@ -1,0 +1,42 @@
+"""Shared fixtures: where the real MovieLens files are, and how to skip without them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATASETS = Path(os.environ.get("MOVIEMATCH_DATASETS", ROOT.parent / "shared" / "datasets"))
+
+
+def dataset_path(name: str) -> Path:
+    """Directory of a real MovieLens dataset, or skip (fail under CI=true) when absent."""
+    path = DATASETS / name
+    if not path.is_dir():
+        reason = f"dataset {name} not found under {DATASETS} (set MOVIEMATCH_DATASETS)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture(scope="session")
+def ml_small() -> Path:
+    return dataset_path("ml-latest-small")
+
+
+@pytest.fixture(scope="session")
+def ml_100k() -> Path:
+    return dataset_path("ml-100k")
+
+
+@pytest.fixture(scope="session")
+def ml_20m_partial() -> Path:
+    return dataset_path("ml-20m-partial")
+
+
+@pytest.fixture(scope="session")
+def ml_25m_partial() -> Path:
+    return dataset_path("ml-25m-partial")
