@@ -1,27 +1,175 @@
 """MovieLens file readers.
 
-Two layouts are understood:
+Two layouts are understood (:func:`detect_layout`):
 
-* the CSV releases (``ml-latest-small``, ``ml-latest``, ``ml-20m``, ``ml-25m``):
-  ``ratings.csv`` with header ``userId,movieId,rating,timestamp``;
-* ML-100K: ``u.data``, tab-separated ``user item rating timestamp`` without a header.
+* ``"csv"``: the CSV releases (``ml-latest-small``, ``ml-latest``, ``ml-20m``, ``ml-25m``):
+  ``ratings.csv``, ``movies.csv``, ``links.csv``, ``tags.csv``, ``genome-tags.csv`` and
+  ``genome-scores.csv``, UTF-8 with a header row, LF or CRLF line endings, RFC 4180 quoting;
+* ``"100k"``: ML-100K: ``u.data`` (tab-separated ``user item rating timestamp``, no header),
+  ``u.item`` and ``u.genre`` (``|``-separated, Latin-1). It has no links, tags or genome.
+
+Numeric files go through the block parser of :mod:`moviematch.datasets.numeric_csv`; text
+files through :mod:`csv` in strict mode. Every error names the file and line.
 """
 
 from __future__ import annotations
 
-import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
+from moviematch.datasets import movielens_100k
 from moviematch.datasets.errors import DatasetError, MalformedRowError
-from moviematch.recommender.data import MAX_STARS, MIN_STARS, Ratings
+from moviematch.datasets.numeric_csv import NumericTable, iter_numeric_table
+from moviematch.datasets.text_csv import iter_csv_rows, parse_int
+from moviematch.datasets.titles import parse_title
+from moviematch.recommender.data import (
+    MAX_STARS,
+    MIN_STARS,
+    Genome,
+    MovieInfo,
+    Ratings,
+    TagApplications,
+)
 
 RATINGS_HEADER = ["userId", "movieId", "rating", "timestamp"]
+MOVIES_HEADER = ["movieId", "title", "genres"]
+LINKS_HEADER = ["movieId", "imdbId", "tmdbId"]
+TAGS_HEADER = ["userId", "movieId", "tag", "timestamp"]
+GENOME_TAGS_HEADER = ["tagId", "tag"]
+GENOME_SCORES_HEADER = ["movieId", "tagId", "relevance"]
+NO_GENRES = "(no genres listed)"
+#: Genome relevances are printed with float noise (``1.0000000000000002``); this much is clipped.
+GENOME_TOLERANCE = 1e-6
+
+Layout = Literal["csv", "100k"]
+
+
+@dataclass(frozen=True)
+class MovieRecord:
+    """One movie of ``movies.csv`` / ``u.item``.
+
+    Attributes
+    ----------
+    movie_id : int
+        MovieLens movieId (ML-100K: its own item id space).
+    title : str
+        Title without the year, in MovieLens' form (``"Matrix, The"``); see
+        :mod:`moviematch.datasets.titles`.
+    year : int or None
+        Release year; None when the title carries none.
+    genres : tuple of str
+        Genre names in file order; empty for ``(no genres listed)``.
+    display_title : str
+        Title for people (``"The Matrix"``), without alternative titles.
+    alternative_titles : tuple of str
+        ``a.k.a.`` and original-language titles from the raw title.
+    """
+
+    movie_id: int
+    title: str
+    year: int | None
+    genres: tuple[str, ...]
+    display_title: str = ""
+    alternative_titles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LinkRecord:
+    """Identifiers of a movie elsewhere: ``imdb_id`` like ``"tt0114709"``, TMDb's integer id."""
+
+    movie_id: int
+    imdb_id: str | None
+    tmdb_id: int | None
+
+
+@dataclass(frozen=True)
+class TagRecord:
+    """One tag application of ``tags.csv``; ``timestamp`` in Unix seconds."""
+
+    user_id: int
+    movie_id: int
+    tag: str
+    timestamp: int
+
+
+def detect_layout(directory: Path | str) -> Layout:
+    """Tell which MovieLens layout a directory holds.
+
+    Raises
+    ------
+    DatasetError
+        When it is not a directory or holds neither layout's files.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise DatasetError(f"{directory}: not a directory")
+    if any((directory / name).is_file() for name in ("ratings.csv", "movies.csv")):
+        return "csv"
+    if any((directory / name).is_file() for name in ("u.data", "u.item")):
+        return "100k"
+    raise DatasetError(
+        f"{directory}: neither ratings.csv/movies.csv nor u.data/u.item found "
+        "(is it a MovieLens dataset?)"
+    )
+
+
+def _ratings_file(directory: Path) -> tuple[Path, list[str] | None, str]:
+    if (directory / "ratings.csv").is_file():
+        return directory / "ratings.csv", RATINGS_HEADER, ","
+    if (directory / "u.data").is_file():
+        return directory / "u.data", None, "\t"
+    raise DatasetError(f"{directory}: no ratings.csv or u.data found (is it a MovieLens dataset?)")
+
+
+def iter_ratings(directory: Path | str, chunk_rows: int = 1_000_000) -> Iterator[Ratings]:
+    """Stream the ratings of a dataset in chunks of `chunk_rows` rows (the last may be shorter).
+
+    Reads ``ratings.csv`` (or ``u.data``) in 16 MiB byte blocks, so memory stays at a few
+    chunks whatever the file size. About 8M rows/s on one core (see docs/data.md).
+
+    Raises
+    ------
+    DatasetError
+        When the directory holds neither ``ratings.csv`` nor ``u.data``.
+    MalformedRowError
+        Wrong header; or the first row with a wrong field count, a non-numeric field, a
+        non-positive id, or a rating outside 0.5-5 stars.
+    """
+    path, header, delimiter = _ratings_file(Path(directory))
+    tables = iter_numeric_table(
+        path,
+        header=header,
+        is_float=(False, False, True, False),
+        delimiter=delimiter,
+        chunk_rows=chunk_rows,
+    )
+    for table in tables:
+        yield _ratings_from_table(path, table)
+
+
+def _ratings_from_table(path: Path, table: NumericTable) -> Ratings:
+    users, movies, stamps = table.ints[0], table.ints[1], table.ints[3]
+    stars = table.floats[2]
+    for name, ids in (("userId", users), ("movieId", movies)):
+        bad = np.flatnonzero(ids <= 0)
+        if bad.size:
+            row = int(bad[0])
+            raise MalformedRowError(path, table.first_line + row, f"{name} {ids[row]} is not >= 1")
+    bad = np.flatnonzero(~((stars >= MIN_STARS) & (stars <= MAX_STARS)))
+    if bad.size:
+        row = int(bad[0])
+        raise MalformedRowError(
+            path, table.first_line + row, f"rating {stars[row]} outside 0.5-5 stars"
+        )
+    return Ratings(users.copy(), movies.copy(), stars.astype(np.float32), stamps.copy())
 
 
 def load_ratings(directory: Path | str) -> Ratings:
-    """Read all ratings of a MovieLens dataset directory.
+    """Read all ratings of a MovieLens dataset directory (the chunks of :func:`iter_ratings`).
 
     Raises
     ------
@@ -30,42 +178,224 @@ def load_ratings(directory: Path | str) -> Ratings:
     MalformedRowError
         On the first row that is not four valid fields (file and line in the message).
     """
-    directory = Path(directory)
-    if (directory / "ratings.csv").is_file():
-        return _read_ratings(directory / "ratings.csv", delimiter=",", header=RATINGS_HEADER)
-    if (directory / "u.data").is_file():
-        return _read_ratings(directory / "u.data", delimiter="\t", header=None)
-    raise DatasetError(f"{directory}: no ratings.csv or u.data found (is it a MovieLens dataset?)")
-
-
-def _read_ratings(path: Path, *, delimiter: str, header: list[str] | None) -> Ratings:
-    users: list[int] = []
-    movies: list[int] = []
-    stars: list[float] = []
-    times: list[int] = []
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.reader(handle, delimiter=delimiter)
-        if header is not None:
-            first = next(reader, None)
-            if first != header:
-                raise MalformedRowError(path, 1, f"expected header {','.join(header)}, got {first}")
-        for row in reader:
-            line = reader.line_num
-            if len(row) != 4:
-                raise MalformedRowError(path, line, f"expected 4 fields, got {len(row)}")
-            try:
-                user, movie, value, stamp = int(row[0]), int(row[1]), float(row[2]), int(row[3])
-            except ValueError as exc:
-                raise MalformedRowError(path, line, f"not a number: {exc}") from None
-            if not MIN_STARS <= value <= MAX_STARS:
-                raise MalformedRowError(path, line, f"rating {value} outside 0.5-5 stars")
-            users.append(user)
-            movies.append(movie)
-            stars.append(value)
-            times.append(stamp)
+    chunks = list(iter_ratings(directory, chunk_rows=4_000_000))
+    if not chunks:
+        return Ratings(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32))
+    if len(chunks) == 1:
+        return chunks[0]
     return Ratings(
-        np.array(users, dtype=np.int64),
-        np.array(movies, dtype=np.int64),
-        np.array(stars, dtype=np.float32),
-        np.array(times, dtype=np.int64),
+        np.concatenate([c.user_ids for c in chunks]),
+        np.concatenate([c.movie_ids for c in chunks]),
+        np.concatenate([c.values for c in chunks]),
+        np.concatenate([c.timestamps for c in chunks]),
+    )
+
+
+def read_movies(directory: Path | str) -> list[MovieRecord]:
+    """Read ``movies.csv`` (or ML-100K's ``u.item``) into records, in file order.
+
+    Raises
+    ------
+    DatasetError
+        When the file is missing or undecodable.
+    MalformedRowError
+        Wrong header, field count, a non-integer or duplicate movieId, or bad quoting.
+    """
+    directory = Path(directory)
+    if detect_layout(directory) == "100k":
+        return [
+            make_movie_record(item.movie_id, item.raw_title, item.genres, item.release_year)
+            for item in movielens_100k.read_items(directory)
+        ]
+    path = directory / "movies.csv"
+    records: list[MovieRecord] = []
+    seen: set[int] = set()
+    for line, row in iter_csv_rows(path, MOVIES_HEADER):
+        movie_id = parse_int(path, line, row[0], "movieId", minimum=1)
+        if movie_id in seen:
+            raise MalformedRowError(path, line, f"duplicate movieId {movie_id}")
+        seen.add(movie_id)
+        genres = tuple(g for g in row[2].split("|") if g and g != NO_GENRES)
+        records.append(make_movie_record(movie_id, row[1], genres))
+    return records
+
+
+def make_movie_record(
+    movie_id: int, raw_title: str, genres: tuple[str, ...], fallback_year: int | None = None
+) -> MovieRecord:
+    """Build a :class:`MovieRecord` from a raw MovieLens title (year parsed out of it)."""
+    parsed = parse_title(raw_title)
+    return MovieRecord(
+        movie_id=movie_id,
+        title=parsed.title,
+        year=parsed.year if parsed.year is not None else fallback_year,
+        genres=genres,
+        display_title=parsed.display_title,
+        alternative_titles=parsed.alternative_titles,
+    )
+
+
+def read_links(directory: Path | str) -> dict[int, LinkRecord]:
+    """Read ``links.csv`` into ``{movieId: LinkRecord}``; ``{}`` for ML-100K (no links file).
+
+    IMDb ids are zero-padded text in the file (``0114709``) and become ``"tt0114709"``;
+    empty ``imdbId``/``tmdbId`` fields become None.
+
+    Raises
+    ------
+    DatasetError
+        When a CSV-layout directory has no ``links.csv``.
+    MalformedRowError
+        Wrong header or field count, non-numeric ids, a duplicate movieId.
+    """
+    directory = Path(directory)
+    if detect_layout(directory) == "100k":
+        return {}
+    path = directory / "links.csv"
+    links: dict[int, LinkRecord] = {}
+    for line, row in iter_csv_rows(path, LINKS_HEADER):
+        movie_id = parse_int(path, line, row[0], "movieId", minimum=1)
+        if movie_id in links:
+            raise MalformedRowError(path, line, f"duplicate movieId {movie_id}")
+        imdb = row[1].strip()
+        if imdb and not imdb.isdigit():
+            raise MalformedRowError(path, line, f"imdbId {imdb!r} is not a number")
+        tmdb = row[2].strip()
+        links[movie_id] = LinkRecord(
+            movie_id=movie_id,
+            imdb_id=f"tt{int(imdb):07d}" if imdb else None,
+            tmdb_id=parse_int(path, line, tmdb, "tmdbId", minimum=1) if tmdb else None,
+        )
+    return links
+
+
+def read_tags(directory: Path | str) -> list[TagRecord]:
+    """Read ``tags.csv``; ``[]`` when the dataset has no tags file (ML-100K, partial copies).
+
+    Tag text is kept exactly as written (it may contain commas, quotes and any case).
+
+    Raises
+    ------
+    MalformedRowError
+        Wrong header or field count, non-numeric ids or timestamp, bad quoting.
+    """
+    path = Path(directory) / "tags.csv"
+    if not path.is_file():
+        return []
+    records: list[TagRecord] = []
+    for line, row in iter_csv_rows(path, TAGS_HEADER):
+        records.append(
+            TagRecord(
+                user_id=parse_int(path, line, row[0], "userId", minimum=1),
+                movie_id=parse_int(path, line, row[1], "movieId", minimum=1),
+                tag=row[2],
+                timestamp=parse_int(path, line, row[3], "timestamp"),
+            )
+        )
+    return records
+
+
+def read_genome(directory: Path | str) -> Genome | None:
+    """Read the tag genome (``genome-tags.csv`` + ``genome-scores.csv``), or None if absent.
+
+    Returns a :class:`Genome` whose ``scores`` is float32 of shape (movies, tags), rows in
+    ascending movieId order and columns in ascending tagId order. Every movie must have a score
+    for every tag (the genome is a dense matrix; a truncated file is an error, not zeros).
+
+    Raises
+    ------
+    DatasetError
+        Only one of the two files exists, or some (movie, tag) pairs are missing.
+    MalformedRowError
+        Wrong header or field count, an unknown tagId, a duplicate pair, a relevance outside
+        [0, 1].
+    """
+    directory = Path(directory)
+    tags_path = directory / "genome-tags.csv"
+    scores_path = directory / "genome-scores.csv"
+    if not tags_path.is_file() and not scores_path.is_file():
+        return None
+    for path in (tags_path, scores_path):
+        if not path.is_file():
+            raise DatasetError(f"{path}: missing (the genome needs both genome files)")
+    tag_names: dict[int, str] = {}
+    for line, row in iter_csv_rows(tags_path, GENOME_TAGS_HEADER):
+        tag_id = parse_int(tags_path, line, row[0], "tagId", minimum=1)
+        if tag_id in tag_names:
+            raise MalformedRowError(tags_path, line, f"duplicate tagId {tag_id}")
+        tag_names[tag_id] = row[1]
+    tag_ids = sorted(tag_names)
+    names = [tag_names[t] for t in tag_ids]
+    tag_index = np.full(max(tag_ids, default=0) + 1, -1, dtype=np.int64)
+    tag_index[tag_ids] = np.arange(len(tag_ids))
+    movie_parts, tag_parts, value_parts = [], [], []
+    for table in iter_numeric_table(
+        scores_path, header=GENOME_SCORES_HEADER, is_float=(False, False, True)
+    ):
+        movies, tags, values = table.ints[0], table.ints[1], table.floats[2]
+        known = (tags >= 0) & (tags < len(tag_index))
+        columns = np.where(known, tag_index[np.where(known, tags, 0)], -1)
+        bad = np.flatnonzero(columns < 0)
+        if bad.size:
+            row = int(bad[0])
+            raise MalformedRowError(
+                scores_path, table.first_line + row, f"tagId {tags[row]} not in {tags_path.name}"
+            )
+        bad = np.flatnonzero(
+            ~((values >= -GENOME_TOLERANCE) & (values <= 1 + GENOME_TOLERANCE)) | (movies <= 0)
+        )
+        if bad.size:
+            row = int(bad[0])
+            raise MalformedRowError(
+                scores_path,
+                table.first_line + row,
+                f"movieId {movies[row]} / relevance {values[row]} invalid (need id >= 1, 0-1)",
+            )
+        movie_parts.append(movies.copy())
+        tag_parts.append(columns)
+        value_parts.append(np.clip(values, 0.0, 1.0).astype(np.float32))
+    movies = np.concatenate(movie_parts) if movie_parts else np.zeros(0, np.int64)
+    columns = np.concatenate(tag_parts) if tag_parts else np.zeros(0, np.int64)
+    values = np.concatenate(value_parts) if value_parts else np.zeros(0, np.float32)
+    movie_ids, rows = np.unique(movies, return_inverse=True)
+    scores = np.full((len(movie_ids), len(tag_ids)), np.nan, dtype=np.float32)
+    cell = rows * len(tag_ids) + columns
+    counts = np.bincount(cell, minlength=scores.size)
+    if np.any(counts > 1):
+        # Report the second occurrence that comes first in the file (row i is on line i + 2).
+        order = np.argsort(cell, kind="stable")
+        repeats = order[1:][cell[order][1:] == cell[order][:-1]]
+        row = int(repeats.min())
+        raise MalformedRowError(
+            scores_path,
+            row + 2,
+            f"duplicate score for movie {movies[row]}, tag {tag_ids[columns[row]]}",
+        )
+    if np.any(counts == 0):
+        missing = np.flatnonzero(counts.reshape(scores.shape).min(axis=1) == 0)
+        have = counts.reshape(scores.shape)[missing[0]].sum()
+        raise DatasetError(
+            f"{scores_path}: incomplete genome: movie {movie_ids[missing[0]]} has {have} of "
+            f"{len(tag_ids)} tag scores ({len(missing)} movie(s) incomplete; truncated file?)"
+        )
+    scores.reshape(-1)[cell] = values
+    return Genome(movie_ids=movie_ids.astype(np.int64), tag_names=names, scores=scores)
+
+
+def movie_info(records: list[MovieRecord]) -> MovieInfo:
+    """Engine metadata from movie records: display titles, years (0 if unknown), genres."""
+    return MovieInfo(
+        movie_ids=np.array([r.movie_id for r in records], dtype=np.int64),
+        titles=[r.display_title or r.title for r in records],
+        years=np.array([r.year or 0 for r in records], dtype=np.int32),
+        genres=[r.genres for r in records],
+    )
+
+
+def tag_applications(records: list[TagRecord]) -> TagApplications:
+    """Engine tag input: one (movie, tag) per application, tag text stripped, empty tags dropped."""
+    kept = [r for r in records if r.tag.strip()]
+    return TagApplications(
+        movie_ids=np.array([r.movie_id for r in kept], dtype=np.int64),
+        tags=[r.tag.strip() for r in kept],
     )
