@@ -1,0 +1,464 @@
+"""The top-N ranker: a rating-aware item-item model blended with the fold-in stars.
+
+Why not sort by predicted stars? A new user's folded-in MF stars are an honest estimate of
+how much they would like a movie *if they watched it*, but ranking by them favours obscure
+films with few, enthusiastic ratings; in the cold-start protocol (``docs/evaluation.md``) that
+ordering is far behind even popularity. The stars shown to users stay the MF predictions;
+this module only decides the order.
+
+The model ("seen → liked" EASE with dropout regularisation)
+-----------------------------------------------------------
+Let X (users × items) be the binary "has rated" matrix of the training users and Y the
+"liked" matrix (rating ≥ ``like_threshold``). EASE (Steck 2019) regresses X on itself; here
+the *target* is Y, so a user's set of watched films predicts which other films they liked —
+the question a top-N list answers. With G = XᵀX, the penalty
+
+    Λ = diag(λ + c·G_jj),   λ = l2 · n_training_users
+
+adds, on top of EASE's uniform ridge λ, the item-specific term c·G_jj that is exactly the
+expected effect of training on inputs where each rating is kept with probability
+q = 1/(1+c) (dropout, as in EDLAE): the model learns to predict from a *few* revealed movies,
+which is the new-user situation. The weights solve
+
+    min_B ‖Y − XB‖² + ‖Λ^½ B‖²   subject to diag(B) = 0
+
+whose closed form is B = P·XᵀY − P·diag(γ), P = (G + Λ)⁻¹, γ_j = (P·XᵀY)_jj / P_jj.
+The same P also gives plain EASE on "seen" (B_seen = −P·diagMat(1/diag P), zero diagonal),
+which can be mixed in at no extra inversion cost.
+
+Scoring a user with rated rows R: s_ii = Σ_{r∈R} B[r, :]; the final score is
+
+    z(s_ii) + stars_weight · z(predicted stars) + popularity_weight · z(log(1 + n_ratings))
+
+where z standardises across the modelled items. Items with fewer than
+``min_item_ratings`` training ratings are outside the item-item model and rank below all
+modelled items (ordered among themselves by the same blend without s_ii).
+
+Serving size: B is dense n×n (400 MB in float32 for 10k items); each row keeps only its
+``top_k`` largest-magnitude weights, stored as CSR (float32 weights, int32 columns).
+``bench/bench_coldstart.py`` measures what that pruning costs in NDCG.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Self
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from moviematch.recommender.errors import CorruptModelError, ModelFitError
+
+# Rows of P processed at once when forming B: bounds the temporary dense block to
+# _BLOCK × n_items floats whatever the catalogue size.
+_BLOCK = 1024
+
+
+@dataclass(frozen=True)
+class RankerConfig:
+    """Hyperparameters of ``ItemItemRanker`` (``evaluation.tuning`` chooses them).
+
+    Attributes
+    ----------
+    l2 : float
+        Uniform ridge λ per training user: λ = l2 × n_training_users (G's entries grow
+        linearly with the number of users, so this keeps the default meaningful across
+        dataset sizes). > 0.
+    dropout : float
+        c in the item-specific penalty c·G_jj; c = (1 − q)/q for an input keep rate q.
+        >= 0; 0 is plain ridge.
+    like_threshold : float
+        Stars at or above which a training rating counts as "liked" (the target).
+    seen_weight : float
+        Weight of plain EASE-on-seen mixed into B (each part scaled to unit RMS). >= 0.
+    stars_weight : float
+        Weight of the z-scored fold-in predicted stars in the blend. >= 0.
+    popularity_weight : float
+        Weight of the z-scored log(1 + training ratings count). Any sign.
+    top_k : int
+        Neighbours kept per item (row of B); 0 keeps every nonzero (dense, for measuring).
+    min_item_ratings : int
+        Items with fewer training ratings stay out of the item-item model (they bound the
+        size of the matrix to invert). >= 1.
+    """
+
+    l2: float = 4.0
+    dropout: float = 10.0
+    like_threshold: float = 4.0
+    seen_weight: float = 0.25
+    stars_weight: float = 0.0
+    popularity_weight: float = 0.0
+    top_k: int = 100
+    min_item_ratings: int = 1
+
+    def __post_init__(self) -> None:
+        if not (np.isfinite(self.l2) and self.l2 > 0):
+            raise ValueError(f"RankerConfig: l2 must be > 0, got {self.l2}")
+        for name in ("dropout", "seen_weight", "stars_weight"):
+            value = getattr(self, name)
+            if not (np.isfinite(value) and value >= 0):
+                raise ValueError(f"RankerConfig: {name} must be finite and >= 0, got {value}")
+        if not np.isfinite(self.popularity_weight):
+            raise ValueError("RankerConfig: popularity_weight must be finite")
+        if self.top_k < 0 or self.min_item_ratings < 1:
+            raise ValueError("RankerConfig: top_k must be >= 0 and min_item_ratings >= 1")
+
+
+def _zscore(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    std = values.std()
+    if not np.isfinite(std) or std == 0.0:
+        # A constant (or empty) signal carries no order: contribute nothing.
+        return np.zeros_like(values)
+    return (values - values.mean()) / std
+
+
+class ItemItemRanker:
+    """Seen→liked item-item ranker (see the module docstring for the maths).
+
+    Parameters
+    ----------
+    config : RankerConfig, optional
+
+    Attributes
+    ----------
+    weights_ : scipy.sparse.csr_matrix, float32, shape (n_items, n_items)
+        Pruned B: row r holds the items that having rated r votes for.
+    log_popularity_ : float32 array (n_items,)
+        log(1 + number of training ratings) per item.
+    modelled_ : bool array (n_items,)
+        Items inside the item-item model (>= ``min_item_ratings`` training ratings).
+    """
+
+    def __init__(self, config: RankerConfig | None = None) -> None:
+        self.config = config or RankerConfig()
+        self.weights_: sp.csr_matrix | None = None
+        self.log_popularity_: npt.NDArray[np.float32] | None = None
+        self.modelled_: npt.NDArray[np.bool_] | None = None
+
+    # ------------------------------------------------------------------ fitting
+    def fit(
+        self,
+        user_rows: npt.ArrayLike,
+        item_rows: npt.ArrayLike,
+        stars: npt.ArrayLike,
+        n_items: int,
+    ) -> Self:
+        """Fit on training ratings given as dense rows.
+
+        Parameters
+        ----------
+        user_rows, item_rows : int array (n,)
+            User rows (any non-negative ints) and item rows in ``[0, n_items)``.
+        stars : float array (n,)
+            Ratings in stars (only compared with ``like_threshold``).
+        n_items : int
+            Catalogue size; the arrays and score vectors have this length.
+
+        Raises
+        ------
+        ModelFitError
+            No ratings, mismatched lengths, item rows out of range, or a singular system.
+        """
+        parts = self.dense_parts(user_rows, item_rows, stars, n_items)
+        self.weights_ = _prune(parts, self.config.top_k)
+        return self
+
+    def _solve(
+        self,
+        users: npt.NDArray[np.int64],
+        items: npt.NDArray[np.int64],
+        values: npt.NDArray[np.float64],
+        n_items: int,
+    ) -> DenseParts:
+        cfg = self.config
+        assert self.modelled_ is not None
+        kept = np.flatnonzero(self.modelled_)
+        local = np.full(n_items, -1, dtype=np.int64)
+        local[kept] = np.arange(len(kept))
+        mask = local[items] >= 0
+        _, user_local = np.unique(users, return_inverse=True)
+        n_users = int(user_local.max()) + 1
+        shape = (n_users, len(kept))
+        x = sp.csr_matrix(
+            (np.ones(mask.sum()), (user_local[mask], local[items[mask]])), shape=shape
+        )
+        # Duplicate (user, item) pairs would sum to 2; "seen" is binary.
+        x.data[:] = 1.0
+        liked = mask & (values >= cfg.like_threshold)
+        y = sp.csr_matrix(
+            (np.ones(liked.sum()), (user_local[liked], local[items[liked]])), shape=shape
+        )
+        y.data[:] = 1.0
+        gram = (x.T @ x).toarray()
+        diag = np.diag(gram).copy()
+        gram[np.diag_indices_from(gram)] += cfg.l2 * n_users + cfg.dropout * diag
+        try:
+            p = np.ascontiguousarray(np.linalg.inv(gram))
+        except np.linalg.LinAlgError as exc:  # pragma: no cover - Λ > 0 keeps G + Λ definite
+            raise ModelFitError(f"ranker: singular item-item system ({exc})") from None
+        del gram
+        # Dense XᵀY: a dense GEMM per block beats a sparse product once co-occurrences
+        # fill a good part of the matrix, which they do for popular films.
+        xty = (x.T @ y).toarray()
+        return DenseParts(p, xty, cfg.seen_weight, kept, n_items)
+
+    def dense_parts(
+        self,
+        user_rows: npt.ArrayLike,
+        item_rows: npt.ArrayLike,
+        stars: npt.ArrayLike,
+        n_items: int,
+    ) -> DenseParts:
+        """Fit only the unpruned parts (for tuning the blend weights without refitting).
+
+        Same inputs and errors as ``fit``; sets ``log_popularity_`` and ``modelled_`` but
+        not ``weights_``.
+        """
+        users = np.asarray(user_rows, dtype=np.int64)
+        items = np.asarray(item_rows, dtype=np.int64)
+        values = np.asarray(stars, dtype=np.float64)
+        if len(values) == 0:
+            raise ModelFitError("ranker: cannot fit on an empty set of ratings")
+        if not len(users) == len(items) == len(values):
+            raise ModelFitError("ranker: user_rows, item_rows and stars differ in length")
+        if items.min() < 0 or items.max() >= n_items or users.min() < 0:
+            raise ModelFitError(f"ranker: item rows must lie in [0, {n_items})")
+        counts = np.bincount(items, minlength=n_items)
+        self.log_popularity_ = np.log1p(counts).astype(np.float32)
+        self.modelled_ = counts >= self.config.min_item_ratings
+        return self._solve(users, items, values, n_items)
+
+    # ------------------------------------------------------------------ scoring
+    def score(
+        self,
+        rated_rows: npt.ArrayLike,
+        rated_stars: npt.ArrayLike,
+        predicted_stars: npt.ArrayLike,
+    ) -> npt.NDArray[np.float32]:
+        """Ranking score of every item for one user (higher = better).
+
+        Parameters
+        ----------
+        rated_rows : int64 array (k,)
+            Rows the user rated (rows outside the model are ignored by the item-item part).
+        rated_stars : float32 array (k,)
+            Their stars. The item-item part uses only *which* movies were rated (measured:
+            weighting the input by stars did not help); the stars act through
+            ``predicted_stars``.
+        predicted_stars : float32 array (n_items,)
+            The fold-in's predicted stars for every item (NaN allowed: treated as the mean).
+
+        Returns
+        -------
+        float32 array (n_items,)
+            The caller removes the rated rows; they are not excluded here.
+        """
+        if self.weights_ is None or self.log_popularity_ is None or self.modelled_ is None:
+            raise ModelFitError("ranker: score() called before fit()")
+        rows = np.asarray(rated_rows, dtype=np.int64)
+        stars = np.asarray(rated_stars, dtype=np.float64)
+        if rows.shape != stars.shape:
+            raise ValueError("rated_rows and rated_stars differ in shape")
+        n_items = len(self.modelled_)
+        predicted = np.asarray(predicted_stars, dtype=np.float64)
+        if predicted.shape != (n_items,):
+            raise ValueError(f"predicted_stars must have shape ({n_items},)")
+        predicted = np.where(np.isfinite(predicted), predicted, np.nanmean(predicted))
+        cfg = self.config
+        rows = rows[(rows >= 0) & (rows < n_items)]
+        inputs = rows[self.modelled_[rows]]
+        popularity = self.log_popularity_.astype(np.float64)
+        side = cfg.stars_weight * _zscore(predicted) + cfg.popularity_weight * _zscore(popularity)
+
+        modelled = self.modelled_
+        out = np.empty(n_items, dtype=np.float64)
+        if len(inputs):
+            item_item = np.asarray(self.weights_[inputs].sum(axis=0)).ravel()
+            out[modelled] = _zscore(item_item[modelled]) + side[modelled]
+        else:
+            # Nothing to go on: the most popular films are the best cold-cold guess.
+            out[modelled] = _zscore(popularity[modelled]) + side[modelled]
+        if not modelled.all():
+            rest = side[~modelled]
+            floor = out[modelled].min() if modelled.any() else 0.0
+            out[~modelled] = floor - 1.0 - (rest.max() - rest)
+        return out.astype(np.float32)
+
+    # ------------------------------------------------------------------ persistence
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Fitted arrays for the artifact (``ranker_`` prefix left to the caller)."""
+        if self.weights_ is None or self.log_popularity_ is None or self.modelled_ is None:
+            raise ModelFitError("ranker: to_arrays() called before fit()")
+        w = self.weights_
+        return {
+            "indptr": w.indptr.astype(np.int64),
+            "indices": w.indices.astype(np.int32),
+            "weights": w.data.astype(np.float32),
+            "log_popularity": self.log_popularity_,
+            "modelled": self.modelled_,
+        }
+
+    def config_dict(self) -> dict[str, Any]:
+        """Hyperparameters as JSON-ready values."""
+        return dataclasses.asdict(self.config)
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], config: dict[str, Any]) -> Self:
+        """Rebuild a fitted ranker; raises ``CorruptModelError`` on inconsistent arrays."""
+        try:
+            ranker = cls(RankerConfig(**config))
+            modelled = np.asarray(arrays["modelled"], dtype=np.bool_)
+            log_pop = np.asarray(arrays["log_popularity"], dtype=np.float32)
+            indptr = np.asarray(arrays["indptr"], dtype=np.int64)
+            indices = np.asarray(arrays["indices"], dtype=np.int32)
+            weights = np.asarray(arrays["weights"], dtype=np.float32)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CorruptModelError(f"ranker arrays or config invalid: {exc}") from None
+        n = len(modelled)
+        valid = (
+            modelled.ndim == 1
+            and log_pop.shape == (n,)
+            and indptr.shape == (n + 1,)
+            and indptr[0] == 0
+            and np.all(np.diff(indptr) >= 0)
+            and indptr[-1] == len(indices) == len(weights)
+            and (len(indices) == 0 or (indices.min() >= 0 and indices.max() < n))
+            and np.all(np.isfinite(weights))
+        )
+        if not valid:
+            raise CorruptModelError("ranker arrays have inconsistent shapes or values")
+        ranker.weights_ = sp.csr_matrix((weights, indices, indptr), shape=(n, n))
+        ranker.log_popularity_ = log_pop
+        ranker.modelled_ = modelled
+        return ranker
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes the fitted arrays occupy (what serving keeps in memory)."""
+        return int(sum(a.nbytes for a in self.to_arrays().values()))
+
+
+class DenseParts:
+    """B = B_liked/rms + seen_weight·B_seen/rms, produced a block of rows at a time.
+
+    ``input_scores`` gives both parts' item scores for many users at once, which is what
+    tuning the blend weights needs.
+
+    Holding P and XᵀY (2·n² floats) but never the full B avoids a third and fourth dense
+    n×n matrix, which matters at 10k items.
+    """
+
+    def __init__(
+        self,
+        p: npt.NDArray[np.float64],
+        xty: npt.NDArray[np.float64],
+        seen_weight: float,
+        kept: npt.NDArray[np.int64],
+        n_items: int,
+    ) -> None:
+        self.p = p
+        self.xty = xty
+        self.kept = kept
+        self.n_items = n_items
+        self.p_diag = np.diag(p).copy()
+        # diag(P·XᵀY) without forming the product: Σ_k P_jk (XᵀY)_kj.
+        c_diag = np.einsum("jk,kj->j", p, xty)
+        self.gamma = c_diag / self.p_diag
+        self.seen_weight = seen_weight
+        self.scale_liked, self.scale_seen = self._scales()
+
+    def _raw_block(
+        self, rows: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        p_rows = self.p[rows]
+        liked = p_rows @ self.xty - p_rows * self.gamma[None, :]
+        seen = -p_rows / self.p_diag[None, :]
+        local = np.arange(len(rows))
+        # Both constraints hold analytically; set the diagonal exactly to remove rounding.
+        liked[local, rows] = 0.0
+        seen[local, rows] = 0.0
+        return liked, seen
+
+    def _scales(self) -> tuple[float, float]:
+        # RMS of each part over an evenly spread sample of rows: only the ratio matters
+        # (seen_weight is tuned against it), so a sample is as good as the whole.
+        n = len(self.p_diag)
+        sample = np.unique(np.linspace(0, n - 1, num=min(n, 256)).astype(np.int64))
+        liked, seen = self._raw_block(sample)
+        rms_l = float(np.sqrt((liked**2).mean()))
+        rms_s = float(np.sqrt((seen**2).mean()))
+        return max(rms_l, 1e-300), max(rms_s, 1e-300)
+
+    def input_scores(
+        self, inputs: list[npt.NDArray[np.int64]]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Unpruned liked and seen scores (each RMS-scaled) of several users.
+
+        Parameters
+        ----------
+        inputs : list of int64 arrays
+            Each user's rated *catalogue* rows; rows outside the model are ignored.
+
+        Returns
+        -------
+        liked, seen : float64 arrays (n_users, n_items)
+            Zero in columns of unmodelled items.
+        """
+        local = np.full(self.n_items, -1, dtype=np.int64)
+        local[self.kept] = np.arange(len(self.kept))
+        x = np.zeros((len(inputs), len(self.kept)))
+        for u, rows in enumerate(inputs):
+            rows_local = local[np.asarray(rows, dtype=np.int64)]
+            x[u, rows_local[rows_local >= 0]] = 1.0
+        xp = x @ self.p
+        liked_local = xp @ self.xty - xp * self.gamma[None, :]
+        seen_local = -xp / self.p_diag[None, :]
+        # Zero diagonal of B: liked's diagonal is zero by the choice of γ; seen's is −1
+        # before the constraint, so add the inputs back.
+        seen_local += x
+        liked = np.zeros((len(inputs), self.n_items))
+        seen = np.zeros((len(inputs), self.n_items))
+        liked[:, self.kept] = liked_local / self.scale_liked
+        seen[:, self.kept] = seen_local / self.scale_seen
+        return liked, seen
+
+    def blocks(self) -> Any:
+        """Yield (start, dense block of combined B rows) in local item numbering."""
+        n = len(self.p_diag)
+        for start in range(0, n, _BLOCK):
+            stop = min(n, start + _BLOCK)
+            liked, seen = self._raw_block(np.arange(start, stop))
+            combined = liked / self.scale_liked
+            if self.seen_weight:
+                combined += (self.seen_weight / self.scale_seen) * seen
+            yield start, combined
+
+
+def _prune(dense: DenseParts, top_k: int) -> sp.csr_matrix:
+    """Keep each row's ``top_k`` largest |weights| (0 = all) as a float32 CSR matrix."""
+    kept = dense.kept
+    n_items = dense.n_items
+    rows_out: list[npt.NDArray[np.int64]] = []
+    cols_out: list[npt.NDArray[np.int64]] = []
+    vals_out: list[npt.NDArray[np.float32]] = []
+    for start, block in dense.blocks():
+        n_local = block.shape[1]
+        k = n_local if top_k == 0 else min(top_k, n_local)
+        if k < n_local:
+            top = np.argpartition(-np.abs(block), k - 1, axis=1)[:, :k]
+        else:
+            top = np.broadcast_to(np.arange(n_local), block.shape)
+        vals = np.take_along_axis(block, top, axis=1)
+        local_rows = np.repeat(np.arange(start, start + block.shape[0]), top.shape[1])
+        nonzero = vals.ravel() != 0.0
+        rows_out.append(kept[local_rows[nonzero]])
+        cols_out.append(kept[top.ravel()[nonzero]])
+        vals_out.append(vals.ravel()[nonzero].astype(np.float32))
+    rows = np.concatenate(rows_out) if rows_out else np.empty(0, np.int64)
+    cols = np.concatenate(cols_out) if cols_out else np.empty(0, np.int64)
+    vals = np.concatenate(vals_out) if vals_out else np.empty(0, np.float32)
+    matrix = sp.csr_matrix((vals, (rows, cols)), shape=(n_items, n_items), dtype=np.float32)
+    matrix.sort_indices()
+    return matrix
