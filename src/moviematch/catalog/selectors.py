@@ -1,0 +1,111 @@
+"""Catalogue reads (HackSoft style: keyword-only, typed, ``<entity>_<action>``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from moviematch.catalog.models import Credit, CreditRole, Genre, ImportKind, ImportRun, Movie
+
+
+@dataclass(frozen=True)
+class MovieFilters:
+    """Optional criteria of ``movie_list``; ``None`` means "any"."""
+
+    query: str | None = None
+    genre: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    in_catalogue: bool | None = True
+
+
+def movie_get(*, movie_id: int) -> Movie:
+    """One movie with its genres; raises ``Movie.DoesNotExist`` for an unknown id."""
+    return Movie.objects.prefetch_related("genres").get(pk=movie_id)
+
+
+def movie_list(*, filters: MovieFilters | None = None) -> QuerySet[Movie]:
+    """Movies matching ``filters``, most-rated first (ties by id), genres prefetched.
+
+    ``query`` matches the MovieLens or English title, case-insensitively, anywhere.
+    """
+    f = filters or MovieFilters()
+    qs = Movie.objects.all()
+    if f.in_catalogue is not None:
+        qs = qs.filter(in_catalogue=f.in_catalogue)
+    if f.query:
+        qs = qs.filter(Q(title__icontains=f.query) | Q(english_title__icontains=f.query))
+    if f.genre:
+        qs = qs.filter(genres__name=f.genre)
+    if f.year_from is not None:
+        qs = qs.filter(year__gte=f.year_from)
+    if f.year_to is not None:
+        qs = qs.filter(year__lte=f.year_to)
+    return qs.order_by("-num_ratings", "id").prefetch_related("genres")
+
+
+def movie_in_bulk(*, movie_ids: Iterable[int]) -> dict[int, Movie]:
+    """``{id: Movie}`` for the ids that exist (genres prefetched), e.g. to render a list."""
+    ids = list(movie_ids)
+    return {m.id: m for m in Movie.objects.filter(pk__in=ids).prefetch_related("genres")}
+
+
+def movie_credits(*, movie: Movie, cast_limit: int = 10) -> dict[str, list[Credit]]:
+    """``{"director": [...], "cast": [...]}`` in billing order, people selected."""
+    credits = Credit.objects.filter(movie=movie).select_related("person").order_by("role", "order")
+    out: dict[str, list[Credit]] = {CreditRole.DIRECTOR: [], CreditRole.CAST: []}
+    for credit in credits:
+        out[credit.role].append(credit)
+    out[CreditRole.CAST] = out[CreditRole.CAST][:cast_limit]
+    return {str(k): v for k, v in out.items()}
+
+
+def movie_top_tags(*, movie: Movie, n: int = 10) -> list[str]:
+    """The tags most users applied to the movie (ties by name)."""
+    return list(
+        movie.movie_tags.order_by("-count", "tag__name").values_list("tag__name", flat=True)[:n]
+    )
+
+
+def genre_list() -> QuerySet[Genre]:
+    """All genres by name."""
+    return Genre.objects.all()
+
+
+def catalogue_movie_ids() -> list[int]:
+    """Ids of the recommendable movies, ascending."""
+    return list(Movie.objects.filter(in_catalogue=True).order_by("id").values_list("id", flat=True))
+
+
+def catalogue_movies_with_genres() -> QuerySet[Movie]:
+    """Catalogue movies with their genres prefetched (for building model features)."""
+    return (
+        Movie.objects.filter(in_catalogue=True)
+        .order_by("id")
+        .prefetch_related(Prefetch("genres", queryset=Genre.objects.order_by("name")))
+    )
+
+
+def catalogue_tag_applications() -> list[tuple[int, str, int]]:
+    """``(movie_id, tag name, user count)`` for catalogue movies."""
+    return list(
+        Movie.objects.filter(in_catalogue=True, movie_tags__isnull=False)
+        .order_by("id", "movie_tags__tag__name")
+        .values_list("id", "movie_tags__tag__name", "movie_tags__count")
+    )
+
+
+def catalogue_tag_relevances() -> list[tuple[int, str, float]]:
+    """``(movie_id, tag name, relevance)`` of the tag genome for catalogue movies."""
+    return list(
+        Movie.objects.filter(in_catalogue=True, tag_relevances__isnull=False)
+        .order_by("id", "tag_relevances__tag__name")
+        .values_list("id", "tag_relevances__tag__name", "tag_relevances__relevance")
+    )
+
+
+def import_run_latest(*, kind: ImportKind) -> ImportRun | None:
+    """The most recent finished import of ``kind``, or ``None``."""
+    return ImportRun.objects.filter(kind=kind).first()
