@@ -20,3 +20,21 @@ class MalformedRowError(DatasetError):
         self.line = line
         self.reason = reason
         super().__init__(f"{self.path}:{line}: {reason}")
+
+
+class ChecksumError(DatasetError):
+    """A file's digest differs from the published or pinned one (or the file is missing)."""
+
+    def __init__(self, location: Path | str, algorithm: str, expected: str, actual: str) -> None:
+        self.location = str(location)  # a file path or a URL
+        self.algorithm = algorithm
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"{self.location}: {algorithm} mismatch (expected {expected}, got {actual}); "
+            "the file is corrupt, incomplete or a different release"
+        )
+
+
+class OfflineError(DatasetError):
+    """The publisher could not be reached; the message says how to supply the files by hand."""

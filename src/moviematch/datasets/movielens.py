@@ -157,13 +157,13 @@ def _ratings_from_table(path: Path, table: NumericTable) -> Ratings:
     for name, ids in (("userId", users), ("movieId", movies)):
         bad = np.flatnonzero(ids <= 0)
         if bad.size:
-            row = int(bad[0])
-            raise MalformedRowError(path, table.first_line + row, f"{name} {ids[row]} is not >= 1")
+            at = int(bad[0])
+            raise MalformedRowError(path, table.first_line + at, f"{name} {ids[at]} is not >= 1")
     bad = np.flatnonzero(~((stars >= MIN_STARS) & (stars <= MAX_STARS)))
     if bad.size:
-        row = int(bad[0])
+        at = int(bad[0])
         raise MalformedRowError(
-            path, table.first_line + row, f"rating {stars[row]} outside 0.5-5 stars"
+            path, table.first_line + at, f"rating {stars[at]} outside 0.5-5 stars"
         )
     return Ratings(users.copy(), movies.copy(), stars.astype(np.float32), stamps.copy())
 
@@ -337,19 +337,19 @@ def read_genome(directory: Path | str) -> Genome | None:
         columns = np.where(known, tag_index[np.where(known, tags, 0)], -1)
         bad = np.flatnonzero(columns < 0)
         if bad.size:
-            row = int(bad[0])
+            at = int(bad[0])
             raise MalformedRowError(
-                scores_path, table.first_line + row, f"tagId {tags[row]} not in {tags_path.name}"
+                scores_path, table.first_line + at, f"tagId {tags[at]} not in {tags_path.name}"
             )
         bad = np.flatnonzero(
             ~((values >= -GENOME_TOLERANCE) & (values <= 1 + GENOME_TOLERANCE)) | (movies <= 0)
         )
         if bad.size:
-            row = int(bad[0])
+            at = int(bad[0])
             raise MalformedRowError(
                 scores_path,
-                table.first_line + row,
-                f"movieId {movies[row]} / relevance {values[row]} invalid (need id >= 1, 0-1)",
+                table.first_line + at,
+                f"movieId {movies[at]} / relevance {values[at]} invalid (need id >= 1, 0-1)",
             )
         movie_parts.append(movies.copy())
         tag_parts.append(columns)
@@ -365,11 +365,11 @@ def read_genome(directory: Path | str) -> Genome | None:
         # Report the second occurrence that comes first in the file (row i is on line i + 2).
         order = np.argsort(cell, kind="stable")
         repeats = order[1:][cell[order][1:] == cell[order][:-1]]
-        row = int(repeats.min())
+        at = int(repeats.min())
         raise MalformedRowError(
             scores_path,
-            row + 2,
-            f"duplicate score for movie {movies[row]}, tag {tag_ids[columns[row]]}",
+            at + 2,
+            f"duplicate score for movie {movies[at]}, tag {tag_ids[columns[at]]}",
         )
     if np.any(counts == 0):
         missing = np.flatnonzero(counts.reshape(scores.shape).min(axis=1) == 0)
