@@ -1,0 +1,113 @@
+"""The model loaded in this process, swapped for a new one when a new artifact is published.
+
+``train_model`` publishes a new artifact version and then atomically replaces the ``CURRENT``
+pointer file in the model directory. Each web process keeps its model in memory and, at most
+once per ``check_interval`` seconds, compares the pointer file's identity (inode, size,
+modification time: one ``stat`` call) with the one it loaded. When it differs the new version
+is loaded *while the old model keeps answering* other requests; only a fully loaded model is
+swapped in (one reference assignment). A version that fails to load is logged and the old
+model stays.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Generic, TypeVar
+
+logger = logging.getLogger(__name__)
+
+M = TypeVar("M")
+#: name of the pointer file inside the model directory (written by the engine's publish)
+POINTER_NAME = "CURRENT"
+
+
+def _pointer_signature(root: Path) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(root / POINTER_NAME)
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+class ModelCache(Generic[M]):
+    """Per-process holder of the current model of one model directory.
+
+    Parameters
+    ----------
+    root
+        The model directory (``settings.MOVIEMATCH["MODEL_PATH"]``).
+    load
+        ``load(root) -> model``: loads the version the pointer names. Raises on a missing or
+        corrupt artifact.
+    check_interval
+        Seconds between two pointer checks (the check itself is one ``stat``).
+    clock
+        Monotonic clock in seconds; tests pass a fake one.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        load: Callable[[Path], M],
+        check_interval: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.root = Path(root)
+        self._load = load
+        self._interval = check_interval
+        self._clock = clock
+        self._model: M | None = None
+        self._signature: tuple[int, int, int] | None = None
+        self._checked_at = float("-inf")
+        self._loading = threading.Lock()
+
+    def get(self) -> M | None:
+        """The current model, or ``None`` when nothing has been published (or loadable) yet.
+
+        Never blocks on a reload while a model is loaded: a thread that finds another one
+        loading gets the old model.
+        """
+        model = self._model
+        now = self._clock()
+        if model is not None and now - self._checked_at < self._interval:
+            return model
+        self._checked_at = now
+        signature = _pointer_signature(self.root)
+        if signature is None or signature == self._signature:
+            return model
+        # the first load waits; later reloads are done by one thread while others serve
+        if not self._loading.acquire(blocking=model is None):
+            return model
+        try:
+            if _pointer_signature(self.root) != self._signature:
+                self._reload()
+        finally:
+            self._loading.release()
+        return self._model
+
+    def _reload(self) -> None:
+        signature = _pointer_signature(self.root)
+        try:
+            fresh = self._load(self.root)
+        except Exception:  # a broken publish must not take the site down
+            logger.exception(
+                "could not load the model published in %s; keeping the old one", self.root
+            )
+            self._signature = signature  # do not retry the same broken version every second
+            return
+        self._model = fresh
+        self._signature = signature
+        logger.info("loaded model from %s", self.root)
+
+    def clear(self) -> None:
+        """Forget the loaded model (tests; the next ``get`` loads again)."""
+        with self._loading:
+            self._model = None
+            self._signature = None
+            self._checked_at = float("-inf")
