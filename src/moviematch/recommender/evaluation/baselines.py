@@ -1,0 +1,247 @@
+"""The methods compared by the cold-start protocol, behind one small interface.
+
+Every method is fitted on the training users' ratings (in catalogue rows) and then scores
+one new user from their revealed ratings: a ranking score for every catalogue item and,
+when the method predicts ratings, stars for every item.
+
+* ``Popularity``: training ratings count (no personalisation).
+* ``BiasOnly``: μ + b_i + b_u, b_u folded in from the revealed ratings; ranks by stars.
+* ``Ease``: Steck's EASE on the binarised training matrix, new user = revealed movies.
+* ``StarsRanking``: a stars model (the MF fold-in) sorted by predicted stars.
+* ``Ours``: ``ranking.ItemItemRanker`` blended with the same stars model's predictions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from moviematch.recommender.data import MAX_STARS, MIN_STARS
+from moviematch.recommender.ranking import ItemItemRanker, RankerConfig
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """Training ratings in catalogue rows (what every method's ``fit`` receives).
+
+    Attributes
+    ----------
+    user_rows : int64 array (n,)
+        Dense training-user rows in ``[0, n_users)``.
+    item_rows : int64 array (n,)
+        Catalogue rows in ``[0, n_items)``.
+    stars : float32 array (n,)
+    n_users, n_items : int
+    """
+
+    user_rows: npt.NDArray[np.int64]
+    item_rows: npt.NDArray[np.int64]
+    stars: npt.NDArray[np.float32]
+    n_users: int
+    n_items: int
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One user's scores: ``ranking`` (higher = better) and optional ``stars``, both (n_items,)."""
+
+    ranking: npt.NDArray[np.float64]
+    stars: npt.NDArray[np.float64] | None
+
+
+class Method(Protocol):
+    """A cold-start recommender under evaluation."""
+
+    name: str
+
+    def fit(self, data: TrainingData) -> None: ...
+
+    def score(self, rows: npt.NDArray[np.int64], stars: npt.NDArray[np.float32]) -> Scored: ...
+
+
+class StarsModel(Protocol):
+    """Predicts a new user's stars for every catalogue item from their revealed ratings."""
+
+    def fit(self, data: TrainingData) -> None: ...
+
+    def predict(
+        self, rows: npt.NDArray[np.int64], stars: npt.NDArray[np.float32]
+    ) -> npt.NDArray[np.float64]: ...
+
+
+class Popularity:
+    """Most-rated first; the same list for everyone."""
+
+    name = "popularity"
+
+    def __init__(self) -> None:
+        self.counts_: npt.NDArray[np.float64] | None = None
+
+    def fit(self, data: TrainingData) -> None:
+        self.counts_ = np.bincount(data.item_rows, minlength=data.n_items).astype(np.float64)
+
+    def score(self, rows: npt.NDArray[np.int64], stars: npt.NDArray[np.float32]) -> Scored:
+        assert self.counts_ is not None, "fit() first"
+        return Scored(self.counts_.copy(), None)
+
+
+class BiasOnly:
+    """Baseline predictor μ + b_i + b_u with damped means.
+
+    b_i and the training b_u are fitted by a few rounds of alternating regularised means
+    (b_i = Σ(r − μ − b_u)/(n_i + item_reg), likewise b_u); a new user's
+    b_u = Σ(r − μ − b_i)/(n + user_reg) over the revealed ratings.
+    """
+
+    name = "bias-only"
+
+    def __init__(self, item_reg: float = 10.0, user_reg: float = 5.0, rounds: int = 5) -> None:
+        self.item_reg = item_reg
+        self.user_reg = user_reg
+        self.rounds = rounds
+        self.mu_ = 0.0
+        self.item_bias_: npt.NDArray[np.float64] | None = None
+
+    def fit(self, data: TrainingData) -> None:
+        stars = data.stars.astype(np.float64)
+        self.mu_ = float(stars.mean())
+        bu = np.zeros(data.n_users)
+        bi = np.zeros(data.n_items)
+        n_i = np.bincount(data.item_rows, minlength=data.n_items)
+        n_u = np.bincount(data.user_rows, minlength=data.n_users)
+        for _ in range(self.rounds):
+            resid = stars - self.mu_ - bu[data.user_rows]
+            bi = np.bincount(data.item_rows, resid, data.n_items) / (n_i + self.item_reg)
+            resid = stars - self.mu_ - bi[data.item_rows]
+            bu = np.bincount(data.user_rows, resid, data.n_users) / (n_u + self.user_reg)
+        self.item_bias_ = bi
+
+    def predict(
+        self, rows: npt.NDArray[np.int64], stars: npt.NDArray[np.float32]
+    ) -> npt.NDArray[np.float64]:
+        assert self.item_bias_ is not None, "fit() first"
+        resid = stars.astype(np.float64) - self.mu_ - self.item_bias_[rows]
+        bu = resid.sum() / (len(rows) + self.user_reg)
+        return np.clip(self.mu_ + self.item_bias_ + bu, MIN_STARS, MAX_STARS)
+
+    def score(self, rows: npt.NDArray[np.int64], stars: npt.NDArray[np.float32]) -> Scored:
+        predicted = self.predict(rows, stars)
+        return Scored(predicted, predicted)
+
+
+def ease_weights(
+    data: TrainingData, l2: float, items: npt.NDArray[np.int64]
+) -> npt.NDArray[np.float64]:
+    """Steck's EASE on the binarised ratings of the given catalogue rows.
+
+    B = I − P·diagMat(1/diag(P)), P = (XᵀX + λI)⁻¹; returns B (len(items)², float64).
+    """
+    local = np.full(data.n_items, -1, dtype=np.int64)
+    local[items] = np.arange(len(items))
+    keep = local[data.item_rows] >= 0
+    x = sp.csr_matrix(
+        (np.ones(keep.sum()), (data.user_rows[keep], local[data.item_rows[keep]])),
+        shape=(data.n_users, len(items)),
+    )
+    x.data[:] = 1.0
+    gram = (x.T @ x).toarray()
+    gram[np.diag_indices_from(gram)] += l2
+    p = np.linalg.inv(gram)
+    b = -p / np.diag(p)[None, :]
+    b[np.diag_indices_from(b)] = 0.0
+    return b
+
+
+class Ease:
+    """EASE (binarised), new user = their revealed movies.
+
+    Parameters
+    ----------
+    l2 : float
+        λ, absolute (tuned on training users by ``tuning.tune_ease``).
+    min_item_ratings : int
+        Items with fewer training ratings are left out of the inversion and rank last
+        (by popularity); bounds the matrix size on large catalogues.
+    """
+
+    name = "ease"
+
+    def __init__(self, l2: float = 500.0, min_item_ratings: int = 1) -> None:
+        self.l2 = l2
+        self.min_item_ratings = min_item_ratings
+        self.b_: npt.NDArray[np.float64] | None = None
+        self.items_: npt.NDArray[np.int64] | None = None
+        self.counts_: npt.NDArray[np.float64] | None = None
+
+    def fit(self, data: TrainingData) -> None:
+        counts = np.bincount(data.item_rows, minlength=data.n_items)
+        self.counts_ = counts.astype(np.float64)
+        self.items_ = np.flatnonzero(counts >= self.min_item_ratings)
+        self.b_ = ease_weights(data, self.l2, self.items_)
+
+    def score(self, rows: npt.NDArray[np.int64], stars: npt.NDArray[np.float32]) -> Scored:
+        if self.b_ is None or self.items_ is None or self.counts_ is None:
+            raise RuntimeError("Ease.score() called before fit()")
+        local = np.full(len(self.counts_), -1, dtype=np.int64)
+        local[self.items_] = np.arange(len(self.items_))
+        inputs = local[rows]
+        inputs = inputs[inputs >= 0]
+        # Unmodelled items sit below every modelled one, ordered by popularity.
+        out = self.counts_ / (self.counts_.max() + 1.0) - 2.0
+        modelled = self.b_[inputs].sum(axis=0)
+        out[self.items_] = modelled - modelled.min() if len(inputs) else self.counts_[self.items_]
+        return Scored(out, None)
+
+
+class StarsRanking:
+    """A stars model's predictions, used both as stars and as the ranking."""
+
+    def __init__(self, stars_model: StarsModel, name: str = "mf-stars") -> None:
+        self.stars_model = stars_model
+        self.name = name
+
+    def fit(self, data: TrainingData) -> None:
+        self.stars_model.fit(data)
+
+    def score(self, rows: npt.NDArray[np.int64], stars: npt.NDArray[np.float32]) -> Scored:
+        predicted = self.stars_model.predict(rows, stars)
+        return Scored(predicted, predicted)
+
+
+class Ours:
+    """``ItemItemRanker`` ordering, stars model's stars (the site's behaviour).
+
+    Parameters
+    ----------
+    config : RankerConfig
+    stars_model : StarsModel
+        Must be fitted on the same data before ``score`` (share the instance with a
+        ``StarsRanking`` to fit it once; set ``fit_stars=False`` then).
+    """
+
+    def __init__(
+        self,
+        config: RankerConfig,
+        stars_model: StarsModel,
+        *,
+        fit_stars: bool = True,
+        name: str = "ours",
+    ) -> None:
+        self.ranker = ItemItemRanker(config)
+        self.stars_model = stars_model
+        self.fit_stars = fit_stars
+        self.name = name
+
+    def fit(self, data: TrainingData) -> None:
+        if self.fit_stars:
+            self.stars_model.fit(data)
+        self.ranker.fit(data.user_rows, data.item_rows, data.stars, data.n_items)
+
+    def score(self, rows: npt.NDArray[np.int64], stars: npt.NDArray[np.float32]) -> Scored:
+        predicted = self.stars_model.predict(rows, stars)
+        ranking = self.ranker.score(rows, stars, predicted.astype(np.float32))
+        return Scored(ranking.astype(np.float64), predicted)

@@ -1,0 +1,208 @@
+"""Hyperparameter selection on training users only, by the cold-start protocol itself.
+
+The training users are split once more (seeded): an inner 80% fits the models, the inner
+20% play new users who reveal ``n_reveal`` random ratings, and the grid point with the best
+NDCG@10 on their remaining ratings wins. Held-out test users of an outer evaluation are
+never seen here: ``tune_ranker`` receives only the training ratings.
+
+For the ranker the expensive part (inverting G + Λ) depends only on ``l2`` and
+``dropout``; the blend weights are tried on the same unpruned score matrices, so a grid of
+3 × 3 inversions and 3 × 3 × 3 blends costs about nine fits. Pruning (``top_k``) is not
+tuned: it trades a small, measured NDCG loss for memory (``bench/bench_coldstart.py``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from moviematch.recommender.data import Ratings
+from moviematch.recommender.evaluation.baselines import Ease, StarsModel
+from moviematch.recommender.evaluation.metrics import list_metrics, top_k
+from moviematch.recommender.evaluation.protocol import RandomReveal, reveal_users, split_users
+from moviematch.recommender.evaluation.runner import evaluate_method, training_data
+from moviematch.recommender.ranking import ItemItemRanker, RankerConfig
+
+
+@dataclass(frozen=True)
+class RankerGrid:
+    """Values tried by ``tune_ranker`` (every combination)."""
+
+    l2: tuple[float, ...] = (0.25, 1.0, 4.0)
+    dropout: tuple[float, ...] = (10.0, 30.0, 100.0)
+    seen_weight: tuple[float, ...] = (0.0, 0.25, 0.5)
+    stars_weight: tuple[float, ...] = (0.0, 0.1, 0.2)
+    popularity_weight: tuple[float, ...] = (0.0,)
+
+
+@dataclass(frozen=True)
+class TuningResult:
+    """The chosen config, its validation NDCG@10, and every trial (dicts, JSON-ready)."""
+
+    config: RankerConfig
+    ndcg: float
+    trials: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _validation(train: Ratings, n_reveal: int, seed: int) -> tuple[Any, Any, Any]:
+    inner = split_users(train, test_fraction=0.2, n_reveal=n_reveal, min_heldout=5, seed=seed)
+    users = reveal_users(inner, RandomReveal(n_reveal), seed=seed)
+    if not users:
+        raise ValueError("too few training users with enough ratings to tune on")
+    return inner, training_data(inner), users
+
+
+def tune_ranker(
+    train: Ratings,
+    *,
+    stars_model: StarsModel | None = None,
+    base: RankerConfig | None = None,
+    grid: RankerGrid | None = None,
+    n_reveal: int = 10,
+    seed: int = 0,
+    progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
+) -> TuningResult:
+    """Choose ``l2``, ``dropout`` and the blend weights on an inner split of ``train``.
+
+    Parameters
+    ----------
+    train : Ratings
+        Training users' ratings only.
+    stars_model : StarsModel, optional
+        Fold-in stars model (unfitted; fitted here on the inner training users). Without
+        it, ``stars_weight`` is fixed at 0.
+    base : RankerConfig, optional
+        Values of the untuned fields (``like_threshold``, ``min_item_ratings``, ``top_k``).
+    grid : RankerGrid, optional
+    n_reveal : int
+        Ratings each validation user reveals (should match the deployment's onboarding).
+    seed : int
+    progress : callable, optional
+        Wraps the iterable of (l2, dropout) pairs, e.g. ``tqdm``.
+
+    Returns
+    -------
+    TuningResult
+        ``config`` is ``base`` with the winning values (ties: first in grid order).
+    """
+    base = base or RankerConfig()
+    grid = grid or RankerGrid()
+    _, data, users = _validation(train, n_reveal, seed)
+    stars_grid = grid.stars_weight if stars_model is not None else (0.0,)
+    predicted = np.zeros((len(users), data.n_items))
+    if stars_model is not None and any(w != 0 for w in stars_grid):
+        stars_model.fit(data)
+        for u, user in enumerate(users):
+            predicted[u] = stars_model.predict(user.revealed_rows, user.revealed_stars)
+    inputs = [u.revealed_rows for u in users]
+    relevant = [u.heldout_rows[u.heldout_stars >= 4.0] for u in users]
+
+    trials: list[dict[str, Any]] = []
+    best: tuple[float, RankerConfig] | None = None
+    pairs: Iterable[tuple[float, float]] = list(itertools.product(grid.l2, grid.dropout))
+    for l2, dropout in progress(pairs) if progress else pairs:
+        ranker = ItemItemRanker(dataclasses.replace(base, l2=l2, dropout=dropout, top_k=0))
+        parts = ranker.dense_parts(data.user_rows, data.item_rows, data.stars, data.n_items)
+        liked, seen = parts.input_scores(inputs)
+        modelled, log_pop = ranker.modelled_, ranker.log_popularity_
+        if modelled is None or log_pop is None:  # pragma: no cover - set by dense_parts
+            raise RuntimeError("dense_parts did not set the popularity arrays")
+        for sw, stw, pw in itertools.product(grid.seen_weight, stars_grid, grid.popularity_weight):
+            scores = _blend(
+                liked + sw * seen,
+                inputs,
+                modelled,
+                log_pop.astype(np.float64),
+                predicted,
+                stw,
+                pw,
+            )
+            ndcg = _mean_ndcg(scores, inputs, relevant)
+            config = dataclasses.replace(
+                base,
+                l2=l2,
+                dropout=dropout,
+                seen_weight=sw,
+                stars_weight=stw,
+                popularity_weight=pw,
+            )
+            trials.append({**dataclasses.asdict(config), "ndcg10": round(ndcg, 6)})
+            if best is None or ndcg > best[0]:
+                best = (ndcg, config)
+    assert best is not None
+    return TuningResult(config=best[1], ndcg=best[0], trials=trials)
+
+
+def _zrows(m: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    std = m.std(axis=1, keepdims=True)
+    safe = np.where(std > 0, std, 1.0)
+    return np.where(std > 0, (m - m.mean(axis=1, keepdims=True)) / safe, 0.0)
+
+
+def _blend(
+    item_item: npt.NDArray[np.float64],
+    inputs: list[npt.NDArray[np.int64]],
+    modelled: npt.NDArray[np.bool_],
+    popularity: npt.NDArray[np.float64],
+    predicted: npt.NDArray[np.float64],
+    stars_weight: float,
+    popularity_weight: float,
+) -> npt.NDArray[np.float64]:
+    """Row-wise ``ItemItemRanker.score`` on unpruned scores (same formula, many users)."""
+    pop_z = _zrows(popularity[None, :])
+    side = stars_weight * _zrows(predicted) + popularity_weight * pop_z
+    ii = item_item[:, modelled].copy()
+    has_input = np.array([modelled[rows].any() for rows in inputs])
+    ii[~has_input] = popularity[modelled][None, :]
+    out = np.empty_like(item_item)
+    out[:, modelled] = _zrows(ii) + side[:, modelled]
+    if not modelled.all():
+        rest = side[:, ~modelled]
+        floor = out[:, modelled].min(axis=1, keepdims=True)
+        out[:, ~modelled] = floor - 1.0 - (rest.max(axis=1, keepdims=True) - rest)
+    return out
+
+
+def _mean_ndcg(
+    scores: npt.NDArray[np.float64],
+    inputs: list[npt.NDArray[np.int64]],
+    relevant: list[npt.NDArray[np.int64]],
+    k: int = 10,
+) -> float:
+    values = [
+        list_metrics(top_k(row, k, exclude=rows), rel, k).ndcg
+        for row, rows, rel in zip(scores, inputs, relevant, strict=True)
+        if len(rel)
+    ]
+    return float(np.mean(values)) if values else 0.0
+
+
+def tune_ease(
+    train: Ratings,
+    *,
+    l2_grid: tuple[float, ...] = (100.0, 300.0, 1000.0, 3000.0, 10000.0),
+    min_item_ratings: int = 1,
+    n_reveal: int = 10,
+    seed: int = 0,
+) -> tuple[float, list[dict[str, float]]]:
+    """λ of the EASE baseline, chosen the same way as the ranker's (fair comparison).
+
+    Returns the best λ and the trials [{"l2": λ, "ndcg10": value}, ...].
+    """
+    inner, data, users = _validation(train, n_reveal, seed)
+    trials: list[dict[str, float]] = []
+    best = (-1.0, l2_grid[0])
+    for l2 in l2_grid:
+        method = Ease(l2=l2, min_item_ratings=min_item_ratings)
+        method.fit(data)
+        ndcg = evaluate_method(method, users, inner, ks=(10,)).ndcg[10]
+        trials.append({"l2": l2, "ndcg10": round(ndcg, 6)})
+        if ndcg > best[0]:
+            best = (ndcg, l2)
+    return best[1], trials
