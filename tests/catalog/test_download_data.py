@@ -1,0 +1,57 @@
+"""``download_data``: offline fails fast with instructions; --from installs a local copy."""
+
+from __future__ import annotations
+
+import socket
+import time
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.catalog.movielens_files import write_movielens
+
+
+def closed_port() -> int:
+    """A loopback port nobody listens on (connection refused at once)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, settings: object, monkeypatch: pytest.MonkeyPatch) -> Path:
+    settings.DATA_DIR = tmp_path / "var"  # type: ignore[attr-defined]
+    monkeypatch.delenv("MOVIEMATCH_MOVIELENS_DIR", raising=False)
+    monkeypatch.setenv("MOVIEMATCH_MOVIELENS_URL", f"http://127.0.0.1:{closed_port()}")
+    return tmp_path / "var"
+
+
+def test_offline_fails_fast_and_says_how_to_supply_files(data_dir: Path) -> None:
+    started = time.perf_counter()
+    with pytest.raises(CommandError) as info:
+        call_command("download_data", "ml-latest-small", stdout=StringIO())
+    assert time.perf_counter() - started < 10
+    message = str(info.value)
+    assert "ml-latest-small.zip" in message
+    assert "--from DIR" in message
+    assert "MOVIEMATCH_MOVIELENS_DIR" in message
+    assert not (data_dir / "datasets" / "ml-latest-small").exists()
+
+
+def test_files_that_fail_the_pinned_checksum_are_refused(tmp_path: Path, data_dir: Path) -> None:
+    fake = write_movielens(tmp_path / "ml-latest-small")
+    with pytest.raises(CommandError, match="ml-latest-small"):
+        call_command("download_data", "ml-latest-small", "--from", str(fake), stdout=StringIO())
+    assert not (data_dir / "datasets" / "ml-latest-small").exists()
+
+
+@pytest.mark.dataset
+def test_from_local_copy_installs_under_the_data_dir(ml_small: Path, data_dir: Path) -> None:
+    out = StringIO()
+    call_command("download_data", "ml-latest-small", "--from", str(ml_small), stdout=out)
+    target = data_dir / "datasets" / "ml-latest-small"
+    assert f"ml-latest-small: {target}" in out.getvalue()
+    for name in ("movies.csv", "links.csv", "ratings.csv", "tags.csv"):
+        assert (target / name).read_bytes() == (ml_small / name).read_bytes()
