@@ -13,7 +13,7 @@ See ``docs/tmdb.md`` for the cache policy, the time budget and the languages.
 """
 
 from moviematch.integrations.tmdb.cache import CacheEntry, CachePolicy, InMemoryCache, TmdbCache
-from moviematch.integrations.tmdb.client import SITE_LANGUAGES, TmdbClient
+from moviematch.integrations.tmdb.client import SITE_LANGUAGES, TmdbClient, check_language
 from moviematch.integrations.tmdb.config import DEFAULT_BASE_URL, TmdbClientConfig
 from moviematch.integrations.tmdb.errors import (
     TmdbAuthError,
@@ -63,6 +63,7 @@ __all__ = [
     "TmdbRequestError",
     "TmdbResponseError",
     "TmdbUnavailableError",
+    "check_language",
     "parse_retry_after",
     "pick_size",
 ]

@@ -129,7 +129,7 @@ class TmdbClient:
             If ``tmdb_id`` is not a positive integer or ``language`` is not a TMDb code.
         """
         _check_movie_id(tmdb_id)
-        _check_language(language)
+        check_language(language)
         return self._movie(tmdb_id, language, self._deadline())
 
     def movie_localized(
@@ -152,7 +152,7 @@ class TmdbClient:
         deadline = self._deadline()
         lookups: list[Lookup[MovieDetails]] = []
         for language in languages:
-            _check_language(language)
+            check_language(language)
         for language in languages:
             lookup = self._movie(tmdb_id, language, deadline)
             lookups.append(lookup)
@@ -365,10 +365,10 @@ class TmdbClient:
         if deadline is not None and self._clock() + delay >= deadline:
             raise TmdbRateLimitedError(resource, attempts=counter.n, retry_after=retry_after)
         logger.info("TMDb %s: rate limited; waiting %.3f s", resource, delay)
-        # Everyone sharing this client waits too: more requests now would only be refused.
+        # The wait happens in _throttle before the next request, and every thread sharing
+        # this client waits too: more requests now would only be refused.
         with self._throttle_lock:
             self._next_request_at = max(self._next_request_at, self._clock() + delay)
-        self._sleep(delay)
 
     def _throttle(self, resource: str, deadline: float | None, counter: _Counter) -> None:
         rate = self.config.max_requests_per_second
@@ -398,7 +398,8 @@ def _check_movie_id(tmdb_id: int) -> None:
         raise ValueError(f"TMDb movie id must be a positive integer, got {tmdb_id!r}")
 
 
-def _check_language(language: str) -> None:
+def check_language(language: str) -> None:
+    """Raise ``ValueError`` unless ``language`` looks like a TMDb code (``en-US``, ``ko``)."""
     if not _LANGUAGE.match(language):
         raise ValueError(f"not a TMDb language code (like 'en-US'): {language!r}")
 

@@ -1,0 +1,135 @@
+"""What the site asks of TMDb: poster URLs, localised details, and storing images on movies.
+
+Pages call :func:`movie_poster_url` freely (database only, never the network) and
+:func:`movie_tmdb_details` on detail pages (at most ``TMDB_BUDGET_SECONDS`` of waiting, then
+stale data or nothing). Without an API key everything still works: posters are the generated
+placeholders and details are whatever the cache holds.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.urls import reverse
+
+from moviematch.catalog.models import Movie
+from moviematch.integrations.tmdb import (
+    ImageConfiguration,
+    Lookup,
+    LookupStatus,
+    MovieDetails,
+)
+from moviematch.tmdb.client import tmdb_client, tmdb_languages
+from moviematch.tmdb.selectors import image_configuration, image_configuration_forget
+
+logger = logging.getLogger(__name__)
+
+
+def movie_placeholder_url(*, movie: Movie) -> str:
+    """URL of the generated SVG poster of ``movie``."""
+    return reverse("tmdb:poster-placeholder", kwargs={"movie_id": movie.pk})
+
+
+def movie_poster_url(*, movie: Movie, size: str | int = "w342") -> str:
+    """The TMDb poster URL when a poster path is known, else the placeholder URL.
+
+    Parameters
+    ----------
+    movie : Movie
+    size : str or int
+        TMDb size name (``"w185"``, ``"w342"``, ``"original"``) or a width in pixels; rounded
+        up to a size TMDb renders.
+
+    Raises
+    ------
+    ValueError
+        If ``size`` is neither a size name nor a positive width.
+    """
+    config = image_configuration()
+    if movie.poster_path:
+        try:
+            return config.poster_url(movie.poster_path, size)
+        except ValueError:
+            if not _is_size(config, size):
+                raise
+            logger.warning("movie %s has a malformed poster path %r", movie.pk, movie.poster_path)
+    return movie_placeholder_url(movie=movie)
+
+
+def movie_backdrop_url(*, movie: Movie, size: str | int = "w1280") -> str | None:
+    """The TMDb backdrop URL, or ``None`` (the page then shows no backdrop)."""
+    if not movie.backdrop_path:
+        return None
+    try:
+        return image_configuration().backdrop_url(movie.backdrop_path, size)
+    except ValueError:
+        return None
+
+
+def _is_size(config: ImageConfiguration, size: str | int) -> bool:
+    try:
+        config.poster_url("/x.jpg", size)
+    except ValueError:
+        return False
+    return True
+
+
+def movie_tmdb_details(
+    *, movie: Movie, languages: Sequence[str] | None = None
+) -> Lookup[MovieDetails]:
+    """TMDb's description of ``movie`` in the site's languages (Korean first by default).
+
+    Waits at most the page budget. When TMDb answered now, the poster, backdrop and English
+    overview are also stored on the movie so list pages show them without asking TMDb.
+
+    Returns
+    -------
+    Lookup of MovieDetails
+        ``unavailable`` with ``error=None`` when the movie has no TMDb id.
+    """
+    if movie.tmdb_id is None:
+        return Lookup(LookupStatus.UNAVAILABLE, None)
+    lookup = tmdb_client().movie_localized(movie.tmdb_id, languages=languages or tmdb_languages())
+    if lookup.status is LookupStatus.FETCHED and lookup.value is not None:
+        movie_images_store(movie=movie, details=lookup.value)
+    return lookup
+
+
+def movie_images_store(*, movie: Movie, details: MovieDetails) -> bool:
+    """Copy poster path, backdrop path and overview from TMDb onto ``movie`` if they differ.
+
+    The overview is only taken from an English answer (``Movie.overview`` is the English
+    text the catalogue shows); images are taken from any language.
+
+    Returns
+    -------
+    bool
+        Whether the row changed.
+    """
+    changes: dict[str, str] = {}
+    if details.poster_path and details.poster_path != movie.poster_path:
+        changes["poster_path"] = details.poster_path
+    if details.backdrop_path and details.backdrop_path != movie.backdrop_path:
+        changes["backdrop_path"] = details.backdrop_path
+    if (
+        details.overview_language.startswith("en")
+        and details.overview
+        and details.overview != movie.overview
+    ):
+        changes["overview"] = details.overview
+    if not changes:
+        return False
+    with transaction.atomic():
+        Movie.objects.filter(pk=movie.pk).update(**changes)
+    for field, value in changes.items():
+        setattr(movie, field, value)
+    return True
+
+
+def image_configuration_refresh() -> ImageConfiguration | None:
+    """Fetch ``/configuration`` if the cached copy is old; ``None`` when TMDb is unavailable."""
+    lookup = tmdb_client(batch=True).configuration()
+    image_configuration_forget()
+    return lookup.value

@@ -1,0 +1,41 @@
+"""``/posters/<movie_id>.svg``: the generated placeholder poster of a movie."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.views.decorators.http import require_safe
+
+from moviematch.catalog.models import Movie
+from moviematch.tmdb.placeholders import placeholder_svg
+from moviematch.tmdb.selectors import movie_primary_genre
+
+#: Browsers and proxies may keep a placeholder for a day; the ETag makes revalidation cheap.
+PLACEHOLDER_MAX_AGE = 24 * 60 * 60
+# Served from our own origin, an SVG is a document that could run script; even though every
+# text is escaped, the browser is told to run nothing in it.
+_SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'"
+
+
+@require_safe
+def poster_placeholder(request: HttpRequest, movie_id: int) -> HttpResponseBase:
+    """The SVG poster; 404 for an unknown movie, 304 when the client's copy is current."""
+    movie = get_object_or_404(
+        Movie.objects.only("id", "title", "english_title", "year"), pk=movie_id
+    )
+    svg = placeholder_svg(
+        title=movie.display_title, year=movie.year, genre=movie_primary_genre(movie=movie)
+    )
+    body = svg.encode("utf-8")
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    response: HttpResponseBase | None = get_conditional_response(request, etag=etag)
+    if response is None:
+        response = HttpResponse(body, content_type="image/svg+xml; charset=utf-8")
+    response["ETag"] = etag
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = _SVG_CSP
+    patch_cache_control(response, public=True, max_age=PLACEHOLDER_MAX_AGE)
+    return response
