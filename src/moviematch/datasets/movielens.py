@@ -249,9 +249,11 @@ def read_links(directory: Path | str) -> dict[int, LinkRecord]:
         Wrong header or field count, non-numeric ids, a duplicate movieId.
     """
     directory = Path(directory)
-    if detect_layout(directory) == "100k":
-        return {}
     path = directory / "links.csv"
+    if not path.is_file():
+        if detect_layout(directory) == "100k":
+            return {}
+        raise DatasetError(f"{path}: missing (every CSV MovieLens release has links.csv)")
     links: dict[int, LinkRecord] = {}
     for line, row in iter_csv_rows(path, LINKS_HEADER):
         movie_id = parse_int(path, line, row[0], "movieId", minimum=1)

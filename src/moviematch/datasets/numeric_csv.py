@@ -31,6 +31,7 @@ BLOCK_BYTES = 16 << 20
 
 # Error codes returned by the kernel (0 = success).
 _OK, _TOO_FEW, _TOO_MANY, _BAD_NUMBER, _BAD_LINE_END, _OVERFLOW = 0, 1, 2, 3, 4, 5
+_INT64_MAX = 9_223_372_036_854_775_807
 _REASONS = {
     _TOO_FEW: "too few fields",
     _TOO_MANY: "too many fields",
@@ -94,9 +95,11 @@ def _parse_block(buf, n_bytes, is_float, delim, ints, floats, row0, max_rows):  
             exp10 = 0
             overflow = False
             while i < line_end and 48 <= buf[i] <= 57:
-                if mant < 100_000_000_000_000_000:  # 1e17: keep 17-18 significant digits
-                    mant = mant * 10 + (buf[i] - 48)
+                digit = buf[i] - 48
+                if mant <= (_INT64_MAX - digit) // 10:
+                    mant = mant * 10 + digit
                 else:
+                    # Integers overflow; decimals keep their 19 leading digits and scale.
                     exp10 += 1
                     overflow = True
                 ndig += 1
@@ -105,8 +108,9 @@ def _parse_block(buf, n_bytes, is_float, delim, ints, floats, row0, max_rows):  
                 if i < line_end and buf[i] == 46:  # '.'
                     i += 1
                     while i < line_end and 48 <= buf[i] <= 57:
-                        if mant < 100_000_000_000_000_000:
-                            mant = mant * 10 + (buf[i] - 48)
+                        digit = buf[i] - 48
+                        if mant <= (_INT64_MAX - digit) // 10:
+                            mant = mant * 10 + digit
                             exp10 -= 1
                         ndig += 1
                         i += 1
@@ -137,7 +141,7 @@ def _parse_block(buf, n_bytes, is_float, delim, ints, floats, row0, max_rows):  
             else:
                 if ndig == 0:
                     return row, pos, _BAD_NUMBER, col
-                if overflow or ndig > 18:
+                if overflow:
                     return row, pos, _OVERFLOW, col
                 ints[col, row0 + row] = -mant if neg else mant
             # After a field: a delimiter, the end of the line, or garbage.
