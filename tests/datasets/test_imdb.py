@@ -93,8 +93,10 @@ def test_title_akas_arrays_and_flags(tmp_path: Path) -> None:
     )
     akas = list(imdb.iter_title_akas(path, {"tt0133093"}))
     assert [a.ordering for a in akas] == [1, 2, 3]
-    assert akas[0].language is None and akas[0].region == "DE"
-    assert akas[1].is_original_title and akas[1].types == ("original",)
+    assert akas[0].language is None
+    assert akas[0].region == "DE"
+    assert akas[1].is_original_title
+    assert akas[1].types == ("original",)
     assert akas[2].types == ("imdbDisplay", "dvd")
     assert akas[2].attributes == ("literal", "short title")
 
@@ -138,7 +140,8 @@ def test_crew_principals_names(tmp_path: Path) -> None:
     keanu, fred = imdb.iter_name_basics(names, {"nm0000206", "nm0000001"})
     assert (keanu.birth_year, keanu.death_year) == (1964, None)
     assert keanu.primary_profession == ("actor", "producer")
-    assert fred.death_year == 1987 and fred.known_for_titles == ()
+    assert fred.death_year == 1987
+    assert fred.known_for_titles == ()
 
 
 def test_kept_row_errors_name_the_line(tmp_path: Path) -> None:

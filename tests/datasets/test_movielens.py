@@ -118,7 +118,7 @@ def test_missing_optional_files(tmp_path: Path) -> None:
     write(tmp_path, "ratings.csv", "userId,movieId,rating,timestamp\n")
     assert ml.read_tags(tmp_path) == []
     assert ml.read_genome(tmp_path) is None
-    with pytest.raises(DatasetError, match="links.csv"):
+    with pytest.raises(DatasetError, match=r"links\.csv"):
         ml.read_links(tmp_path)
 
 
@@ -158,7 +158,7 @@ def test_ratings_errors(tmp_path: Path, row: str, reason: str) -> None:
 
 
 def test_ratings_wrong_header_and_missing(tmp_path: Path) -> None:
-    with pytest.raises(DatasetError, match="no ratings.csv or u.data"):
+    with pytest.raises(DatasetError, match=r"no ratings\.csv or u\.data"):
         ml.load_ratings(tmp_path)
     write(tmp_path, "ratings.csv", "userId,itemId,rating,timestamp\n1,1,1,1\n")
     with pytest.raises(MalformedRowError, match="expected header") as info:
@@ -335,5 +335,5 @@ def test_genome_errors(tmp_path: Path, rows, error, match, line) -> None:
 
 def test_genome_needs_both_files(tmp_path: Path) -> None:
     write(tmp_path, "genome-tags.csv", GENOME_TAGS)
-    with pytest.raises(DatasetError, match="genome-scores.csv: missing"):
+    with pytest.raises(DatasetError, match=r"genome-scores\.csv: missing"):
         ml.read_genome(tmp_path)

@@ -149,7 +149,8 @@ def test_fast_parser_agrees_with_reference(rows, crlf, final_newline, chunk, tmp
     _, ints, floats = _read(path, chunk_rows=chunk)
     assert ints.shape[1] == len(expected) == len(rows)
     for i, (a, b, c) in enumerate(expected):
-        assert ints[0, i] == a and ints[2, i] == c
+        assert ints[0, i] == a
+        assert ints[2, i] == c
         assert floats[1, i] == pytest.approx(b, rel=1e-15, abs=1e-300)
 
 
