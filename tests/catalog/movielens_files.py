@@ -9,6 +9,8 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
+import numpy as np
+
 MOVIES = [
     # movieId, title as MovieLens writes it, genres
     (1, "Toy Story (1995)", "Adventure|Animation|Children|Comedy|Fantasy"),
@@ -57,6 +59,35 @@ GENOME_TAGS = ["pixar", "politics", "Funny"]
 GENOME_SCORES = {1: [0.95, 0.05, 0.7], 2: [0.01, 0.9, 0.3]}
 
 
+def planted_tastes(
+    n_users: int = 60, n_movies: int = 40, seed: int = 0
+) -> tuple[list[tuple[int, str, str]], dict[int, list[float]]]:
+    """Two taste groups with a known answer, as (movies, ratings) for ``write_movielens``.
+
+    Movies 1..n/2 are comedies, the rest horror films. Users 1..n_users/2 give comedies 4.5-5
+    stars and horror 1-1.5; the other users the reverse. Every user rates every movie.
+    """
+    rng = np.random.default_rng(seed)
+    half = n_movies // 2
+    movies = [
+        (
+            m,
+            f"{'Comedy' if m <= half else 'Horror'} Film {m} ({1980 + m})",
+            "Comedy" if m <= half else "Horror",
+        )
+        for m in range(1, n_movies + 1)
+    ]
+    ratings: dict[int, list[float]] = {}
+    for m in range(1, n_movies + 1):
+        stars = []
+        for user in range(1, n_users + 1):
+            likes = (user <= n_users // 2) == (m <= half)
+            base = 4.5 if likes else 1.0
+            stars.append(base + 0.5 * float(rng.integers(0, 2)))
+        ratings[m] = stars
+    return movies, ratings
+
+
 def _csv_field(value: str) -> str:
     if any(c in value for c in ',"\r\n'):
         return '"' + value.replace('"', '""') + '"'
@@ -86,7 +117,8 @@ def write_movielens(
         [f"{m},{_csv_field(t)},{_csv_field(g)}" for m, t, g in movies],
     )
     ids = {m for m, _, _ in movies}
-    write("links.csv", "movieId,imdbId,tmdbId", [f"{m},{i},{t}" for m, i, t in LINKS if m in ids])
+    links = LINKS if movies is MOVIES else [(m, f"{m:07d}", str(m)) for m, _, _ in movies]
+    write("links.csv", "movieId,imdbId,tmdbId", [f"{m},{i},{t}" for m, i, t in links if m in ids])
     rows = []
     stamp = 964982703
     for movie_id, stars in sorted(ratings.items()):
@@ -144,11 +176,11 @@ IMDB_ROWS = {
         "tt9999999\tnm0000001\t\\N",
     ],
     "title.principals.tsv.gz": [
-        "tt0114709\t1\tnm0000158\tactor\t\\N\t[\"Woody\"]",
-        "tt0114709\t2\tnm0000741\tactor\t\\N\t[\"Buzz Lightyear\"]",
+        'tt0114709\t1\tnm0000158\tactor\t\\N\t["Woody"]',
+        'tt0114709\t2\tnm0000741\tactor\t\\N\t["Buzz Lightyear"]',
         "tt0114709\t3\tnm0005124\tdirector\t\\N\t\\N",
-        "tt0112346\t2\tnm0000110\tactress\t\\N\t[\"Sydney Ellen Wade\"]",
-        "tt0112346\t1\tnm0000243\tactor\t\\N\t[\"Andrew Shepherd\"]",
+        'tt0112346\t2\tnm0000110\tactress\t\\N\t["Sydney Ellen Wade"]',
+        'tt0112346\t1\tnm0000243\tactor\t\\N\t["Andrew Shepherd"]',
         "tt0112346\t3\tnm0000631\tdirector\t\\N\t\\N",
         "tt9999999\t1\tnm0000001\tactor\t\\N\t\\N",
     ],

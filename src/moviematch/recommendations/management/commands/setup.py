@@ -1,0 +1,109 @@
+"""``manage.py setup``: from an empty machine to a servable site, safely re-runnable."""
+
+from __future__ import annotations
+
+import os
+import time
+from io import StringIO
+from pathlib import Path
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from moviematch.catalog.fingerprint import directory_fingerprint
+from moviematch.catalog.import_imdb import IMDB_FILES
+from moviematch.catalog.import_movielens import MOVIELENS_FILES
+from moviematch.catalog.management.commands.download_data import dataset_ensure
+from moviematch.catalog.models import ImportKind
+from moviematch.catalog.selectors import import_run_latest
+from moviematch.catalog.services import DEFAULT_MIN_RATINGS, catalogue_filter
+from moviematch.recommendations import services
+
+
+class Command(BaseCommand):
+    help = (
+        "Migrate, get the MovieLens data (--from DIR, $MOVIEMATCH_MOVIELENS_DIR, or download), "
+        "import it (and IMDb with --imdb/$MOVIEMATCH_IMDB_DIR), filter the catalogue and train "
+        "the model. Steps already done with the same inputs are skipped."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--from", dest="source", type=Path, help="local MovieLens copy")
+        parser.add_argument("--dataset", default="ml-latest-small", help="MovieLens dataset")
+        parser.add_argument("--imdb", action="store_true", help="also get and import IMDb")
+        parser.add_argument("--imdb-from", dest="imdb_source", type=Path, help="local IMDb copy")
+        parser.add_argument("--min-ratings", type=int, default=DEFAULT_MIN_RATINGS)
+        parser.add_argument("--force", action="store_true", help="redo every step")
+        parser.add_argument("--no-eval", action="store_true", help="train without evaluating")
+
+    def handle(self, *args: object, **options: object) -> None:
+        started = time.perf_counter()
+        force = bool(options["force"])
+        summary: list[str] = [self._migrate()]
+
+        source = options["source"] or os.environ.get("MOVIEMATCH_MOVIELENS_DIR") or None
+        movielens_dir = dataset_ensure(name=str(options["dataset"]), source=_path(source))
+        summary.append(f"data: {movielens_dir}")
+        summary.append(
+            self._import(
+                "import_movielens", ImportKind.MOVIELENS, movielens_dir, MOVIELENS_FILES, force
+            )
+        )
+        imdb_source = options["imdb_source"] or os.environ.get("MOVIEMATCH_IMDB_DIR") or None
+        if options["imdb"] or imdb_source:
+            imdb_dir = dataset_ensure(name="imdb", source=_path(imdb_source))
+            summary.append(
+                self._import("import_imdb", ImportKind.IMDB, imdb_dir, IMDB_FILES.values(), force)
+            )
+
+        min_ratings = int(options["min_ratings"])  # type: ignore[call-overload]
+        if min_ratings < 0:
+            raise CommandError(f"--min-ratings must be >= 0, got {min_ratings}")
+        report = catalogue_filter(min_ratings=min_ratings)
+        dropped = ", ".join(f"{n} {reason}" for reason, n in report.dropped.items() if n)
+        summary.append(
+            f"catalogue: {report.kept} of {report.total} movies kept"
+            + (f" (dropped: {dropped})" if dropped else "")
+        )
+
+        if not force and services.model_is_up_to_date():
+            summary.append("model: up to date (skipped)")
+        else:
+            out = StringIO()
+            args = ["--from", str(movielens_dir)] + (["--no-eval"] if options["no_eval"] else [])
+            call_command("train_model", *args, stdout=out)
+            summary.append("model: " + out.getvalue().strip().replace("\n", "\n       "))
+
+        self.stdout.write("Setup done in %.1f s" % (time.perf_counter() - started))
+        for line in summary:
+            self.stdout.write(f"  {line}")
+
+    def _migrate(self) -> str:
+        executor = MigrationExecutor(connection)
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        if not plan:
+            return "database: up to date"
+        call_command("migrate", interactive=False, verbosity=0)
+        return f"database: applied {len(plan)} migrations"
+
+    def _import(
+        self, command: str, kind: ImportKind, directory: Path, files: object, force: bool
+    ) -> str:
+        last = import_run_latest(kind=kind)
+        fingerprint = directory_fingerprint(directory, files)  # type: ignore[arg-type]
+        if (
+            not force
+            and last is not None
+            and last.fingerprint == fingerprint
+            and Path(last.source_dir) == directory.resolve()
+        ):
+            return f"{kind.label}: already imported from {directory} (skipped)"
+        out = StringIO()
+        call_command(command, str(directory), stdout=out)
+        return out.getvalue().strip()
+
+
+def _path(value: object) -> Path | None:
+    return Path(str(value)) if value else None

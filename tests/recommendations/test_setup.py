@@ -1,0 +1,78 @@
+"""``setup``: one command from an empty database to a published model; re-runs skip work."""
+
+from __future__ import annotations
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from moviematch.catalog.models import ImportRun, Movie
+from moviematch.recommendations import services
+from moviematch.recommendations.models import TrainingRun
+from tests.catalog.movielens_files import planted_tastes, write_movielens
+from tests.catalog.snapshot import catalogue_snapshot
+
+pytestmark = pytest.mark.django_db
+
+
+def setup(*args: str) -> str:
+    out = StringIO()
+    call_command("setup", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> Path:
+    movies, ratings = planted_tastes(60, 40)
+    # "ml-latest" has no pinned checksums, so made-up files in its layout are accepted
+    return write_movielens(tmp_path / "src", movies=movies, ratings=ratings, genome=True)
+
+
+@pytest.mark.usefixtures("model_dir")
+def test_setup_then_rerun_skips_everything(source: Path) -> None:
+    output = setup("--dataset", "ml-latest", "--from", str(source), "--no-eval")
+    assert "MovieLens import from" in output
+    assert "catalogue: 40 of 40 movies kept" in output
+    assert "model: Trained on 2400 ratings" in output
+    assert Movie.objects.count() == 40
+    assert services.model_current() is not None
+    before = catalogue_snapshot()
+
+    again = setup("--dataset", "ml-latest", "--from", str(source), "--no-eval")
+    assert "database: up to date" in again
+    assert "already imported" in again
+    assert "model: up to date (skipped)" in again
+    assert catalogue_snapshot() == before
+    assert ImportRun.objects.count() == 1
+    assert TrainingRun.objects.count() == 1
+
+
+@pytest.mark.usefixtures("model_dir")
+def test_setup_reads_the_environment_variable(
+    source: Path, monkeypatch: pytest.MonkeyPatch, settings: object
+) -> None:
+    monkeypatch.setenv("MOVIEMATCH_MOVIELENS_DIR", str(source))
+    output = setup("--dataset", "ml-latest", "--no-eval")
+    installed = settings.DATA_DIR / "datasets" / "ml-latest"  # type: ignore[attr-defined]
+    assert f"data: {installed}" in output
+    assert (installed / "ratings.csv").read_bytes() == (source / "ratings.csv").read_bytes()
+    assert Movie.objects.count() == 40
+
+
+@pytest.mark.usefixtures("model_dir")
+def test_setup_with_an_empty_catalogue_stops_before_training(source: Path) -> None:
+    with pytest.raises(CommandError, match="catalogue is empty"):
+        setup("--dataset", "ml-latest", "--from", str(source), "--min-ratings", "61")
+    assert Movie.objects.filter(excluded_reason="few_ratings").count() == 40
+    assert TrainingRun.objects.count() == 0
+
+
+@pytest.mark.usefixtures("model_dir")
+def test_setup_offline_without_source_fails_with_instructions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MOVIEMATCH_MOVIELENS_URL", "http://127.0.0.1:9")
+    with pytest.raises(CommandError, match="--from DIR"):
+        setup()
