@@ -72,11 +72,13 @@ def verify_digest(path: Path, expected: str, algorithm: str = "sha256") -> None:
         raise ChecksumError(path, algorithm, expected.lower(), actual)
 
 
-def verify_pinned(name: str, directory: Path, *, require_all: bool) -> list[str]:
-    """Check the pinned files of dataset `name` in `directory`; return the names checked.
+def verify_pinned(pins: Mapping[str, str], directory: Path, *, require_all: bool) -> list[str]:
+    """Check the files of `directory` named in `pins` (file name -> sha256); return those checked.
 
     Parameters
     ----------
+    pins : mapping of str to str
+        Usually ``PINNED_SHA256[name]`` (via ``DatasetSpec.sha256``); empty checks nothing.
     require_all : bool
         True (a fresh download) to demand every pinned file; False (a user's copy) to check
         only those present, the caller having checked the required ones exist.
@@ -87,7 +89,7 @@ def verify_pinned(name: str, directory: Path, *, require_all: bool) -> list[str]
         A file differs from its pin, or (with `require_all`) a pinned file is missing.
     """
     checked: list[str] = []
-    for filename, expected in PINNED_SHA256.get(name, {}).items():
+    for filename, expected in pins.items():
         path = directory / filename
         if not path.is_file():
             if require_all:

@@ -37,7 +37,8 @@ MOVIELENS_URL = "https://files.grouplens.org/datasets/movielens"
 IMDB_URL = "https://datasets.imdbws.com"
 #: Seconds to wait for a TCP connection: short, so an offline machine fails fast.
 CONNECT_TIMEOUT = 5.0
-_BLOCK = 1 << 20
+# Bytes per write; an interrupted transfer loses at most the block in flight.
+_BLOCK = 64 << 10
 _MD5 = re.compile(r"\b([0-9a-fA-F]{32})\b")
 
 _CSV_RATINGS = ("ratings.csv", "movies.csv", "links.csv", "tags.csv")
@@ -136,7 +137,7 @@ def _installed(spec: DatasetSpec, target: Path) -> bool:
     if not install.marker_matches(target, spec.name):
         return False
     try:
-        verify_pinned(spec.name, target, require_all=False)
+        verify_pinned(spec.sha256, target, require_all=False)
     except ChecksumError:
         return False
     return True
@@ -234,7 +235,7 @@ def install_zip(name: str, archive: Path, data_dir: Path, *, verification: str) 
         missing = install.missing_files(root, spec.required)
         if missing:
             raise DatasetError(f"{archive}: zip lacks {', '.join(missing)} for {spec.name}")
-        verify_pinned(spec.name, root, require_all=True)
+        verify_pinned(spec.sha256, root, require_all=True)
         install.write_marker(root, spec.name, verification)
         install.move_into_place(root, data_dir / spec.name)
     finally:
@@ -369,14 +370,15 @@ def use_local(
     target = data_dir / spec.name
     if source.is_file() and source.suffix == ".zip" and spec.kind == "movielens":
         return _use_local_zip(spec, source, data_dir)
-    root = source / spec.name if install.missing_files(source, spec.required) else source
+    nested = source / spec.name
+    root = nested if nested.is_dir() and install.missing_files(source, spec.required) else source
     missing = install.missing_files(root, spec.required)
     if missing:
         raise DatasetError(
             f"{source}: not a {spec.name} dataset; missing {', '.join(missing)} "
             f"(looked in {source} and {source / spec.name})"
         )
-    verify_pinned(spec.name, root, require_all=False)
+    verify_pinned(spec.sha256, root, require_all=False)
     if target.exists() and root.resolve() == target.resolve():
         return target
     data_dir.mkdir(parents=True, exist_ok=True)
