@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from moviematch.recommender.data import MAX_STARS, MIN_STARS
+from moviematch.recommender.data import MAX_STARS, MIN_STARS, Ratings
 from moviematch.recommender.ranking import ItemItemRanker, RankerConfig
 
 
@@ -36,6 +36,8 @@ class TrainingData:
         Catalogue rows in ``[0, n_items)``.
     stars : float32 array (n,)
     n_users, n_items : int
+    movie_ids : int64 array (n_items,)
+        External id of each catalogue row (for methods that work in movie ids).
     """
 
     user_rows: npt.NDArray[np.int64]
@@ -43,6 +45,11 @@ class TrainingData:
     stars: npt.NDArray[np.float32]
     n_users: int
     n_items: int
+    movie_ids: npt.NDArray[np.int64]
+
+    def ratings(self) -> Ratings:
+        """The same ratings as a ``Ratings`` in external movie ids (users keep their rows)."""
+        return Ratings(self.user_rows, self.movie_ids[self.item_rows], self.stars)
 
 
 @dataclass(frozen=True)

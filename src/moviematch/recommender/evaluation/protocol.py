@@ -17,7 +17,7 @@ training set.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -262,6 +262,43 @@ class PickerReveal:
                 else:
                     skipped.append(r)
         return np.asarray(chosen, dtype=np.int64), made
+
+
+class _Proposer(Protocol):
+    def propose(
+        self,
+        n: int,
+        *,
+        rated: Collection[int] = (),
+        skipped: Collection[int] = (),
+        seed: int = 0,
+    ) -> list[int]: ...
+
+
+def picker_from_onboarding(onboarding: _Proposer, catalogue: Vocabulary) -> Picker:
+    """Adapt an ``onboarding.OnboardingPicker`` (movie ids) to the ``Picker`` protocol (rows).
+
+    Proposed movies outside the catalogue are dropped (a simulated user cannot have rated
+    them); each call's exploration seed comes from the simulation's generator.
+    """
+
+    def picker(
+        answered: npt.NDArray[np.int64],
+        answered_stars: npt.NDArray[np.float32],
+        skipped: npt.NDArray[np.int64],
+        n: int,
+        rng: np.random.Generator,
+    ) -> list[int]:
+        ids = onboarding.propose(
+            n,
+            rated=catalogue.external(answered).tolist(),
+            skipped=catalogue.external(skipped).tolist(),
+            seed=int(rng.integers(2**31)),
+        )
+        rows = catalogue.rows(np.asarray(ids, dtype=np.int64))
+        return [int(r) for r in rows if r >= 0]
+
+    return picker
 
 
 def reveal_users(split: UserSplit, strategy: RevealStrategy, *, seed: int = 0) -> list[TestUser]:

@@ -32,6 +32,7 @@ def training_data(split: UserSplit) -> TrainingData:
         stars=split.train.values,
         n_users=split.n_train_users,
         n_items=len(split.catalogue),
+        movie_ids=split.catalogue.ids,
     )
 
 
