@@ -1,0 +1,235 @@
+"""Split a ranked movie list into a few taste groups, each labelled by its typical genres.
+
+Clustering: Ward linkage on L2-normalised movie vectors (for unit vectors the squared
+Euclidean distance is ``2 - 2·cos``, so Ward merges by cosine), cut into ``k`` clusters with
+``k ≈ sqrt(n / 2)`` (1 to ``max_groups``); clusters smaller than ``min_group_size`` join the
+cluster whose centroid is nearest. Groups are ordered by the best rank they contain and keep
+the list's order inside.
+
+Labels: for every genre, ``lift = share in group / share in catalogue``; genres present in at
+least ``min_support`` of the group qualify, the highest lift wins, and a second genre with
+almost the same lift is appended ("Crime · Thriller"). Labels are made distinct in group
+order: a group whose preferred label is taken tries its other qualifying genres, then
+"More picks", "More picks 2", ...
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+from scipy.cluster.hierarchy import fcluster, linkage
+
+FALLBACK_LABEL = "More picks"
+SEPARATOR = " · "
+
+
+@dataclass(frozen=True)
+class Group:
+    """One labelled group of a recommendation list.
+
+    Attributes
+    ----------
+    label : str
+        Non-empty, distinct among the groups of one call.
+    movie_ids : list of int
+        Members, in the order of the input list.
+    """
+
+    label: str
+    movie_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class GroupingConfig:
+    """Hyperparameters of ``group``.
+
+    Attributes
+    ----------
+    max_groups : int
+        Upper bound on the number of groups.
+    items_per_group : float
+        ``k = round(sqrt(n / items_per_group))`` groups for a list of n movies.
+    min_group_size : int
+        Smaller clusters are merged into their nearest cluster (when the list has at least
+        ``2 * min_group_size`` movies).
+    min_support : float
+        Share of a group that must have a genre for it to label the group.
+    second_genre_ratio : float
+        A second qualifying genre joins the label when its lift is at least this fraction of
+        the best lift.
+    """
+
+    max_groups: int = 6
+    items_per_group: float = 2.0
+    min_group_size: int = 3
+    min_support: float = 0.4
+    second_genre_ratio: float = 0.9
+
+    def __post_init__(self) -> None:
+        if self.max_groups < 1 or self.items_per_group <= 0 or self.min_group_size < 1:
+            raise ValueError("GroupingConfig: max_groups, min_group_size >= 1, items > 0")
+        if not 0.0 < self.min_support <= 1.0 or not 0.0 < self.second_genre_ratio <= 1.0:
+            raise ValueError("GroupingConfig: min_support and second_genre_ratio in (0, 1]")
+
+
+def group_count(n: int, config: GroupingConfig) -> int:
+    """Number of groups for a list of n movies: ``round(sqrt(n / items_per_group))``, 1..max."""
+    if n <= 0:
+        return 0
+    return max(1, min(config.max_groups, n, round(math.sqrt(n / config.items_per_group))))
+
+
+def _clusters(vectors: npt.NDArray[np.float64], k: int, min_size: int) -> npt.NDArray[np.int64]:
+    """Cluster index (0..k'-1) of every row; tiny clusters merged into the nearest one."""
+    n = len(vectors)
+    if k <= 1 or n < 2:
+        return np.zeros(n, dtype=np.int64)
+    tree = linkage(vectors, method="ward", metric="euclidean")
+    labels = fcluster(tree, t=k, criterion="maxclust").astype(np.int64) - 1
+    if n >= 2 * min_size:
+        while True:
+            ids, sizes = np.unique(labels, return_counts=True)
+            if len(ids) <= 1 or sizes.min() >= min_size:
+                break
+            # Merge the smallest cluster (lowest id on ties) into the nearest centroid.
+            small = ids[np.lexsort((ids, sizes))[0]]
+            centroids = np.stack([vectors[labels == c].mean(axis=0) for c in ids])
+            centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
+            sims = centroids @ centroids[ids == small][0]
+            sims[ids == small] = -np.inf
+            labels[labels == small] = ids[int(np.argmax(sims))]
+    _, dense = np.unique(labels, return_inverse=True)
+    return dense.astype(np.int64)
+
+
+def _ranked_genres(
+    members: Sequence[int],
+    genres_of: Callable[[int], Sequence[str]],
+    catalogue_genre_share: Mapping[str, float],
+    config: GroupingConfig,
+) -> list[tuple[str, float]]:
+    """Qualifying genres of a group with their lift, best first (ties: share, then name)."""
+    counts: dict[str, int] = {}
+    for movie_id in members:
+        for genre in set(genres_of(movie_id)):
+            counts[genre] = counts.get(genre, 0) + 1
+    floor = 1.0 / max(len(catalogue_genre_share), 1) / 100.0  # unknown genre: treat as rare
+    scored = []
+    for genre, count in counts.items():
+        share = count / len(members)
+        if share >= config.min_support:
+            lift = share / max(catalogue_genre_share.get(genre, 0.0), floor)
+            scored.append((genre, lift, share))
+    scored.sort(key=lambda item: (-item[1], -item[2], item[0]))
+    return [(genre, lift) for genre, lift, _share in scored]
+
+
+def _label_candidates(ranked: list[tuple[str, float]], config: GroupingConfig) -> list[str]:
+    """Labels a group would accept, most preferred first."""
+    candidates = []
+    if len(ranked) >= 2 and ranked[1][1] >= config.second_genre_ratio * ranked[0][1]:
+        candidates.append(ranked[0][0] + SEPARATOR + ranked[1][0])
+    candidates.extend(genre for genre, _lift in ranked)
+    for i in range(len(ranked)):
+        for j in range(i + 1, len(ranked)):
+            candidates.append(ranked[i][0] + SEPARATOR + ranked[j][0])
+    return candidates
+
+
+def group(
+    movie_ids: Sequence[int],
+    vectors: npt.ArrayLike,
+    genres_of: Callable[[int], Sequence[str]] | Mapping[int, Sequence[str]],
+    catalogue_genre_share: Mapping[str, float],
+    config: GroupingConfig | None = None,
+) -> list[Group]:
+    """Cluster a ranked list of movies into labelled groups.
+
+    Parameters
+    ----------
+    movie_ids : sequence of int, length n
+        The list, best first; duplicates are not allowed.
+    vectors : float array of shape (n, d)
+        One similarity vector per movie (``SimilarityIndex.vectors_for``); rows are
+        re-normalised here, zero rows allowed.
+    genres_of : mapping or callable
+        Genres of a movie id (missing → no genres).
+    catalogue_genre_share : mapping of str to float
+        Fraction of catalogue movies having each genre, in (0, 1].
+    config : GroupingConfig, optional
+
+    Returns
+    -------
+    list of Group
+        Ordered by the best (lowest) list position they contain; together they hold every
+        movie exactly once; labels are non-empty and distinct. Empty for an empty list.
+
+    Raises
+    ------
+    ValueError
+        Shape mismatch, non-finite vectors or duplicate ids.
+    """
+    config = config or GroupingConfig()
+    ids = [int(m) for m in movie_ids]
+    if len(set(ids)) != len(ids):
+        raise ValueError("group: movie_ids contains duplicates")
+    if not ids:
+        return []
+    matrix = np.asarray(vectors, dtype=np.float64)
+    if matrix.ndim != 2 or matrix.shape[0] != len(ids):
+        raise ValueError(f"group: vectors has shape {matrix.shape}, expected ({len(ids)}, d)")
+    if not np.isfinite(matrix).all():
+        raise ValueError("group: vectors contain NaN or infinite values")
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    matrix = matrix / np.where(norms > 0, norms, 1.0)
+    lookup: Callable[[int], Sequence[str]]
+    if isinstance(genres_of, Mapping):
+        table = genres_of
+        lookup = lambda movie_id: table.get(movie_id, ())  # noqa: E731
+    else:
+        lookup = genres_of
+
+    clusters = _clusters(matrix, group_count(len(ids), config), config.min_group_size)
+    # Cluster order = first appearance in the list (the best rank it contains).
+    first_seen = {}
+    for position, cluster in enumerate(clusters.tolist()):
+        first_seen.setdefault(cluster, position)
+    ordered = sorted(first_seen, key=first_seen.__getitem__)
+
+    groups: list[Group] = []
+    used: set[frozenset[str]] = set()
+    fallback_count = 0
+    for cluster in ordered:
+        members = [m for m, c in zip(ids, clusters.tolist(), strict=True) if c == cluster]
+        ranked = _ranked_genres(members, lookup, catalogue_genre_share, config)
+        label = None
+        for candidate in _label_candidates(ranked, config):
+            key = frozenset(candidate.split(SEPARATOR))
+            if key not in used:
+                used.add(key)
+                label = candidate
+                break
+        if label is None:
+            fallback_count += 1
+            label = FALLBACK_LABEL if fallback_count == 1 else f"{FALLBACK_LABEL} {fallback_count}"
+        groups.append(Group(label, members))
+    return groups
+
+
+def genre_shares(genres: Sequence[Sequence[str]]) -> dict[str, float]:
+    """Fraction of the catalogue's movies having each genre.
+
+    Parameters
+    ----------
+    genres : sequence of genre tuples, one per catalogue movie (``MovieInfo.genres``)
+    """
+    counts: dict[str, int] = {}
+    for movie_genres in genres:
+        for genre in set(movie_genres):
+            counts[genre] = counts.get(genre, 0) + 1
+    total = max(len(genres), 1)
+    return {genre: count / total for genre, count in sorted(counts.items())}
