@@ -42,16 +42,17 @@ class DatabaseCache:
         with transaction.atomic():
             if self._update(entry, values):
                 return
-            if self._exists(entry):
-                return  # the stored answer is newer than ours
-            try:
-                with transaction.atomic():  # savepoint: the insert may lose a race
-                    TmdbCacheEntry.objects.create(
-                        resource=entry.resource, language=entry.language, **values
-                    )
-            except IntegrityError:
-                # Another writer inserted the key after our update found nothing.
-                self._update(entry, values)
+            if not self._exists(entry):
+                try:
+                    with transaction.atomic():  # savepoint: the insert may lose a race
+                        TmdbCacheEntry.objects.create(
+                            resource=entry.resource, language=entry.language, **values
+                        )
+                    return
+                except IntegrityError:
+                    pass  # another writer inserted the key after our update found nothing
+            # The row exists (perhaps only since a moment ago): replace it unless it is newer.
+            self._update(entry, values)
 
     def _update(self, entry: CacheEntry, values: dict[str, Any]) -> int:
         return TmdbCacheEntry.objects.filter(

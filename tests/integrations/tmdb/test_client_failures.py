@@ -321,3 +321,14 @@ def test_connection_refused_is_retried_then_unavailable(make_client):
     assert "connection failed" in str(lookup.error)
     # Exception messages of requests carry the URL; the key must never reach a log line.
     assert API_KEY not in str(lookup.error)
+
+
+def test_body_stalling_after_late_headers_is_cut_at_the_deadline(tmdb, make_client):
+    # Headers at 0.6 s, one byte, then silence. The per-read timeout chosen when the request
+    # started (1 s) would end the read at ~1.6 s; the socket timeout must shrink to the
+    # deadline instead.
+    tmdb.script(PATH, Reply(200, tmdb.movies[(MOVIE, "en-US")], delay=0.6, trickle=3.0))
+    started = time.monotonic()
+    lookup = make_client(budget=1.0, read_timeout=5.0).movie(MOVIE)
+    assert time.monotonic() - started < 1.0 + SLACK
+    assert isinstance(lookup.error, TmdbBudgetExceededError)
