@@ -82,6 +82,8 @@ from moviematch.datasets.titles import (
         ("Monsters, Inc. (2001)", "Monsters, Inc.", 2001, "Monsters, Inc.", ()),
         ("Mary, Mary (1963)", "Mary, Mary", 1963, "Mary, Mary", ()),
         ("1984 (1984)", "1984", 1984, "1984", ()),
+        ("Don Quixote (1973) (1973)", "Don Quixote", 1973, "Don Quixote", ()),
+        ("Remake (1973) (1975)", "Remake (1973)", 1975, "Remake", ("1973",)),
         ("(2019)", "(2019)", None, "(2019)", ()),
         ("", "", None, "", ()),
     ],

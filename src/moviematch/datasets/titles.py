@@ -15,6 +15,7 @@ raw title                                     result
 ``Mona and the ... aika) (1983))``            one doubled closing parenthesis is tolerated
 ``The Naked Truth (1957) (Your Past Is ...)`` a year followed only by parenthesised titles: the
                                               year is taken out, the rest kept in order
+``Don Quixote (1973) (1973)``                 a repeated identical year is dropped too
 ``Matrix, The (1999)``                        title keeps MovieLens' form ``Matrix, The``;
                                               display form ``The Matrix``
 ``Seven (a.k.a. Se7en) (1995)``               display ``Seven``; alternatives ``("Se7en",)``
@@ -112,6 +113,8 @@ def parse_title(raw: str) -> ParsedTitle:
     if match and match.start() > 0:
         year = int(match.group(1))
         text = text[: match.start()].rstrip()
+        # "Don Quixote (1973) (1973)": the same year written twice.
+        text = text.removesuffix(f"({year})").rstrip() or text
     else:
         inner = _INNER_YEAR.search(text)
         if inner and inner.start() > 0:
