@@ -34,7 +34,8 @@ class _Reader:
 
     def __init__(self, obj: Any, resource: str, where: str) -> None:
         if not isinstance(obj, Mapping):
-            raise TmdbResponseError(resource, f"{where or 'body'} is {_kind(obj)}, not an object")
+            what = f"field {where!r}" if where else "body"
+            raise TmdbResponseError(resource, f"{what} is {_kind(obj)}, expected an object")
         self.obj = obj
         self.resource = resource
         self.where = where
