@@ -1,0 +1,475 @@
+"""The engine's public API: ``TrainConfig``, ``train`` and ``Model``.
+
+A ``Model`` keeps only what serving a *new* user needs: μ, the item biases and factors
+(float32), the item ids, per-item popularity (rating count and mean) and training
+metadata, plus optional components (see ``components``). User factors of the training
+users are not kept: visitors are folded in (``foldin``) from their own ratings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+from moviematch.recommender.artifact import load_artifact, save_artifact
+from moviematch.recommender.components import (
+    Component,
+    ComponentSpec,
+    Ranker,
+    TrainingContext,
+)
+from moviematch.recommender.data import MAX_STARS, MIN_STARS, Genome, MovieInfo, Ratings
+from moviematch.recommender.data import TagApplications as TagApps
+from moviematch.recommender.errors import CorruptModelError, ModelFitError, RecommenderError
+from moviematch.recommender.foldin import FoldInConfig, UserProfile, fold_in
+from moviematch.recommender.mf import MFConfig, ProgressCallback, train_mf
+from moviematch.recommender.vocab import Vocabulary
+
+#: Component classes ``Model.load`` may rebuild, by the type name stored in meta.json.
+#: The lead registers H2's ranker and H3's similarity here, e.g.
+#: ``COMPONENT_TYPES["EaseRanker"] = EaseRanker``.
+COMPONENT_TYPES: dict[str, type[Component]] = {}
+
+#: Slots a TrainConfig can fill, in the order ``train`` fits them.
+COMPONENT_SLOTS = ("ranker", "similarity")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything ``train`` needs to know.
+
+    Attributes
+    ----------
+    mf : MFConfig
+        Matrix-factorisation hyperparameters.
+    foldin : FoldInConfig, optional
+        Fold-in regularisation; by default its per-rating terms are copied from ``mf``
+        (so that folding in a training user reproduces it) with the default priors.
+    popularity_prior : float
+        Pseudo-count m of the default ranking (used when no ranker component is present):
+        ``score_i = μ + (r̂_i - μ) · n_i / (n_i + m)`` with n_i the item's rating count.
+    ranker, similarity : ComponentSpec, optional
+        Specs of optional components, fitted after MF (see ``components``).
+    """
+
+    mf: MFConfig = dataclasses.field(default_factory=MFConfig)
+    foldin: FoldInConfig = None  # type: ignore[assignment]
+    popularity_prior: float = 25.0
+    ranker: ComponentSpec | None = None
+    similarity: ComponentSpec | None = None
+
+    def __post_init__(self) -> None:
+        if self.foldin is None:
+            derived = FoldInConfig(reg=self.mf.reg, reg_bias=self.mf.reg_bias)
+            object.__setattr__(self, "foldin", derived)
+        if not (np.isfinite(self.popularity_prior) and self.popularity_prior >= 0):
+            raise ValueError("TrainConfig: popularity_prior must be a finite number >= 0")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form of the engine's own settings (component specs excluded)."""
+        return {
+            "mf": dataclasses.asdict(self.mf),
+            "foldin": dataclasses.asdict(self.foldin),
+            "popularity_prior": self.popularity_prior,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TrainConfig:
+        """Inverse of ``to_dict``; raises ``TypeError``/``ValueError``/``KeyError`` if invalid."""
+        return cls(
+            mf=MFConfig(**data["mf"]),
+            foldin=FoldInConfig(**data["foldin"]),
+            popularity_prior=float(data["popularity_prior"]),
+        )
+
+
+class Recommendation(NamedTuple):
+    """One recommended movie: ``score`` orders the list, ``stars`` is the predicted rating."""
+
+    movie_id: int
+    score: float
+    stars: float
+
+
+class Model:
+    """A trained model, ready to fold in visitors and recommend.
+
+    Attributes
+    ----------
+    items : Vocabulary
+        Item ids; row r of every per-item array is ``items.ids[r]``.
+    global_mean_ : float
+    item_bias_ : float32 (n_items,)
+    item_factors_ : float32 (n_items, f)
+    item_count_ : int64 (n_items,)
+        Training ratings per item.
+    item_mean_ : float32 (n_items,)
+        Mean training rating per item.
+    config : TrainConfig
+        Component specs are not restored by ``load`` (the components themselves are).
+    metadata : dict
+        ``data_fingerprint`` (SHA-256 of the ratings arrays), ``trained_at`` (ISO UTC),
+        ``n_users``, ``n_items``, ``n_ratings``, ``fit_seconds``, ``metrics`` (dict).
+    model_id : str
+        Unique per training run; stamped into every ``UserProfile``.
+    components : dict of str to Component
+        By slot name (``"ranker"``, ``"similarity"``, …).
+    """
+
+    def __init__(
+        self,
+        *,
+        items: Vocabulary,
+        global_mean: float,
+        item_bias: npt.NDArray[np.float32],
+        item_factors: npt.NDArray[np.float32],
+        item_count: npt.NDArray[np.int64],
+        item_mean: npt.NDArray[np.float32],
+        config: TrainConfig,
+        metadata: Mapping[str, Any],
+        model_id: str,
+        components: Mapping[str, Component] | None = None,
+    ) -> None:
+        n = len(items)
+        self.items = items
+        self.global_mean_ = float(global_mean)
+        self.item_bias_ = np.asarray(item_bias, dtype=np.float32)
+        self.item_factors_ = np.ascontiguousarray(item_factors, dtype=np.float32)
+        self.item_count_ = np.asarray(item_count, dtype=np.int64)
+        self.item_mean_ = np.asarray(item_mean, dtype=np.float32)
+        if self.item_factors_.ndim != 2 or self.item_factors_.shape[0] != n:
+            raise ValueError(f"item_factors must have shape ({n}, f)")
+        for name in ("item_bias_", "item_count_", "item_mean_"):
+            if getattr(self, name).shape != (n,):
+                raise ValueError(f"{name} must have shape ({n},)")
+        self.config = config
+        self.metadata = dict(metadata)
+        self.model_id = model_id
+        self.components: dict[str, Component] = dict(components or {})
+
+    def __repr__(self) -> str:
+        return (
+            f"Model(n_items={len(self.items)}, n_factors={self.n_factors}, "
+            f"components={sorted(self.components)}, id={self.model_id})"
+        )
+
+    @property
+    def n_factors(self) -> int:
+        return int(self.item_factors_.shape[1])
+
+    # ----------------------------------------------------------------- serving
+    def fold_in(self, movie_ids: npt.ArrayLike, stars: npt.ArrayLike) -> UserProfile:
+        """Fit a visitor's bias and factors from their ratings (closed form, < 1 ms).
+
+        Unknown movie ids are reported in ``profile.unknown_movie_ids`` and ignored.
+
+        Raises
+        ------
+        InvalidRatingError
+            Mismatched lengths, repeated movie ids, or stars outside [0.5, 5] / not finite.
+        """
+        return fold_in(
+            movie_ids,
+            stars,
+            items=self.items,
+            global_mean=self.global_mean_,
+            item_bias=self.item_bias_,
+            item_factors=self.item_factors_,
+            config=self.config.foldin,
+            model_id=self.model_id,
+        )
+
+    def predict(self, profile: UserProfile, movie_ids: npt.ArrayLike) -> npt.NDArray[np.float32]:
+        """Predicted stars (float32, clipped to [0.5, 5]) for ``movie_ids``; NaN if unknown."""
+        self._check_profile(profile)
+        rows, known = self.items.split_known(np.asarray(movie_ids, dtype=np.int64))
+        out = np.full(rows.shape, np.nan, dtype=np.float32)
+        out[known] = self._stars(profile, rows[known])
+        return out
+
+    def predict_all(self, profile: UserProfile) -> npt.NDArray[np.float32]:
+        """Predicted stars (float32, clipped) for every item row, shape (n_items,)."""
+        self._check_profile(profile)
+        return self._stars(profile, None)
+
+    def recommend(
+        self, profile: UserProfile, n: int = 20, exclude: npt.ArrayLike = ()
+    ) -> list[Recommendation]:
+        """The ``n`` best movies the user has not rated, best first.
+
+        Ranking is done by the ``"ranker"`` component when present; otherwise by
+        predicted stars shrunk toward μ by the item's rating count (``popularity_prior``),
+        so that films with a handful of ratings, whose factors are mostly noise, need
+        stronger evidence to reach the top. Ties are broken by item row (deterministic).
+        Movies in ``exclude`` (unknown ids ignored) and the rated movies never appear.
+        """
+        if n < 0:
+            raise ValueError(f"n must be >= 0, got {n}")
+        predicted = self.predict_all(profile)
+        ranker = self.components.get("ranker")
+        if ranker is not None:
+            score = np.asarray(
+                ranker.score(profile.rated_rows, profile.stars, predicted),  # type: ignore[attr-defined]
+                dtype=np.float32,
+            )
+        else:
+            score = self.default_scores(predicted)
+        score = score.astype(np.float64)
+        score[profile.rated_rows] = -np.inf
+        excluded, known = self.items.split_known(np.asarray(exclude, dtype=np.int64).ravel())
+        score[excluded[known]] = -np.inf
+        n_allowed = int(np.isfinite(score).sum())
+        n = min(n, n_allowed)
+        if n == 0:
+            return []
+        top = np.argpartition(-score, n - 1)[:n] if n < len(score) else np.arange(len(score))
+        top = top[np.lexsort((top, -score[top]))]
+        return [
+            Recommendation(int(self.items.ids[r]), float(score[r]), float(predicted[r]))
+            for r in top
+        ]
+
+    def default_scores(self, predicted: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """μ + (r̂ - μ) · n_i / (n_i + m): the ranking used without a ranker component."""
+        m = self.config.popularity_prior
+        weight = self.item_count_ / (self.item_count_ + m) if m > 0 else 1.0
+        return (self.global_mean_ + (predicted - self.global_mean_) * weight).astype(np.float32)
+
+    # Place for the lead to wire H3's components once they exist:
+    #   def similar(self, movie_id, k=10)  -> delegates to self.components["similarity"]
+    #   def group(self, movie_ids)         -> grouping over the similarity features
+    #   def onboarding(self, n=20, exclude=(), seed=0) -> uses item_count_/item_factors_
+    # Each should raise RecommenderError naming the missing component when it is absent
+    # (see ``component``).
+
+    def component(self, slot: str) -> Component:
+        """The component in ``slot``; ``RecommenderError`` if the model was trained without it."""
+        try:
+            return self.components[slot]
+        except KeyError:
+            raise RecommenderError(
+                f"this model has no {slot!r} component (retrain with it enabled)"
+            ) from None
+
+    def with_component(self, slot: str, component: Component) -> Model:
+        """A copy of the model with ``component`` in ``slot`` (arrays are shared)."""
+        return self._replace(components={**self.components, slot: component})
+
+    def with_metrics(self, metrics: Mapping[str, float]) -> Model:
+        """A copy with ``metrics`` merged into ``metadata["metrics"]`` (e.g. evaluation)."""
+        metadata = dict(self.metadata)
+        metadata["metrics"] = {**metadata.get("metrics", {}), **metrics}
+        return self._replace(metadata=metadata)
+
+    # ------------------------------------------------------------- persistence
+    def save(self, path: Path | str) -> None:
+        """Write the model as an artifact directory (atomic; see ``artifact``)."""
+        arrays: dict[str, npt.NDArray[Any]] = {
+            "item_ids": self.items.ids,
+            "item_bias": self.item_bias_,
+            "item_factors": self.item_factors_,
+            "item_count": self.item_count_,
+            "item_mean": self.item_mean_,
+        }
+        described: dict[str, Any] = {}
+        for slot, component in sorted(self.components.items()):
+            type_name = type(component).__name__
+            if COMPONENT_TYPES.get(type_name) is not type(component):
+                raise RecommenderError(
+                    f"component {type_name} is not registered in model.COMPONENT_TYPES"
+                )
+            for name, array in component.to_arrays().items():
+                arrays[f"{slot}.{name}"] = array
+            described[slot] = {"type": type_name, "config": component.config_dict()}
+        payload = {
+            "model_id": self.model_id,
+            "global_mean": self.global_mean_,
+            "config": self.config.to_dict(),
+            "metadata": self.metadata,
+            "components": described,
+        }
+        save_artifact(path, arrays, payload)
+
+    @classmethod
+    def load(cls, path: Path | str) -> Model:
+        """Read a model saved by ``save``.
+
+        Raises
+        ------
+        CorruptModelError
+            Anything wrong with the files (see ``artifact.load_artifact``), inconsistent
+            array shapes, or an unknown component type.
+        """
+        arrays, payload = load_artifact(path)
+        try:
+            config = TrainConfig.from_dict(payload["config"])
+            model = cls(
+                items=Vocabulary(arrays.pop("item_ids")),
+                global_mean=float(payload["global_mean"]),
+                item_bias=arrays.pop("item_bias"),
+                item_factors=arrays.pop("item_factors"),
+                item_count=arrays.pop("item_count"),
+                item_mean=arrays.pop("item_mean"),
+                config=config,
+                metadata=payload["metadata"],
+                model_id=str(payload["model_id"]),
+            )
+            described = payload["components"]
+            for slot, spec in described.items():
+                component_type = COMPONENT_TYPES.get(spec["type"])
+                if component_type is None:
+                    raise CorruptModelError(
+                        f"{path}: unknown component type {spec['type']!r} in slot {slot!r}"
+                    )
+                prefix = f"{slot}."
+                own = {
+                    k[len(prefix) :]: arrays.pop(k) for k in list(arrays) if k.startswith(prefix)
+                }
+                model.components[slot] = component_type.from_arrays(own, spec["config"])
+        except CorruptModelError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise CorruptModelError(f"{path}: inconsistent model artifact ({exc!r})") from None
+        if arrays:
+            raise CorruptModelError(f"{path}: unexpected arrays {sorted(arrays)}")
+        if len(np.unique(model.items.ids)) != len(model.item_bias_):
+            raise CorruptModelError(f"{path}: item ids are not unique")
+        return model
+
+    # ---------------------------------------------------------------- internal
+    def _stars(
+        self, profile: UserProfile, rows: npt.NDArray[np.int64] | None
+    ) -> npt.NDArray[np.float32]:
+        bias = self.item_bias_ if rows is None else self.item_bias_[rows]
+        factors = self.item_factors_ if rows is None else self.item_factors_[rows]
+        raw = factors @ profile.factors + bias + np.float32(self.global_mean_ + profile.bias)
+        return np.clip(raw, MIN_STARS, MAX_STARS).astype(np.float32)
+
+    def _check_profile(self, profile: UserProfile) -> None:
+        if profile.model_id != self.model_id or profile.factors.shape != (self.n_factors,):
+            raise RecommenderError(
+                "this profile was folded in by another model; fold the ratings in again"
+            )
+
+    def _replace(self, **changes: Any) -> Model:
+        fields = {
+            "items": self.items,
+            "global_mean": self.global_mean_,
+            "item_bias": self.item_bias_,
+            "item_factors": self.item_factors_,
+            "item_count": self.item_count_,
+            "item_mean": self.item_mean_,
+            "config": self.config,
+            "metadata": self.metadata,
+            "model_id": self.model_id,
+            "components": self.components,
+        }
+        fields.update(changes)
+        return Model(**fields)
+
+
+def data_fingerprint(ratings: Ratings) -> str:
+    """SHA-256 over the user ids, movie ids and stars (little-endian bytes, in order)."""
+    digest = hashlib.sha256()
+    for array, dtype in (
+        (ratings.user_ids, "<i8"),
+        (ratings.movie_ids, "<i8"),
+        (ratings.values, "<f4"),
+    ):
+        digest.update(np.ascontiguousarray(array, dtype=dtype).tobytes())
+    return digest.hexdigest()
+
+
+def train(
+    ratings: Ratings,
+    config: TrainConfig | None = None,
+    *,
+    movies: MovieInfo | None = None,
+    tags: TagApps | None = None,
+    genome: Genome | None = None,
+    progress: ProgressCallback | None = None,
+) -> Model:
+    """Train MF on ``ratings``, then fit the components the config asks for.
+
+    Parameters
+    ----------
+    ratings : Ratings
+        Training ratings; one per (user, movie) is expected.
+    config : TrainConfig, optional
+    movies, tags, genome : optional
+        Catalogue data for components (similarity, group labels).
+    progress : callable, optional
+        Called with an ``mf.EpochReport`` after every MF epoch.
+
+    Raises
+    ------
+    ModelFitError
+        No ratings, or training diverged.
+    """
+    config = config or TrainConfig()
+    if len(ratings) == 0:
+        raise ModelFitError("cannot train on an empty set of ratings")
+    started = time.perf_counter()
+    users = Vocabulary(ratings.user_ids)
+    items = Vocabulary(ratings.movie_ids)
+    user_rows = users.rows(ratings.user_ids)
+    item_rows = items.rows(ratings.movie_ids)
+    fit = train_mf(
+        user_rows, item_rows, ratings.values, len(users), len(items), config.mf, progress=progress
+    )
+    count = np.bincount(item_rows, minlength=len(items)).astype(np.int64)
+    total = np.bincount(item_rows, weights=ratings.values, minlength=len(items))
+    fit_seconds = time.perf_counter() - started
+    model = Model(
+        items=items,
+        global_mean=fit.global_mean_,
+        item_bias=fit.item_bias_.astype(np.float32),
+        item_factors=fit.item_factors_.astype(np.float32),
+        item_count=count,
+        item_mean=(total / count).astype(np.float32),
+        config=config,
+        metadata={
+            "data_fingerprint": data_fingerprint(ratings),
+            "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "n_users": len(users),
+            "n_items": len(items),
+            "n_ratings": len(ratings),
+            "fit_seconds": round(fit_seconds, 3),
+            "metrics": {
+                "train_rmse": float(fit.epoch_rmse_[-1]) if len(fit.epoch_rmse_) else None,
+            },
+        },
+        model_id=uuid.uuid4().hex,
+    )
+    context = TrainingContext(
+        ratings=ratings,
+        items=items,
+        user_rows=user_rows,
+        item_rows=item_rows,
+        n_users=len(users),
+        global_mean=model.global_mean_,
+        item_bias=model.item_bias_,
+        item_factors=model.item_factors_,
+        movies=movies,
+        tags=tags,
+        genome=genome,
+        seed=config.mf.seed,
+    )
+    for slot in COMPONENT_SLOTS:
+        spec = getattr(config, slot)
+        if spec is not None:
+            model.components[slot] = spec.fit(context)
+    ranker = model.components.get("ranker")
+    if ranker is not None and not isinstance(ranker, Ranker):
+        raise ModelFitError(f"the ranker component {type(ranker).__name__} has no score()")
+    return model
