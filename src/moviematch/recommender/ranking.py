@@ -43,13 +43,16 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
 from moviematch.recommender.errors import CorruptModelError, ModelFitError
+
+if TYPE_CHECKING:
+    from moviematch.recommender.components import TrainingContext
 
 # Rows of P processed at once when forming B: bounds the temporary dense block to
 # _BLOCK × n_items floats whatever the catalogue size.
@@ -106,6 +109,12 @@ class RankerConfig:
             raise ValueError("RankerConfig: popularity_weight must be finite")
         if self.top_k < 0 or self.min_item_ratings < 1:
             raise ValueError("RankerConfig: top_k must be >= 0 and min_item_ratings >= 1")
+
+    def fit(self, context: TrainingContext) -> ItemItemRanker:
+        """Fit the ranker during ``model.train`` (the ``ComponentSpec`` protocol)."""
+        return ItemItemRanker(self).fit(
+            context.user_rows, context.item_rows, context.ratings.values, len(context.items)
+        )
 
 
 def _zscore(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:

@@ -1,0 +1,425 @@
+"""``moviematch``: train a model, evaluate the engine, or get recommendations from a shell.
+
+    moviematch train DATA_DIR --out PATH [hyperparameters]
+    moviematch evaluate DATA_DIR [--reveal random|popular|picker] [--json FILE] [--seed N]
+    moviematch recommend MODEL_PATH --rate MOVIE_ID=STARS [--rate ...] [-n N]
+
+Bad input (a missing directory, a malformed ``--rate``, unknown movie ids, a corrupt model)
+ends with a one-line message on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from moviematch.recommender.data import MAX_STARS, MIN_STARS, Ratings
+from moviematch.recommender.errors import RecommenderError
+from moviematch.recommender.ranking import RankerConfig
+
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """A problem with the user's input; printed without a traceback, exit code 2."""
+
+
+def _progress(items: Iterable[Any], label: str, *, enabled: bool = True) -> Iterable[Any]:
+    if not enabled:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=label, leave=False, file=sys.stderr)
+
+
+def parse_rating(text: str) -> tuple[int, float]:
+    """``"MOVIE_ID=STARS"`` → (movie id, stars); raises ``argparse.ArgumentTypeError``."""
+    movie, sep, stars = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"expected MOVIE_ID=STARS, got {text!r}")
+    try:
+        movie_id = int(movie.strip())
+        value = float(stars.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected MOVIE_ID=STARS with numbers, got {text!r}"
+        ) from None
+    if not MIN_STARS <= value <= MAX_STARS:
+        raise argparse.ArgumentTypeError(
+            f"stars must be between {MIN_STARS} and {MAX_STARS}, got {value} in {text!r}"
+        )
+    return movie_id, value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    return value
+
+
+def _load_ratings(directory: str) -> Ratings:
+    from moviematch.datasets.errors import DatasetError
+    from moviematch.datasets.movielens import load_ratings
+
+    path = Path(directory)
+    if not path.is_dir():
+        raise CliError(f"{path}: no such directory")
+    try:
+        ratings = load_ratings(path)
+    except DatasetError as exc:
+        raise CliError(str(exc)) from None
+    if len(ratings) == 0:
+        raise CliError(f"{path}: the ratings file is empty")
+    return ratings
+
+
+def _load_features(directory: str) -> dict[str, Any]:
+    """Movies, tags and genome when the directory has them (for similarity and labels)."""
+    from moviematch.datasets import movielens
+    from moviematch.datasets.errors import DatasetError
+
+    path = Path(directory)
+    features: dict[str, Any] = {}
+    try:
+        if (path / "movies.csv").is_file():
+            features["movies"] = movielens.movie_info(movielens.read_movies(path))
+        if (path / "tags.csv").is_file():
+            features["tags"] = movielens.tag_applications(movielens.read_tags(path))
+        if (path / "genome-scores.csv").is_file():
+            features["genome"] = movielens.read_genome(path)
+    except DatasetError as exc:
+        raise CliError(str(exc)) from None
+    return features
+
+
+def _ranker_config(args: argparse.Namespace) -> RankerConfig:
+    try:
+        return RankerConfig(
+            l2=args.ranker_l2,
+            dropout=args.ranker_dropout,
+            seen_weight=args.ranker_seen_weight,
+            stars_weight=args.ranker_stars_weight,
+            top_k=args.ranker_top_k,
+            min_item_ratings=args.ranker_min_item_ratings,
+        )
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _add_ranker_options(parser: argparse.ArgumentParser) -> None:
+    d = RankerConfig()
+    group = parser.add_argument_group("ranker (item-item model that orders recommendations)")
+    group.add_argument(
+        "--ranker-l2",
+        type=float,
+        default=d.l2,
+        help=f"ridge λ per training user (default {d.l2}; tuned unless --no-tune)",
+    )
+    group.add_argument(
+        "--ranker-dropout",
+        type=float,
+        default=d.dropout,
+        help=f"item-specific penalty c·G_jj (default {d.dropout}; tuned unless --no-tune)",
+    )
+    group.add_argument(
+        "--ranker-seen-weight",
+        type=float,
+        default=d.seen_weight,
+        help=f"weight of plain EASE-on-seen in the blend (default {d.seen_weight}; tuned)",
+    )
+    group.add_argument(
+        "--ranker-stars-weight",
+        type=float,
+        default=d.stars_weight,
+        help=f"weight of the fold-in's predicted stars (default {d.stars_weight}; tuned)",
+    )
+    group.add_argument(
+        "--ranker-top-k",
+        type=int,
+        default=d.top_k,
+        help=f"neighbours kept per movie; 0 keeps all (default {d.top_k})",
+    )
+    group.add_argument(
+        "--ranker-min-item-ratings",
+        type=_positive_int,
+        default=d.min_item_ratings,
+        help="movies with fewer training ratings stay out of the item-item model "
+        f"(default {d.min_item_ratings})",
+    )
+    group.add_argument(
+        "--no-tune",
+        action="store_true",
+        help="use the ranker values given instead of choosing them on an inner split "
+        "of the training users",
+    )
+
+
+def _add_mf_options(parser: argparse.ArgumentParser) -> None:
+    from moviematch.recommender.mf import MFConfig
+
+    d = MFConfig()
+    group = parser.add_argument_group("matrix factorisation (predicted stars)")
+    group.add_argument(
+        "--factors", type=_positive_int, default=d.n_factors, help=f"latent factors ({d.n_factors})"
+    )
+    group.add_argument(
+        "--epochs", type=_positive_int, default=d.n_epochs, help=f"SGD epochs ({d.n_epochs})"
+    )
+    group.add_argument("--lr", type=float, default=d.lr, help=f"SGD learning rate ({d.lr})")
+    group.add_argument("--reg", type=float, default=d.reg, help=f"factor L2 penalty ({d.reg})")
+    group.add_argument(
+        "--reg-bias", type=float, default=d.reg_bias, help=f"bias L2 penalty ({d.reg_bias})"
+    )
+
+
+def _mf_config(args: argparse.Namespace) -> Any:
+    from moviematch.recommender.mf import MFConfig
+
+    try:
+        return MFConfig(
+            n_factors=args.factors,
+            n_epochs=args.epochs,
+            lr=args.lr,
+            reg=args.reg,
+            reg_bias=args.reg_bias,
+            seed=args.seed,
+        )
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``moviematch`` command."""
+    parser = argparse.ArgumentParser(
+        prog="moviematch",
+        description="Train, evaluate and query the moviematch recommendation engine.",
+    )
+    parser.add_argument(
+        "--quiet", action="store_true", help="no progress bars (messages still go to stderr)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p_train = commands.add_parser(
+        "train",
+        help="train a model on a MovieLens directory and save it",
+        description="Train MF + ranker on every rating of DATA_DIR and save the model.",
+    )
+    p_train.add_argument("data_dir", metavar="DATA_DIR", help="MovieLens directory")
+    p_train.add_argument("--out", required=True, metavar="PATH", help="where to save the model")
+    p_train.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    _add_mf_options(p_train)
+    _add_ranker_options(p_train)
+
+    p_eval = commands.add_parser(
+        "evaluate",
+        help="cold-start evaluation against baselines",
+        description="Hold out users, let them reveal a few ratings, and compare methods on "
+        "the rest (see docs/evaluation.md).",
+    )
+    p_eval.add_argument("data_dir", metavar="DATA_DIR", help="MovieLens directory")
+    p_eval.add_argument(
+        "--reveal",
+        choices=["random", "popular", "picker"],
+        default="random",
+        help="which ratings a new user reveals: random ones, their most popular ones, or "
+        "those the onboarding picker asks about (default random)",
+    )
+    p_eval.add_argument(
+        "--n-reveal", type=_positive_int, default=10, help="ratings revealed per user (10)"
+    )
+    p_eval.add_argument(
+        "--test-fraction", type=float, default=0.2, help="share of users held out (0.2)"
+    )
+    p_eval.add_argument("--seed", type=int, default=0, help="seed of split and reveals (0)")
+    p_eval.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    p_eval.add_argument(
+        "--cv-folds",
+        type=int,
+        default=0,
+        help="also report k-fold cross-validated RMSE of MF (0 = skip; e.g. 5)",
+    )
+    _add_mf_options(p_eval)
+    _add_ranker_options(p_eval)
+
+    p_rec = commands.add_parser(
+        "recommend",
+        help="recommendations for a few ratings",
+        description="Fold in the given ratings and print the top recommendations.",
+    )
+    p_rec.add_argument("model_path", metavar="MODEL_PATH", help="a model saved by 'train'")
+    p_rec.add_argument(
+        "--rate",
+        type=parse_rating,
+        action="append",
+        required=True,
+        metavar="MOVIE_ID=STARS",
+        help="a rating, e.g. --rate 318=5 (repeat for more; stars 0.5-5)",
+    )
+    p_rec.add_argument("-n", type=_positive_int, default=10, help="how many to show (10)")
+    return parser
+
+
+def _register_ranker() -> None:
+    # Model.load rebuilds components by type name; make sure ours is known even before the
+    # lead's registration lands (a no-op once it has).
+    from moviematch.recommender import model
+    from moviematch.recommender.ranking import ItemItemRanker
+
+    model.COMPONENT_TYPES.setdefault("ItemItemRanker", ItemItemRanker)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from moviematch.recommender.evaluation.mfstars import tune_for_training
+    from moviematch.recommender.model import TrainConfig, train
+
+    ratings = _load_ratings(args.data_dir)
+    features = _load_features(args.data_dir)
+    mf_config = _mf_config(args)
+    ranker_config = _ranker_config(args)
+    show = not args.quiet
+    if not args.no_tune:
+        started = time.perf_counter()
+        print("choosing ranker hyperparameters on an inner split...", file=sys.stderr)
+        tuned = tune_for_training(
+            ratings,
+            mf_config,
+            ranker_config,
+            seed=args.seed,
+            progress=lambda it: _progress(it, "tuning", enabled=show),
+        )
+        ranker_config = tuned.config
+        print(
+            f"chose {ranker_config} (validation NDCG@10 {tuned.ndcg:.4f}, "
+            f"{time.perf_counter() - started:.0f}s)",
+            file=sys.stderr,
+        )
+    started = time.perf_counter()
+    _register_ranker()
+    bar = _progress(range(mf_config.n_epochs), "MF epochs", enabled=show)
+    ticks = iter(bar)
+
+    def on_epoch(_report: Any) -> None:
+        next(ticks, None)
+
+    model = train(
+        ratings, TrainConfig(mf=mf_config, ranker=ranker_config), progress=on_epoch, **features
+    )
+    next(ticks, None)  # let the bar finish
+    out = Path(args.out)
+    try:
+        model.save(out)
+    except OSError as exc:
+        raise CliError(f"{out}: cannot save the model ({exc.strerror})") from None
+    print(
+        f"trained on {len(ratings)} ratings in {time.perf_counter() - started:.1f}s; saved to {out}"
+    )
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from moviematch.recommender.evaluation.crossval import cross_validate_mf
+    from moviematch.recommender.evaluation.experiment import ExperimentConfig, run_experiment
+    from moviematch.recommender.evaluation.mfstars import MFFoldInStars
+
+    if not 0.0 < args.test_fraction < 1.0:
+        raise CliError(f"--test-fraction must be between 0 and 1, got {args.test_fraction}")
+    ratings = _load_ratings(args.data_dir)
+    mf_config = _mf_config(args)
+    show = not args.quiet
+    config = ExperimentConfig(
+        reveal=args.reveal,
+        n_reveal=args.n_reveal,
+        test_fraction=args.test_fraction,
+        seed=args.seed,
+        tune=not args.no_tune,
+        ranker=_ranker_config(args),
+    )
+    try:
+        result = run_experiment(
+            ratings,
+            config,
+            stars_model_factory=lambda: MFFoldInStars(mf_config),
+            progress=lambda it, label: _progress(it, label, enabled=show),
+        )
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    split = result.split
+    print(
+        f"{split['evaluated_test_users']} new users ({split['skipped_test_users']} skipped), "
+        f"{split['train_users']} training users, {split['catalogue_items']} movies; "
+        f"reveal={config.reveal}, mean revealed {split['mean_revealed']:.1f}"
+    )
+    print(result.table())
+    payload = result.as_json()
+    if args.cv_folds:
+        if args.cv_folds < 2:
+            raise CliError("--cv-folds must be 0 or at least 2")
+        cv = cross_validate_mf(
+            ratings,
+            mf_config,
+            folds=args.cv_folds,
+            seed=args.seed,
+            progress=lambda it: _progress(it, "cross-validation", enabled=show),
+        )
+        print(f"MF {args.cv_folds}-fold CV: RMSE {cv.rmse:.4f}, MAE {cv.mae:.4f}")
+        payload["mf_cross_validation"] = cv.as_json()
+    if args.json:
+        path = Path(args.json)
+        try:
+            path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise CliError(f"{path}: cannot write ({exc.strerror})") from None
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_recommend(args: argparse.Namespace) -> int:
+    from moviematch.recommender.model import Model
+
+    path = Path(args.model_path)
+    if not path.exists():
+        raise CliError(f"{path}: no such model")
+    _register_ranker()
+    model = Model.load(path)
+    movie_ids = [m for m, _ in args.rate]
+    stars = [s for _, s in args.rate]
+    if len(set(movie_ids)) != len(movie_ids):
+        raise CliError("each movie may be rated once")
+    profile = model.fold_in(movie_ids, stars)
+    unknown = list(getattr(profile, "unknown_movie_ids", []))
+    if unknown:
+        shown = ", ".join(str(m) for m in unknown)
+        raise CliError(f"unknown movie id(s) for this model: {shown}")
+    recs = model.recommend(profile, n=args.n, exclude=movie_ids)
+    print(f"{'rank':>4}  {'movie_id':>8}  {'stars':>5}")
+    for rank, rec in enumerate(recs, start=1):
+        print(f"{rank:>4}  {rec.movie_id:>8}  {rec.stars:5.2f}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``moviematch`` console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handlers = {"train": cmd_train, "evaluate": cmd_evaluate, "recommend": cmd_recommend}
+    try:
+        return handlers[args.command](args)
+    except (CliError, RecommenderError) as exc:
+        print(f"moviematch {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
