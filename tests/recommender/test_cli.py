@@ -1,0 +1,175 @@
+"""The ``moviematch`` command: train → recommend, evaluate, and clean errors on bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from moviematch.recommender.cli import main, parse_rating
+
+
+def write_ratings_csv(
+    directory: Path, n_users: int = 90, n_movies: int = 30, seed: int = 0
+) -> Path:
+    """A small ``ratings.csv`` in the MovieLens format with two taste groups.
+
+    Users of group g watch mostly movies with id % 2 == g and give them 4-5 stars; the few
+    movies of the other group they watch get 1-2 stars. Movie ids are 101, 102, ...
+    """
+    rng = np.random.default_rng(seed)
+    directory.mkdir(parents=True, exist_ok=True)
+    lines = ["userId,movieId,rating,timestamp"]
+    for user in range(1, n_users + 1):
+        group = user % 2
+        weights = np.where(np.arange(n_movies) % 2 == group, 5.0, 1.0)
+        chosen = rng.choice(n_movies, size=18, replace=False, p=weights / weights.sum())
+        for i in sorted(chosen):
+            stars = rng.choice([4.0, 4.5, 5.0]) if i % 2 == group else rng.choice([1.0, 2.0])
+            lines.append(f"{user},{101 + i},{stars},{1_500_000_000 + user}")
+    (directory / "ratings.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return directory
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_ratings_csv(tmp_path_factory.mktemp("ml") / "tiny")
+
+
+@pytest.fixture(scope="module")
+def model_dir(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("model") / "model"
+    code = main(
+        ["--quiet", "train", str(data_dir), "--out", str(out), "--epochs", "20", "--factors", "4"]
+    )
+    assert code == 0
+    return out
+
+
+def test_train_then_recommend_follows_the_users_taste(
+    model_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    # A fan of group 0 (even offsets: ids 101, 103, ...) who dislikes one group-1 film.
+    code = main(
+        ["recommend", str(model_dir), "--rate", "101=5", "--rate", "103=4.5", "--rate", "104=1"]
+        + ["-n", "5"]
+    )
+    assert code == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == ["rank", "movie_id", "stars"]
+    rows = [line.split() for line in out[1:]]
+    assert len(rows) == 5
+    ids = [int(r[1]) for r in rows]
+    assert not {101, 103, 104} & set(ids)
+    assert all((i - 101) % 2 == 0 for i in ids), ids  # all from the user's group
+    assert all(0.5 <= float(r[2]) <= 5.0 for r in rows)
+
+
+def test_train_writes_the_tuned_ranker_into_the_model(model_dir: Path) -> None:
+    from moviematch.recommender.model import Model
+    from moviematch.recommender.ranking import ItemItemRanker
+
+    ranker = Model.load(model_dir).component("ranker")
+    assert isinstance(ranker, ItemItemRanker)
+    assert ranker.config.l2 in (0.25, 1.0, 4.0)  # chosen from the tuning grid
+    assert ranker.config.top_k == 100
+
+
+def test_evaluate_prints_the_table_and_writes_json(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "eval.json"
+    code = main(
+        ["--quiet", "evaluate", str(data_dir), "--json", str(out), "--seed", "1", "--no-tune"]
+        + ["--epochs", "10", "--factors", "4", "--n-reveal", "5", "--cv-folds", "3"]
+    )
+    assert code == 0
+    text = capsys.readouterr().out
+    for name in ("popularity", "bias-only", "ease", "mf-stars", "ours", "NDCG@10", "CV"):
+        assert name in text
+    payload = json.loads(out.read_text(encoding="utf-8"))
+    methods = {m["method"]: m for m in payload["methods"]}
+    assert set(methods) == {"popularity", "bias-only", "ease", "mf-stars", "ours"}
+    assert payload["protocol"]["seed"] == 1
+    assert payload["split"]["test_users"] == 18  # 20% of 90
+    assert methods["ours"]["ndcg"]["10"] > methods["popularity"]["ndcg"]["10"]
+    assert methods["popularity"]["rmse"] is None
+    assert payload["mf_cross_validation"]["folds"] == 3
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["train", "{missing}", "--out", "{tmp}/m"], "no such directory"),
+        (["evaluate", "{missing}"], "no such directory"),
+        (["evaluate", "{empty}"], "no ratings.csv or u.data"),
+        (["recommend", "{tmp}/nothing", "--rate", "101=4"], "no such model"),
+        (["recommend", "{model}", "--rate", "99999=4"], "unknown movie id(s)"),
+        (["recommend", "{model}", "--rate", "101=4", "--rate", "101=3"], "rated once"),
+        (["evaluate", "{data}", "--test-fraction", "1.5"], "--test-fraction"),
+    ],
+)
+def test_bad_input_exits_2_with_a_message(
+    argv: list[str],
+    message: str,
+    tmp_path: Path,
+    data_dir: Path,
+    model_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (tmp_path / "empty").mkdir()
+    values = {
+        "missing": str(tmp_path / "missing"),
+        "empty": str(tmp_path / "empty"),
+        "tmp": str(tmp_path),
+        "model": str(model_dir),
+        "data": str(data_dir),
+    }
+    code = main(["--quiet", *[a.format(**values) for a in argv]])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_malformed_rating_arguments_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    for bad in ("101", "x=4", "101=abc", "101=0", "101=5.5", "101=nan"):
+        with pytest.raises(SystemExit) as excinfo:
+            main(["recommend", "m", "--rate", bad])
+        assert excinfo.value.code == 2
+        assert "--rate" in capsys.readouterr().err
+    assert parse_rating(" 318 = 4.5 ") == (318, 4.5)
+
+
+def test_malformed_ratings_file_names_path_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "ratings.csv").write_text(
+        "userId,movieId,rating,timestamp\n1,2,4.0,5\n1,3,lots,6\n", encoding="utf-8"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "moviematch.recommender.cli", "evaluate", str(bad)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "ratings.csv" in result.stderr
+    assert "3" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_every_option_has_help_text() -> None:
+    from moviematch.recommender.cli import build_parser
+
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if a.dest == "command")
+    for name, sub in subparsers.choices.items():  # type: ignore[union-attr]
+        for action in sub._actions:
+            if action.dest != "help":
+                assert action.help, f"{name}: option {action.dest} has no help"
