@@ -55,10 +55,8 @@ def test_train_then_recommend_follows_the_users_taste(
 ) -> None:
     capsys.readouterr()
     # A fan of group 0 (even offsets: ids 101, 103, ...) who dislikes one group-1 film.
-    code = main(
-        ["recommend", str(model_dir), "--rate", "101=5", "--rate", "103=4.5", "--rate", "104=1"]
-        + ["-n", "5"]
-    )
+    rate = ["--rate", "101=5", "--rate", "103=4.5", "--rate", "104=1"]
+    code = main(["recommend", str(model_dir), *rate, "-n", "5"])
     assert code == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].split() == ["rank", "movie_id", "stars"]
@@ -84,10 +82,8 @@ def test_evaluate_prints_the_table_and_writes_json(
     data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "eval.json"
-    code = main(
-        ["--quiet", "evaluate", str(data_dir), "--json", str(out), "--seed", "1", "--no-tune"]
-        + ["--epochs", "10", "--factors", "4", "--n-reveal", "5", "--cv-folds", "3"]
-    )
+    fast = ["--no-tune", "--epochs", "10", "--factors", "4", "--n-reveal", "5", "--cv-folds", "3"]
+    code = main(["--quiet", "evaluate", str(data_dir), "--json", str(out), "--seed", "1", *fast])
     assert code == 0
     text = capsys.readouterr().out
     for name in ("popularity", "bias-only", "ease", "mf-stars", "ours", "NDCG@10", "CV"):
