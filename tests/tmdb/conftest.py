@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from moviematch.catalog.models import Genre, Movie
-from moviematch.tmdb.client import _client_for
+from moviematch.tmdb.client import tmdb_clients_forget
 from moviematch.tmdb.selectors import image_configuration_forget
 from tests.integrations.tmdb.fake_server import API_KEY, FakeTmdb
 
@@ -16,10 +16,10 @@ from tests.integrations.tmdb.fake_server import API_KEY, FakeTmdb
 @pytest.fixture(autouse=True)
 def _fresh_process_state() -> Iterator[None]:
     # Clients and the image configuration are memoised per process; tests must not share them.
-    _client_for.cache_clear()
+    tmdb_clients_forget()
     image_configuration_forget()
     yield
-    _client_for.cache_clear()
+    tmdb_clients_forget()
     image_configuration_forget()
 
 

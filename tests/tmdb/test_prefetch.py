@@ -144,7 +144,7 @@ def test_rejected_key_stops_the_command(tmdb, tmdb_settings):
     tmdb_settings.MOVIEMATCH = {**tmdb_settings.MOVIEMATCH, "TMDB_API_KEY": "wrongkey"}
     with pytest.raises(CommandError, match="401"):
         _run("--language", "en-US")
-    assert _movie_requests(tmdb) == 1
+    assert [r.path for r in tmdb.seen()] == ["/3/configuration"]
 
 
 def test_missing_key_is_a_clear_error(tmdb, no_key_settings):
@@ -161,3 +161,15 @@ def test_missing_key_is_a_clear_error(tmdb, no_key_settings):
 def test_bad_arguments_are_rejected(tmdb, tmdb_settings, args, message):
     with pytest.raises(CommandError, match=message):
         _run(*args)
+
+
+def test_key_revoked_during_a_run_stops_it(tmdb, tmdb_settings):
+    _catalogue(tmdb, n=3)
+    _run("--language", "en-US", "--limit", "1")  # caches /configuration and movie 1
+    tmdb_settings.MOVIEMATCH = {**tmdb_settings.MOVIEMATCH, "TMDB_API_KEY": "revokedkey"}
+    with pytest.raises(CommandError, match="TMDB_API_KEY"):
+        _run("--language", "en-US")
+    # Movie 1 came from the cache; movie 2 got the 401; movie 3 was never asked for.
+    assert [r.path for r in tmdb.seen() if r.query.get("api_key") == "revokedkey"] == [
+        "/3/movie/102"
+    ]

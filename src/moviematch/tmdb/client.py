@@ -79,3 +79,8 @@ def tmdb_client(*, batch: bool = False) -> TmdbClient:
 @functools.lru_cache(maxsize=8)
 def _client_for(config: TmdbClientConfig) -> TmdbClient:
     return TmdbClient(config, DatabaseCache())
+
+
+def tmdb_clients_forget() -> None:
+    """Drop the memoised clients (tests; or after changing settings at run time)."""
+    _client_for.cache_clear()

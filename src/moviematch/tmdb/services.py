@@ -128,8 +128,8 @@ def movie_images_store(*, movie: Movie, details: MovieDetails) -> bool:
     return True
 
 
-def image_configuration_refresh() -> ImageConfiguration | None:
-    """Fetch ``/configuration`` if the cached copy is old; ``None`` when TMDb is unavailable."""
+def image_configuration_refresh() -> Lookup[ImageConfiguration]:
+    """Fetch ``/configuration`` if the cached copy is old (batch client: no page budget)."""
     lookup = tmdb_client(batch=True).configuration()
     image_configuration_forget()
-    return lookup.value
+    return lookup

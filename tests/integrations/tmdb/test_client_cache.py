@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import date, timedelta
 
 import pytest
@@ -281,3 +282,17 @@ def test_bad_movie_ids_are_rejected_before_any_request(tmdb, make_client, bad_id
 def test_bad_language_is_rejected(make_client):
     with pytest.raises(ValueError, match="language"):
         make_client().movie(MOVIE, language="korean&api_key=x")
+
+
+def test_after_a_401_no_request_is_sent_during_the_cooldown(tmdb, make_client):
+    _add_both_languages(tmdb)
+    tmdb.add_movie(5, "en-US", movie_body(5, title="Other"))
+    client = make_client(api_key="ffffffffffffffffffffffffffffffff", auth_failure_cooldown=0.2)
+    first = client.movie(MOVIE)
+    second = client.movie(5, language="en-US")
+    assert isinstance(second.error, TmdbAuthError)
+    assert second.error is first.error
+    assert second.requests == 0
+    assert len(tmdb.seen()) == 1
+    time.sleep(0.25)
+    assert client.movie(5).requests == 1  # the key is tried again after the cooldown

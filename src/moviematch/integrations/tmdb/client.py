@@ -113,6 +113,7 @@ class TmdbClient:
         self._rng_lock = threading.Lock()
         self._throttle_lock = threading.Lock()
         self._next_request_at = 0.0
+        self._auth_failure: tuple[float, TmdbAuthError] | None = None
         # One in-flight refresh per key and process: concurrent page renders of the same
         # movie wait for the first request instead of sending their own.
         self._key_locks: dict[tuple[str, str], threading.Lock] = {}
@@ -221,6 +222,9 @@ class TmdbClient:
                 "no TMDb API key configured (set TMDB_API_KEY)"
             )
             return fallback(cached, missing, requests=0)
+        auth_failure = self._auth_failure
+        if auth_failure is not None and self._clock() < auth_failure[0]:
+            return fallback(cached, auth_failure[1], requests=0)
 
         lock = self._key_lock((resource, language))
         wait = -1.0 if deadline is None else max(0.0, deadline - self._clock())
@@ -238,6 +242,9 @@ class TmdbClient:
                 status, payload = self._fetch(resource, path, params, language, deadline, counter)
                 value = parse(payload) if status == 200 else None
             except TmdbError as error:
+                if isinstance(error, TmdbAuthError):
+                    until = self._clock() + self.config.auth_failure_cooldown
+                    self._auth_failure = (until, error)
                 log = logger.error if isinstance(error, TmdbConfigurationError) else logger.warning
                 log("TMDb %s [%s]: %s", resource, language or "-", error)
                 return fallback(cached, error, requests=counter.n)

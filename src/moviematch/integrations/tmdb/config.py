@@ -44,6 +44,9 @@ class TmdbClientConfig:
         Lifetimes of cached answers.
     max_body_bytes : int
         Largest answer accepted (default 4 MiB; a movie with credits is ~50 KiB).
+    auth_failure_cooldown : float
+        After TMDb answers 401, no request is sent for this many seconds (default 300):
+        the key will not become valid by asking again, and every page would pay a request.
     """
 
     api_key: str = ""
@@ -58,6 +61,7 @@ class TmdbClientConfig:
     backoff: BackoffPolicy = field(default_factory=BackoffPolicy)
     cache_policy: CachePolicy = field(default_factory=CachePolicy)
     max_body_bytes: int = 4 * 1024 * 1024
+    auth_failure_cooldown: float = 300.0
 
     def __post_init__(self) -> None:
         if not self.base_url.startswith(("http://", "https://")):

@@ -54,7 +54,10 @@ class Command(BaseCommand):
                 "(generated posters); set it to fill the cache."
             )
 
-        image_configuration_refresh()
+        # Also the cheapest check of the key: a 401 here ends the run before any movie.
+        configuration = image_configuration_refresh()
+        if isinstance(configuration.error, TmdbConfigurationError):
+            raise CommandError(str(configuration.error))
         movies = prefetch_movies(languages=languages, limit=limit, stale_only=options["stale_only"])
         total = movies.count()
         self.stdout.write(f"{total} movies, languages {', '.join(languages)}")
