@@ -1,0 +1,194 @@
+"""Grouping a ranked list into labelled taste groups."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from moviematch.recommender.grouping import (
+    FALLBACK_LABEL,
+    Group,
+    GroupingConfig,
+    genre_shares,
+    group,
+    group_count,
+)
+
+CATALOGUE = {
+    "Drama": 0.45,
+    "Comedy": 0.38,
+    "Thriller": 0.2,
+    "Action": 0.19,
+    "Romance": 0.15,
+    "Crime": 0.12,
+    "Sci-Fi": 0.1,
+    "Horror": 0.1,
+    "Animation": 0.06,
+    "Film-Noir": 0.01,
+}
+
+
+def planted_list(
+    sizes: list[int], genres: list[tuple[str, ...]], seed: int = 0, noise: float = 0.15
+) -> tuple[list[int], np.ndarray, dict[int, tuple[str, ...]], list[int]]:
+    """Movies from well-separated clusters (orthogonal centres + noise), shuffled.
+
+    Returns ids, vectors, genres by id and the true cluster of each list position.
+    """
+    rng = np.random.default_rng(seed)
+    dim = max(8, len(sizes) * 2)
+    truth = np.repeat(np.arange(len(sizes)), sizes)
+    rng.shuffle(truth)
+    centres = np.eye(dim)[: len(sizes)]
+    vectors = centres[truth] + noise * rng.normal(size=(len(truth), dim))
+    ids = (1000 + np.arange(len(truth)) * 7).tolist()
+    genre_map = {m: genres[c] for m, c in zip(ids, truth.tolist(), strict=True)}
+    return ids, vectors, genre_map, truth.tolist()
+
+
+def as_partition(groups: list[Group]) -> set[frozenset[int]]:
+    return {frozenset(g.movie_ids) for g in groups}
+
+
+def test_planted_clusters_are_recovered_and_labelled_by_lift() -> None:
+    genres = [("Sci-Fi", "Action"), ("Horror",), ("Romance", "Comedy")]
+    ids, vectors, genre_map, truth = planted_list([6, 6, 6], genres)
+    groups = group(ids, vectors, genre_map, CATALOGUE)  # 18 items → 3 groups
+    expected = {frozenset(m for m, t in zip(ids, truth, strict=True) if t == c) for c in range(3)}
+    assert as_partition(groups) == expected
+    labels = {frozenset(g.movie_ids): g.label for g in groups}
+    first_of = {c: next(m for m, t in zip(ids, truth, strict=True) if t == c) for c in range(3)}
+    assert labels[frozenset(m for m, t in zip(ids, truth, strict=True) if t == 1)] == "Horror"
+    # Sci-Fi (lift 10) beats Action (lift 5.3): only one genre in the label.
+    scifi = next(g.label for g in groups if first_of[0] in g.movie_ids)
+    assert scifi == "Sci-Fi"
+    # Romance (6.7) and Comedy (2.6) are far apart: Romance alone.
+    romance = next(g.label for g in groups if first_of[2] in g.movie_ids)
+    assert romance == "Romance"
+
+
+def test_groups_follow_best_rank_and_keep_list_order() -> None:
+    genres = [("Crime", "Thriller"), ("Animation",), ("Drama",)]
+    ids, vectors, genre_map, _ = planted_list([5, 5, 5], genres, seed=4)
+    groups = group(ids, vectors, genre_map, CATALOGUE)
+    position = {m: i for i, m in enumerate(ids)}
+    firsts = [position[g.movie_ids[0]] for g in groups]
+    assert firsts == sorted(firsts)
+    assert firsts[0] == 0
+    for g in groups:
+        assert [position[m] for m in g.movie_ids] == sorted(position[m] for m in g.movie_ids)
+    assert sorted(m for g in groups for m in g.movie_ids) == sorted(ids)
+
+
+def test_two_genre_label_when_lifts_are_close() -> None:
+    ids, vectors, genre_map, _ = planted_list([4, 4], [("Crime", "Thriller"), ("Animation",)])
+    shares = {**CATALOGUE, "Crime": 0.15, "Thriller": 0.15}
+    labels = sorted(g.label for g in group(ids, vectors, genre_map, shares))
+    assert labels == ["Animation", "Crime · Thriller"]
+
+
+def test_label_collisions_resolve_to_second_genre_then_fallback() -> None:
+    # Three clusters that are all pure Drama; the second also has Crime.
+    genres = [("Drama",), ("Drama", "Crime"), ("Drama",)]
+    ids, vectors, genre_map, truth = planted_list([6, 6, 6], genres, seed=2)
+    groups = group(ids, vectors, genre_map, CATALOGUE)
+    assert len(groups) == 3
+    labels = [g.label for g in groups]
+    assert len(set(labels)) == 3
+    assert all(labels)
+    by_cluster = {}
+    for g in groups:
+        cluster = truth[ids.index(g.movie_ids[0])]
+        by_cluster[cluster] = g.label
+    # Crime has the higher lift, so the Drama·Crime cluster is "Crime" whatever the order.
+    assert by_cluster[1] == "Crime"
+    # The two pure-Drama clusters: the one ranked first gets "Drama", the other the fallback.
+    drama_groups = [g.label for g in groups if truth[ids.index(g.movie_ids[0])] != 1]
+    assert drama_groups == ["Drama", FALLBACK_LABEL]
+
+
+def test_empty_and_single_item_lists() -> None:
+    assert group([], np.zeros((0, 4)), {}, CATALOGUE) == []
+    single = group([5], np.ones((1, 4)), {5: ("Horror", "Comedy")}, CATALOGUE)
+    assert single == [Group("Horror", [5])]
+    no_genre = group([5], np.ones((1, 4)), {}, CATALOGUE)
+    assert no_genre == [Group(FALLBACK_LABEL, [5])]
+
+
+@pytest.mark.parametrize(
+    ("n", "expected"),
+    [(0, 0), (1, 1), (2, 1), (8, 2), (18, 3), (20, 3), (32, 4), (50, 5), (72, 6), (100, 6)],
+)
+def test_group_count_adapts_to_list_length(n: int, expected: int) -> None:
+    assert group_count(n, GroupingConfig()) == expected
+
+
+def test_number_of_groups_adapts_on_planted_data() -> None:
+    genres = [(g,) for g in ["Sci-Fi", "Horror", "Romance", "Animation", "Film-Noir"]]
+    ids, vectors, genre_map, _truth = planted_list([10] * 5, genres, seed=5)
+    groups = group(ids, vectors, genre_map, CATALOGUE)  # 50 items → 5 groups
+    assert len(groups) == 5
+    assert {g.label for g in groups} == {g[0] for g in genres}
+    short = group(ids[:8], vectors[:8], genre_map, CATALOGUE)  # 8 items → at most 2 groups
+    assert 1 <= len(short) <= 2
+
+
+def test_tiny_groups_merge_into_their_nearest() -> None:
+    genres = [("Sci-Fi",), ("Horror",), ("Animation",)]
+    ids, vectors, genre_map, _truth = planted_list([9, 8, 1], genres, seed=6)
+    groups = group(ids, vectors, genre_map, CATALOGUE)
+    assert all(len(g.movie_ids) >= GroupingConfig().min_group_size for g in groups)
+    assert sum(len(g.movie_ids) for g in groups) == 18
+
+
+def test_lift_prefers_rare_genres_and_support_floor_applies() -> None:
+    ids = [1, 2, 3, 4, 5]
+    genre_map = {1: ("Drama",), 2: ("Drama",), 3: ("Drama",), 4: ("Drama", "Film-Noir"), 5: ()}
+    (only,) = group(ids, np.ones((5, 3)), genre_map, CATALOGUE)
+    # Film-Noir has lift 20 but is in 1/5 < 40% of the group: Drama labels it.
+    assert only.label == "Drama"
+    genre_map[3] = ("Drama", "Film-Noir")
+    (only,) = group(ids, np.ones((5, 3)), genre_map, CATALOGUE)
+    assert only.label == "Film-Noir"
+
+
+def test_bad_input() -> None:
+    with pytest.raises(ValueError, match="duplicates"):
+        group([1, 1], np.ones((2, 3)), {}, CATALOGUE)
+    with pytest.raises(ValueError, match="shape"):
+        group([1, 2], np.ones((3, 3)), {}, CATALOGUE)
+    with pytest.raises(ValueError, match="NaN"):
+        group([1, 2], np.array([[1.0, np.nan], [0.0, 1.0]]), {}, CATALOGUE)
+
+
+def test_genre_shares() -> None:
+    shares = genre_shares([("Drama",), ("Drama", "Crime"), (), ("Crime", "Crime")])
+    assert shares == {"Crime": 0.5, "Drama": 0.5}
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    n=st.integers(1, 60),
+    dim=st.integers(1, 6),
+    seed=st.integers(0, 10_000),
+    genre_pool=st.lists(st.sampled_from(sorted(CATALOGUE)), min_size=0, max_size=4, unique=True),
+)
+def test_groups_partition_the_list_with_distinct_labels(
+    n: int, dim: int, seed: int, genre_pool: list[str]
+) -> None:
+    rng = np.random.default_rng(seed)
+    vectors = rng.normal(size=(n, dim))
+    vectors[rng.random(n) < 0.1] = 0.0  # movies without a vector are allowed
+    ids = rng.permutation(10 * n)[:n].tolist()
+    genre_map = {m: tuple(g for g in genre_pool if rng.random() < 0.5) for m in ids}
+    groups = group(ids, vectors, genre_map, CATALOGUE)
+    labels = [g.label for g in groups]
+    assert all(label.strip() for label in labels)
+    assert len(set(labels)) == len(labels)
+    assert sorted(m for g in groups for m in g.movie_ids) == sorted(ids)
+    assert 1 <= len(groups) <= GroupingConfig().max_groups
+    position = {m: i for i, m in enumerate(ids)}
+    firsts = [position[g.movie_ids[0]] for g in groups]
+    assert firsts == sorted(firsts)
