@@ -41,8 +41,9 @@ def tmdb_config(*, batch: bool = False) -> TmdbClientConfig:
     Parameters
     ----------
     batch : bool
-        For management commands: no overall time budget and a client-side throttle, since
-        nobody is waiting for a page and being rate limited only slows the job down.
+        For management commands: no overall time budget, no circuit breaker and a
+        client-side throttle, since nobody is waiting for a page and being rate limited
+        only slows the job down.
     """
     policy = CachePolicy(
         ttl=timedelta(days=float(_setting("TMDB_CACHE_DAYS", 7))),
@@ -56,6 +57,7 @@ def tmdb_config(*, batch: bool = False) -> TmdbClientConfig:
             float(_setting("TMDB_REQUESTS_PER_SECOND", 20.0)) if batch else None
         ),
         cache_policy=policy,
+        breaker_threshold=None if batch else 5,
     )
 
 

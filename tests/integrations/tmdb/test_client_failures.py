@@ -332,3 +332,34 @@ def test_body_stalling_after_late_headers_is_cut_at_the_deadline(tmdb, make_clie
     lookup = make_client(budget=1.0, read_timeout=5.0).movie(MOVIE)
     assert time.monotonic() - started < 1.0 + SLACK
     assert isinstance(lookup.error, TmdbBudgetExceededError)
+
+
+def test_breaker_skips_the_network_after_consecutive_failures(tmdb, make_client, wall):
+    tmdb.add_movie(78, "en-US", movie_body(78, title="Second"))
+    client = make_client(max_retries=0, breaker_threshold=2, breaker_cooldown=0.3)
+    client.movie(78)  # cached, to be served stale while TMDb is down
+    wall.advance(days=8)
+    tmdb.script(PATH, *[Reply(503, INTERNAL_ERROR_BODY)] * 3)
+
+    assert client.movie(MOVIE).requests == 1
+    assert client.movie(MOVIE).requests == 1  # second consecutive failure opens the breaker
+    skipped = client.movie(MOVIE)
+    stale = client.movie(78)
+    assert (skipped.status, skipped.requests) == (LookupStatus.UNAVAILABLE, 0)
+    assert "consecutive TMDb failures" in str(skipped.error)
+    assert (stale.status, stale.requests, stale.value.title) == (LookupStatus.STALE, 0, "Second")
+    assert len(tmdb.seen(PATH)) == 2
+
+    time.sleep(0.35)
+    assert client.movie(MOVIE).requests == 1  # cooldown over: tried again, fails, re-opens
+    assert client.movie(78).requests == 0
+    time.sleep(0.35)
+    recovered = client.movie(MOVIE)
+    assert recovered.status is LookupStatus.FETCHED  # success closes the breaker
+    assert client.movie(78).status is LookupStatus.FETCHED
+
+
+def test_breaker_can_be_disabled_for_batch_jobs(tmdb, make_client):
+    tmdb.script(PATH, *[Reply(503, INTERNAL_ERROR_BODY)] * 4)
+    client = make_client(max_retries=0, breaker_threshold=None)
+    assert [client.movie(MOVIE).requests for _ in range(4)] == [1, 1, 1, 1]

@@ -114,6 +114,11 @@ class TmdbClient:
         self._throttle_lock = threading.Lock()
         self._next_request_at = 0.0
         self._auth_failure: tuple[float, TmdbAuthError] | None = None
+        # Circuit breaker: while TMDb keeps failing, pages answer from the cache at once
+        # instead of each spending its whole budget on a doomed request.
+        self._breaker_lock = threading.Lock()
+        self._consecutive_failures = 0
+        self._breaker_open_until = 0.0
         # One in-flight refresh per key and process: concurrent page renders of the same
         # movie wait for the first request instead of sending their own.
         self._key_locks: dict[tuple[str, str], threading.Lock] = {}
@@ -225,6 +230,15 @@ class TmdbClient:
         auth_failure = self._auth_failure
         if auth_failure is not None and self._clock() < auth_failure[0]:
             return fallback(cached, auth_failure[1], requests=0)
+        open_for = self._breaker_open_for()
+        if open_for > 0:
+            skipped = TmdbUnavailableError(
+                resource,
+                f"skipped: {self._consecutive_failures} consecutive TMDb failures, "
+                f"next try in {open_for:.1f} s",
+                attempts=0,
+            )
+            return fallback(cached, skipped, requests=0)
 
         lock = self._key_lock((resource, language))
         wait = -1.0 if deadline is None else max(0.0, deadline - self._clock())
@@ -245,9 +259,12 @@ class TmdbClient:
                 if isinstance(error, TmdbAuthError):
                     until = self._clock() + self.config.auth_failure_cooldown
                     self._auth_failure = (until, error)
+                if isinstance(error, TmdbUnavailableError):
+                    self._breaker_record(failed=True)
                 log = logger.error if isinstance(error, TmdbConfigurationError) else logger.warning
                 log("TMDb %s [%s]: %s", resource, language or "-", error)
                 return fallback(cached, error, requests=counter.n)
+            self._breaker_record(failed=False)
             fetched_at = self._now()
             self.cache.put(
                 CacheEntry(
@@ -264,6 +281,30 @@ class TmdbClient:
             return Lookup(LookupStatus.FETCHED, value, fetched_at, counter.n)
         finally:
             lock.release()
+
+    def _breaker_open_for(self) -> float:
+        """Seconds the breaker stays open, 0 when requests may be sent."""
+        if self.config.breaker_threshold is None:
+            return 0.0
+        with self._breaker_lock:
+            return max(0.0, self._breaker_open_until - self._clock())
+
+    def _breaker_record(self, *, failed: bool) -> None:
+        threshold = self.config.breaker_threshold
+        if threshold is None:
+            return
+        with self._breaker_lock:
+            if not failed:
+                self._consecutive_failures = 0
+                return
+            self._consecutive_failures += 1
+            if self._consecutive_failures >= threshold:
+                self._breaker_open_until = self._clock() + self.config.breaker_cooldown
+                logger.warning(
+                    "TMDb failed %d times in a row; not asking for %.0f s",
+                    self._consecutive_failures,
+                    self.config.breaker_cooldown,
+                )
 
     # ------------------------------------------------------------------- HTTP + retry
 

@@ -47,6 +47,14 @@ class TmdbClientConfig:
     auth_failure_cooldown : float
         After TMDb answers 401, no request is sent for this many seconds (default 300):
         the key will not become valid by asking again, and every page would pay a request.
+    breaker_threshold : int or None
+        After this many consecutive calls ending in ``TmdbUnavailableError`` (TMDb down,
+        timing out or rate limiting), calls skip the network for ``breaker_cooldown``
+        seconds and answer from the cache at once (default 5). ``None`` disables it (batch
+        jobs, which would rather wait than skip).
+    breaker_cooldown : float
+        Seconds the breaker stays open (default 30); then one failure re-opens it and one
+        success closes it.
     """
 
     api_key: str = ""
@@ -62,6 +70,8 @@ class TmdbClientConfig:
     cache_policy: CachePolicy = field(default_factory=CachePolicy)
     max_body_bytes: int = 4 * 1024 * 1024
     auth_failure_cooldown: float = 300.0
+    breaker_threshold: int | None = 5
+    breaker_cooldown: float = 30.0
 
     def __post_init__(self) -> None:
         if not self.base_url.startswith(("http://", "https://")):
@@ -74,6 +84,8 @@ class TmdbClientConfig:
             raise ValueError("timeouts must be positive")
         if self.max_retries < 0 or self.max_rate_limit_waits < 0:
             raise ValueError("retry counts must be >= 0")
+        if self.breaker_threshold is not None and self.breaker_threshold < 1:
+            raise ValueError("breaker_threshold must be >= 1 or None")
         if self.max_requests_per_second is not None and self.max_requests_per_second <= 0:
             raise ValueError("max_requests_per_second must be positive or None")
 
