@@ -7,6 +7,7 @@ from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
@@ -68,8 +69,10 @@ def test_movies_outside_catalogue_are_not_trained_on() -> None:
     assert f"Trained on {N_USERS * (N_MOVIES - 2)} ratings" in output
     model = services.model_current()
     assert model is not None
-    assert services.movie_similar_list(movie_id=1) == []  # unknown to the model
-    assert services.movie_similar_list(movie_id=3, k=3)
+    profile = model.fold_in([3, 4, 21], [5.0, 5.0, 1.0])
+    predicted = model.predict(profile, [1, 2, 5])
+    assert np.isnan(predicted[:2]).all()  # excluded movies are unknown to the model
+    assert predicted[2] > 3.5
 
 
 @pytest.mark.usefixtures("planted_dir", "model_dir")

@@ -35,10 +35,11 @@ from moviematch.ratings.models import Rating
 from moviematch.recommendations.evaluation import ColdStartReport, cold_start_evaluate
 from moviematch.recommendations.model_cache import ModelCache
 from moviematch.recommendations.models import TrainingRun
-from moviematch.recommender import Model, TrainConfig, train
 from moviematch.recommender import artifact as engine_artifact
 from moviematch.recommender.data import Genome, MovieInfo, Ratings, TagApplications
 from moviematch.recommender.errors import RecommenderError
+from moviematch.recommender.mf import MFConfig
+from moviematch.recommender.model import Model, TrainConfig, train
 
 #: Site users join the MovieLens users in training under ids above every MovieLens userId.
 SITE_USER_OFFSET = 1_000_000_000
@@ -215,7 +216,7 @@ def model_train(
     """
     fingerprint = training_fingerprint(include_site_ratings=include_site_ratings)
     ratings = training_ratings(ratings_dir=ratings_dir, include_site_ratings=include_site_ratings)
-    config = config or TrainConfig()
+    config = config or TrainConfig(mf=MFConfig(seed=seed))
     features = {
         "movies": catalogue_movie_info(),
         "tags": catalogue_tags(),
@@ -227,7 +228,9 @@ def model_train(
     started = time.perf_counter()
     model = train(ratings, config, **features)
     seconds = time.perf_counter() - started
-    path = engine_artifact.publish(model_root(), model)
+    if report is not None:
+        model = model.with_metrics(_json_safe(asdict(report)))  # type: ignore[arg-type]
+    path = engine_artifact.publish(model_root(), model.save)
     result = TrainReport(
         ratings=len(ratings),
         users=len(np.unique(ratings.user_ids)),
@@ -304,14 +307,3 @@ def recommendation_list(*, user: object, n: int = 20) -> list[Recommendation]:
     except RecommenderError:
         return []
     return [Recommendation(int(r.movie_id), float(r.stars), float(r.score)) for r in recs]
-
-
-def movie_similar_list(*, movie_id: int, k: int = 10) -> list[tuple[int, float]]:
-    """``[(movie_id, cosine)]`` of the ``k`` most similar movies; ``[]`` if unknown/no model."""
-    model = model_current()
-    if model is None:
-        return []
-    try:
-        return [(int(m), float(c)) for m, c in model.similar(movie_id, k=k)]
-    except RecommenderError:
-        return []

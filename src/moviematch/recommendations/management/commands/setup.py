@@ -7,6 +7,7 @@ import time
 from io import StringIO
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
@@ -41,6 +42,7 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         started = time.perf_counter()
         force = bool(options["force"])
+        _ensure_data_dir()
         summary: list[str] = [self._migrate()]
 
         source = options["source"] or os.environ.get("MOVIEMATCH_MOVIELENS_DIR") or None
@@ -103,6 +105,14 @@ class Command(BaseCommand):
         out = StringIO()
         call_command(command, str(directory), stdout=out)
         return out.getvalue().strip()
+
+
+def _ensure_data_dir() -> None:
+    """Create the data directory (and the SQLite file's folder) on a fresh machine."""
+    Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
+    database = connection.settings_dict
+    if database["ENGINE"].endswith("sqlite3") and str(database["NAME"]) != ":memory:":
+        Path(database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _path(value: object) -> Path | None:
