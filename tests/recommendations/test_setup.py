@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from moviematch.catalog.models import ImportRun, Movie
 from moviematch.recommendations import services
 from moviematch.recommendations.models import TrainingRun
-from tests.catalog.movielens_files import planted_tastes, write_movielens
+from tests.catalog.movielens_files import planted_tastes, write_imdb, write_movielens
 from tests.catalog.snapshot import catalogue_snapshot
 
 pytestmark = pytest.mark.django_db
@@ -76,3 +76,16 @@ def test_setup_offline_without_source_fails_with_instructions(
     monkeypatch.setenv("MOVIEMATCH_MOVIELENS_URL", "http://127.0.0.1:9")
     with pytest.raises(CommandError, match="--from DIR"):
         setup()
+
+
+@pytest.mark.usefixtures("model_dir")
+def test_setup_with_imdb_files(tmp_path: Path) -> None:
+    movielens = write_movielens(tmp_path / "ml", genome=True)
+    imdb = write_imdb(tmp_path / "imdb")
+    args = ["--dataset", "ml-latest", "--from", str(movielens), "--imdb-from", str(imdb)]
+    output = setup(*args, "--no-eval")
+    assert "IMDb import from" in output
+    assert "3 movies matched" in output
+    assert Movie.objects.get(pk=3).year == 1950  # year from IMDb, so the filter keeps it
+    assert "catalogue: 4 of 8 movies kept" in output
+    assert "already imported" in setup(*args, "--no-eval").split("IMDb")[-1]
