@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from moviematch.recommender.errors import CorruptModelError
 from moviematch.recommender.grouping import (
     FALLBACK_LABEL,
+    GenreTable,
     Group,
     GroupingConfig,
     genre_shares,
@@ -192,3 +196,25 @@ def test_groups_partition_the_list_with_distinct_labels(
     position = {m: i for i, m in enumerate(ids)}
     firsts = [position[g.movie_ids[0]] for g in groups]
     assert firsts == sorted(firsts)
+
+
+def test_genre_table_lookup_shares_and_round_trip(tmp_path: Path) -> None:
+    table = GenreTable.from_genres([30, 10, 20], [("Horror",), ("Drama", "Crime"), ()])
+    assert table.genres_of(10) == ("Crime", "Drama")
+    assert table.genres_of(20) == ()
+    assert table.genres_of(99) == ()
+    assert table.shares() == pytest.approx({"Crime": 1 / 3, "Drama": 1 / 3, "Horror": 1 / 3})
+    path = tmp_path / "genres.npz"
+    np.savez(path, **table.to_arrays())
+    with np.load(path, allow_pickle=False) as data:
+        loaded = GenreTable.from_arrays(dict(data), table.config_dict())
+    assert [loaded.genres_of(m) for m in (10, 20, 30)] == [("Crime", "Drama"), (), ("Horror",)]
+    ids, vectors, genre_map, _ = planted_list([4, 4], [("Horror",), ("Drama",)])
+    planted = GenreTable.from_genres(ids, [genre_map[m] for m in ids])
+    assert group(ids, vectors, planted.genres_of, CATALOGUE) == group(
+        ids, vectors, genre_map, CATALOGUE
+    )
+    with pytest.raises(CorruptModelError):
+        GenreTable.from_arrays({**table.to_arrays(), "members": np.zeros((2, 2), bool)}, {})
+    with pytest.raises(ValueError, match="unique"):
+        GenreTable.from_genres([1, 1], [(), ()])

@@ -23,6 +23,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.cluster.hierarchy import fcluster, linkage
 
+from moviematch.recommender.errors import CorruptModelError
+
 FALLBACK_LABEL = "More picks"
 SEPARATOR = " · "
 
@@ -233,3 +235,89 @@ def genre_shares(genres: Sequence[Sequence[str]]) -> dict[str, float]:
             counts[genre] = counts.get(genre, 0) + 1
     total = max(len(genres), 1)
     return {genre: count / total for genre, count in sorted(counts.items())}
+
+
+class GenreTable:
+    """Genres of the catalogue movies, persistable in the artifact (labels need them).
+
+    Attributes
+    ----------
+    movie_ids_ : int64 array of shape (m,), sorted
+    names_ : unicode array of shape (g,), sorted genre names
+    members_ : bool array of shape (m, g); ``members_[i, j]``: movie i has genre j
+    """
+
+    def __init__(
+        self,
+        movie_ids: npt.NDArray[np.int64],
+        names: npt.NDArray[np.str_],
+        members: npt.NDArray[np.bool_],
+    ) -> None:
+        self.movie_ids_ = movie_ids
+        self.names_ = names
+        self.members_ = members
+
+    @classmethod
+    def from_genres(cls, movie_ids: Sequence[int], genres: Sequence[Sequence[str]]) -> GenreTable:
+        """Table from parallel sequences (e.g. ``MovieInfo.movie_ids`` and ``.genres``).
+
+        Raises
+        ------
+        ValueError
+            Lengths differ or ids repeat.
+        """
+        ids = np.asarray(movie_ids, dtype=np.int64)
+        if len(ids) != len(genres) or len(np.unique(ids)) != len(ids):
+            raise ValueError("GenreTable: movie_ids must be unique and match genres in length")
+        names = sorted({g for gs in genres for g in gs})
+        column = {g: j for j, g in enumerate(names)}
+        order = np.argsort(ids)
+        members = np.zeros((len(ids), len(names)), dtype=bool)
+        for row, source in enumerate(order.tolist()):
+            for g in genres[source]:
+                members[row, column[g]] = True
+        return cls(ids[order], np.array(names, dtype=np.str_), members)
+
+    def genres_of(self, movie_id: int) -> tuple[str, ...]:
+        """Genres of a movie; empty for an unknown id."""
+        row = int(np.searchsorted(self.movie_ids_, movie_id))
+        if row >= len(self.movie_ids_) or self.movie_ids_[row] != movie_id:
+            return ()
+        return tuple(str(g) for g in self.names_[self.members_[row]])
+
+    def shares(self) -> dict[str, float]:
+        """Fraction of the catalogue having each genre (``catalogue_genre_share``)."""
+        fractions = self.members_.mean(axis=0) if len(self.movie_ids_) else self.members_.sum(0)
+        return {str(g): float(f) for g, f in zip(self.names_, fractions, strict=True) if f > 0}
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Arrays for the ``.npz`` artifact (fixed-width unicode names, no objects)."""
+        return {"movie_ids": self.movie_ids_, "names": self.names_, "members": self.members_}
+
+    def config_dict(self) -> dict[str, object]:
+        """No hyperparameters."""
+        return {}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], config: dict[str, object]) -> GenreTable:
+        """Inverse of ``to_arrays``; ``config`` is ignored.
+
+        Raises
+        ------
+        CorruptModelError
+            Missing keys or inconsistent shapes/dtypes.
+        """
+        try:
+            ids, names, members = (np.asarray(arrays[k]) for k in ("movie_ids", "names", "members"))
+        except KeyError as exc:
+            raise CorruptModelError(f"genre table arrays missing: {exc}") from None
+        if (
+            ids.ndim != 1
+            or ids.dtype.kind != "i"
+            or np.any(np.diff(ids) <= 0)
+            or names.dtype.kind != "U"
+            or members.dtype != np.bool_
+            or members.shape != (len(ids), len(names))
+        ):
+            raise CorruptModelError("genre table: inconsistent movie_ids / names / members")
+        return cls(ids.astype(np.int64), names, members)
