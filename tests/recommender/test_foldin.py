@@ -64,13 +64,13 @@ def test_dual_and_primal_forms_agree(trained) -> None:
     config = FoldInConfig(reg=0.05, reg_bias=0.02, prior_factors=0.3, prior_bias=0.7)
     kwargs = _items_kwargs(items, fit)
     del kwargs["items"]
-    for k in (1, 3, 5, 6, 20):  # f + 1 = 6: k < 6 takes the dual path
+    for k in (1, 3, 5, 6, 20, 40):  # f + 1 = 6: k < 6 takes the dual path
         rows = rng.choice(len(items), k, replace=False).astype(np.int64)
         stars = rng.uniform(0.5, 5, k).astype(np.float32)
         bias, factors = solve_user(rows, stars, config=config, **kwargs)
         x = np.column_stack([np.ones(k), fit.item_factors_.astype(np.float32)[rows]])
         y = stars - fit.global_mean_ - fit.item_bias_.astype(np.float32)[rows]
-        lam = np.diag([0.7 + k * 0.02] + [0.3 + k * 0.05] * 5)
+        lam = np.diag([max(0.7, k * 0.02)] + [max(0.3, k * 0.05)] * 5)
         theta = np.linalg.solve(x.T @ x + lam, x.T @ y)
         np.testing.assert_allclose(bias, theta[0], rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(factors, theta[1:], rtol=1e-5, atol=1e-6)
@@ -85,6 +85,17 @@ def test_prior_shrinks_a_single_rating(trained) -> None:
     b = fold_in([movie], [5.0], config=strong, **_items_kwargs(items, fit))
     assert np.linalg.norm(b.factors) < np.linalg.norm(a.factors)
     assert 0 < b.bias < a.bias
+
+
+def test_the_prior_is_a_floor_that_many_ratings_lift(trained) -> None:
+    r, _, items, u, _, fit = trained
+    mine = u == 3
+    assert mine.sum() * MF.reg > 1.0  # k·reg is above the floor below
+    bare = FoldInConfig(reg=MF.reg, reg_bias=MF.reg_bias, prior_factors=0.0, prior_bias=0.0)
+    floored = FoldInConfig(reg=MF.reg, reg_bias=MF.reg_bias, prior_factors=1.0, prior_bias=0.0)
+    a = fold_in(r.movie_ids[mine], r.values[mine], config=bare, **_items_kwargs(items, fit))
+    b = fold_in(r.movie_ids[mine], r.values[mine], config=floored, **_items_kwargs(items, fit))
+    np.testing.assert_array_equal(a.factors, b.factors)
 
 
 def test_unknown_movie_ids_are_reported_and_ignored(trained) -> None:

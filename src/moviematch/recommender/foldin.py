@@ -19,11 +19,16 @@ the k×k "dual" system, by the push-through identity (XᵀX + Λ)⁻¹Xᵀ = Λ�
 Regularisation. SGD (see ``mf``) applies its penalty once per rating, so in the objective it
 minimises a user with k ratings carries ``k·reg`` on |p_u|² and ``k·reg_bias`` on b_u².
 Using λ_f = k·reg and λ_b = k·reg_bias therefore makes the fold-in of a *training* user land
-on (approximately: SGD stops before the exact optimum) that user's trained vector. On top of
-that a fixed prior (``prior_factors``, ``prior_bias``) keeps a user with one or two ratings
-from being explained entirely by a large vector:
+on (approximately: SGD stops before the exact optimum) that user's trained vector. A visitor
+with three ratings would then be barely regularised at all and explained by a large vector,
+so the penalty has a floor:
 
-    λ_f = prior_factors + k · reg,        λ_b = prior_bias + k · reg_bias.
+    λ_f = max(prior_factors, k · reg),        λ_b = max(prior_bias, k · reg_bias).
+
+A user with few ratings is shrunk as if they had ``prior_factors / reg`` of them; once they
+have more (30 with the defaults, for the factors), the fold-in is exactly SGD's objective.
+A floor beat an additive prior (λ = prior + k·reg) on ML-100K cold-start users (see
+``FoldInConfig``), and it keeps training users reproduced.
 """
 
 from __future__ import annotations
@@ -50,15 +55,20 @@ class FoldInConfig:
     reg_bias : float
         Per-rating penalty on the bias; should equal ``MFConfig.reg_bias``.
     prior_factors : float
-        Fixed penalty on |p_u|², independent of k; matters for users with few ratings.
+        Floor of the penalty on |p_u|²; matters for users with few ratings.
     prior_bias : float
-        Fixed penalty on b_u².
+        Floor of the penalty on b_u².
+
+    The priors were chosen on ML-100K: MF (default config) trained on 80 % of the users,
+    each of the other users folded in from 3 or 10 random ratings and scored on the rest.
+    (3, 6) gave RMSE 0.977 at k = 10 and 1.000 at k = 3, against 1.002 and 1.119 with no
+    prior, and 0.978 / 1.003 for the best *additive* prior (λ = prior + k·reg).
     """
 
     reg: float = 0.1
     reg_bias: float = 0.02
-    prior_factors: float = 1.0
-    prior_bias: float = 1.0
+    prior_factors: float = 3.0
+    prior_bias: float = 6.0
 
     def __post_init__(self) -> None:
         for name in ("reg", "reg_bias", "prior_factors", "prior_bias"):
@@ -227,8 +237,8 @@ def solve_user(
     x[:, 0] = 1.0
     x[:, 1:] = item_factors[rows]
     y = stars.astype(np.float64) - global_mean - item_bias[rows].astype(np.float64)
-    lam = np.full(n_factors + 1, config.prior_factors + k * config.reg)
-    lam[0] = config.prior_bias + k * config.reg_bias
+    lam = np.full(n_factors + 1, max(config.prior_factors, k * config.reg))
+    lam[0] = max(config.prior_bias, k * config.reg_bias)
     if k < n_factors + 1:
         # Dual form: a k×k system instead of (f+1)×(f+1).
         x_scaled = x / lam  # X Λ⁻¹, row-wise
