@@ -18,106 +18,33 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 from urllib.parse import urlsplit
 
 import requests
 from tqdm import tqdm
 
 from moviematch.datasets import install
-from moviematch.datasets.checksums import PINNED_SHA256, file_digest, verify_pinned
+from moviematch.datasets.checksums import file_digest, verify_pinned
 from moviematch.datasets.errors import ChecksumError, DatasetError, OfflineError
+from moviematch.datasets.local_copy import use_local
+from moviematch.datasets.specs import DATASETS, DatasetSpec, dataset_spec
 
-__all__ = ["DATASETS", "DatasetSpec", "OfflineError", "ensure", "fetch", "use_local"]
+__all__ = [
+    "CONNECT_TIMEOUT",
+    "DATASETS",
+    "DatasetSpec",
+    "OfflineError",
+    "ensure",
+    "fetch",
+    "use_local",
+]
 
-MOVIELENS_URL = "https://files.grouplens.org/datasets/movielens"
-IMDB_URL = "https://datasets.imdbws.com"
 #: Seconds to wait for a TCP connection: short, so an offline machine fails fast.
 CONNECT_TIMEOUT = 5.0
 # Bytes per write; an interrupted transfer loses at most the block in flight.
 _BLOCK = 64 << 10
 _MD5 = re.compile(r"\b([0-9a-fA-F]{32})\b")
-
-_CSV_RATINGS = ("ratings.csv", "movies.csv", "links.csv", "tags.csv")
-_GENOME = ("genome-scores.csv", "genome-tags.csv")
-_IMDB_FILES = tuple(
-    f"{stem}.tsv.gz"
-    for stem in ("title.basics", "title.akas", "title.crew", "title.principals", "name.basics")
-)
-
-
-@dataclass(frozen=True)
-class DatasetSpec:
-    """What a dataset is made of and where it comes from.
-
-    Attributes
-    ----------
-    name : str
-        Key in :data:`DATASETS` and the directory name under the data directory.
-    kind : {"movielens", "imdb"}
-        MovieLens datasets are one zip (``<name>.zip`` + ``<name>.zip.md5``); IMDb is a set of
-        ``.tsv.gz`` files downloaded as they are.
-    remote_files : tuple of str
-        File names under the base URL.
-    required : tuple of str
-        Files that must be present in the installed directory.
-    optional : tuple of str
-        Further files copied along by :func:`use_local` when present.
-    sha256 : mapping of str to str
-        Pinned checksums of installed files (empty when none are known).
-    """
-
-    name: str
-    kind: Literal["movielens", "imdb"]
-    remote_files: tuple[str, ...]
-    required: tuple[str, ...]
-    optional: tuple[str, ...] = ()
-    sha256: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def url_env(self) -> str:
-        return "MOVIEMATCH_IMDB_URL" if self.kind == "imdb" else "MOVIEMATCH_MOVIELENS_URL"
-
-    @property
-    def dir_env(self) -> str:
-        return "MOVIEMATCH_IMDB_DIR" if self.kind == "imdb" else "MOVIEMATCH_MOVIELENS_DIR"
-
-    def base_url(self, override: str | None = None) -> str:
-        default = IMDB_URL if self.kind == "imdb" else MOVIELENS_URL
-        return (override or os.environ.get(self.url_env) or default).rstrip("/")
-
-    def urls(self, base_url: str | None = None) -> list[str]:
-        base = self.base_url(base_url)
-        return [f"{base}/{name}" for name in self.remote_files]
-
-
-def _movielens(name: str, required: tuple[str, ...], optional: tuple[str, ...]) -> DatasetSpec:
-    pins = dict(PINNED_SHA256.get(name, {}))
-    return DatasetSpec(name, "movielens", (f"{name}.zip",), required, optional, pins)
-
-
-DATASETS: dict[str, DatasetSpec] = {
-    "ml-latest-small": _movielens("ml-latest-small", _CSV_RATINGS, ("README.txt",)),
-    "ml-25m": _movielens("ml-25m", _CSV_RATINGS + _GENOME, ("README.txt",)),
-    "ml-latest": _movielens("ml-latest", _CSV_RATINGS + _GENOME, ("README.txt",)),
-    "ml-100k": _movielens(
-        "ml-100k",
-        ("u.data", "u.item", "u.genre"),
-        tuple(name for name in PINNED_SHA256["ml-100k"] if name not in ("u.data", "u.item")),
-    ),
-    "imdb": DatasetSpec("imdb", "imdb", _IMDB_FILES, _IMDB_FILES),
-}
-
-
-def _spec(name: str) -> DatasetSpec:
-    try:
-        return DATASETS[name]
-    except KeyError:
-        known = ", ".join(sorted(DATASETS))
-        raise DatasetError(f"unknown dataset {name!r} (known: {known})") from None
 
 
 def _offline(spec: DatasetSpec, url: str, reason: object) -> OfflineError:
@@ -176,7 +103,7 @@ def fetch(
         Unknown name, HTTP error, interrupted transfer (partial file kept for resuming), a zip
         without the expected files, or no checksum available for an unpinned dataset.
     """
-    spec = _spec(name)
+    spec = dataset_spec(name)
     data_dir = Path(data_dir)
     target = data_dir / spec.name
     if _installed(spec, target):
@@ -211,36 +138,12 @@ def _fetch_zip(
             if actual != md5:
                 raise ChecksumError(url, "md5", md5, actual)
         verification = f"md5 {md5}" if md5 else "pinned sha256"
-        installed = install_zip(spec.name, part, data_dir, verification=verification)
+        installed = install.install_zip(spec, part, data_dir, verification=verification)
     except DatasetError:
         part.unlink(missing_ok=True)  # a bad download is never resumed
         raise
     part.unlink()
     return installed
-
-
-def install_zip(name: str, archive: Path, data_dir: Path, *, verification: str) -> Path:
-    """Unpack a dataset zip into ``data_dir/name`` atomically after checking its files.
-
-    Raises
-    ------
-    DatasetError
-        A bad zip or missing required files. :class:`ChecksumError` for a pin mismatch.
-        Nothing is left in `data_dir` in either case.
-    """
-    spec = _spec(name)
-    staging = install.staging_dir(data_dir, spec.name)
-    try:
-        root = install.extract_zip(archive, staging, spec.name)
-        missing = install.missing_files(root, spec.required)
-        if missing:
-            raise DatasetError(f"{archive}: zip lacks {', '.join(missing)} for {spec.name}")
-        verify_pinned(spec.sha256, root, require_all=True)
-        install.write_marker(root, spec.name, verification)
-        install.move_into_place(root, data_dir / spec.name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return data_dir / spec.name
 
 
 def _fetch_imdb(
@@ -344,71 +247,6 @@ def _download(
         raise DatasetError(f"{url}: got {size} of {total} bytes; run again to resume the download")
 
 
-def use_local(
-    name: str, source_dir: Path | str, data_dir: Path | str, *, symlink: bool = False
-) -> Path:
-    """Install dataset `name` from files the user already has; return ``data_dir/name``.
-
-    Parameters
-    ----------
-    source_dir : Path or str
-        The dataset folder itself, a folder containing it (``DIR/ml-25m``), or for MovieLens
-        the downloaded ``.zip`` (checked against a ``.zip.md5`` beside it when there is one).
-    symlink : bool
-        False (default): copy the dataset's known files into a fresh directory, atomically.
-        True: make ``data_dir/name`` a symlink to the folder (no copy; the source must stay).
-
-    Raises
-    ------
-    DatasetError
-        Required files missing (all are listed). :class:`ChecksumError` when a pinned file
-        differs from its sha256, or the zip from its md5.
-    """
-    spec = _spec(name)
-    source = Path(source_dir).expanduser()
-    data_dir = Path(data_dir)
-    target = data_dir / spec.name
-    if source.is_file() and source.suffix == ".zip" and spec.kind == "movielens":
-        return _use_local_zip(spec, source, data_dir)
-    nested = source / spec.name
-    root = nested if nested.is_dir() and install.missing_files(source, spec.required) else source
-    missing = install.missing_files(root, spec.required)
-    if missing:
-        raise DatasetError(
-            f"{source}: not a {spec.name} dataset; missing {', '.join(missing)} "
-            f"(looked in {source} and {source / spec.name})"
-        )
-    verify_pinned(spec.sha256, root, require_all=False)
-    if target.exists() and root.resolve() == target.resolve():
-        return target
-    data_dir.mkdir(parents=True, exist_ok=True)
-    if symlink:
-        install.link_into_place(root, target)
-        return target
-    staging = install.staging_dir(data_dir, spec.name)
-    try:
-        install.copy_files(root, spec.required + spec.optional, staging)
-        install.write_marker(staging, spec.name, f"copied from {root.resolve()}")
-        install.move_into_place(staging, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return target
-
-
-def _use_local_zip(spec: DatasetSpec, archive: Path, data_dir: Path) -> Path:
-    checksum_file = archive.with_name(archive.name + ".md5")
-    verification = f"local zip {archive.resolve()}"
-    if checksum_file.is_file():
-        match = _MD5.search(checksum_file.read_text(encoding="utf-8", errors="replace"))
-        if match is None:
-            raise DatasetError(f"{checksum_file}: no md5 digest in it")
-        actual = file_digest(archive, "md5")
-        if actual != match.group(1).lower():
-            raise ChecksumError(archive, "md5", match.group(1).lower(), actual)
-        verification += f", md5 {actual}"
-    return install_zip(spec.name, archive, data_dir, verification=verification)
-
-
 def ensure(
     name: str,
     data_dir: Path | str,
@@ -421,7 +259,7 @@ def ensure(
 
     Raises whatever :func:`use_local` or :func:`fetch` raise.
     """
-    spec = _spec(name)
+    spec = dataset_spec(name)
     local = source_dir or os.environ.get(spec.dir_env)
     if local:
         return use_local(name, local, data_dir)

@@ -16,7 +16,9 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
+from moviematch.datasets.checksums import verify_pinned
 from moviematch.datasets.errors import DatasetError
+from moviematch.datasets.specs import DatasetSpec
 
 MARKER = ".moviematch-dataset.json"
 
@@ -121,3 +123,26 @@ def link_into_place(source: Path, target: Path) -> None:
         move_into_place(temporary, target)
     else:
         os.replace(temporary, target)
+
+
+def install_zip(spec: DatasetSpec, archive: Path, data_dir: Path, *, verification: str) -> Path:
+    """Unpack a dataset zip into ``data_dir/name`` atomically after checking its files.
+
+    Raises
+    ------
+    DatasetError
+        A bad zip or missing required files. :class:`ChecksumError` for a pin mismatch.
+        Nothing is left in `data_dir` in either case.
+    """
+    staging = staging_dir(data_dir, spec.name)
+    try:
+        root = extract_zip(archive, staging, spec.name)
+        missing = missing_files(root, spec.required)
+        if missing:
+            raise DatasetError(f"{archive}: zip lacks {', '.join(missing)} for {spec.name}")
+        verify_pinned(spec.sha256, root, require_all=True)
+        write_marker(root, spec.name, verification)
+        move_into_place(root, data_dir / spec.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return data_dir / spec.name

@@ -48,10 +48,10 @@ class NumericTable:
     Attributes
     ----------
     ints : int64 array of shape (k, n)
-        Integer columns (column-major, so ``ints[j]`` is contiguous); columns declared as
-        decimal hold 0 here.
+        Integer columns (column-major, so ``ints[j]`` is contiguous); rows of columns
+        declared as decimal are left uninitialised.
     floats : float64 array of shape (k, n)
-        Decimal columns; columns declared as integer hold 0 here.
+        Decimal columns; rows of integer columns are left uninitialised.
     first_line : int
         1-based line number in the file of row 0 (so row i is on line ``first_line + i``).
     """
@@ -211,8 +211,8 @@ def iter_numeric_table(
             next_line = 2
         pending = b""
         eof = False
-        ints = np.zeros((ncols, chunk_rows), dtype=np.int64)
-        floats = np.zeros((ncols, chunk_rows), dtype=np.float64)
+        ints = np.empty((ncols, chunk_rows), dtype=np.int64)
+        floats = np.empty((ncols, chunk_rows), dtype=np.float64)
         filled = 0
         chunk_first_line = next_line
         while True:
@@ -249,8 +249,8 @@ def iter_numeric_table(
                 consumed_total += used
                 if filled == chunk_rows:
                     yield NumericTable(ints, floats, chunk_first_line)
-                    ints = np.zeros((ncols, chunk_rows), dtype=np.int64)
-                    floats = np.zeros((ncols, chunk_rows), dtype=np.float64)
+                    ints = np.empty((ncols, chunk_rows), dtype=np.int64)
+                    floats = np.empty((ncols, chunk_rows), dtype=np.float64)
                     filled = 0
                     chunk_first_line = next_line
                     continue
