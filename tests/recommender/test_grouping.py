@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.cluster.hierarchy import fcluster, linkage
 
 from moviematch.recommender.errors import CorruptModelError
 from moviematch.recommender.grouping import (
@@ -15,6 +16,7 @@ from moviematch.recommender.grouping import (
     GenreTable,
     Group,
     GroupingConfig,
+    _cut,
     genre_shares,
     group,
     group_count,
@@ -218,3 +220,16 @@ def test_genre_table_lookup_shares_and_round_trip(tmp_path: Path) -> None:
         GenreTable.from_arrays({**table.to_arrays(), "members": np.zeros((2, 2), bool)}, {})
     with pytest.raises(ValueError, match="unique"):
         GenreTable.from_genres([1, 1], [(), ()])
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(2, 40), seed=st.integers(0, 1000), data=st.data())
+def test_tree_cut_matches_scipy_fcluster(n: int, seed: int, data: st.DataObject) -> None:
+    k = data.draw(st.integers(1, n))
+    vectors = np.random.default_rng(seed).normal(size=(n, 4))
+    tree = linkage(vectors, method="ward")
+    ours = _cut(tree, n, k)
+    theirs = fcluster(tree, t=k, criterion="maxclust")
+    # Same partition (cluster numbering differs).
+    pairs = {(a, b) for a, b in zip(ours.tolist(), theirs.tolist(), strict=True)}
+    assert len(pairs) == len(set(ours.tolist())) == len(set(theirs.tolist()))

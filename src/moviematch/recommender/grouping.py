@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
-from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.cluster.hierarchy import linkage
 
 from moviematch.recommender.errors import CorruptModelError
 
@@ -85,13 +85,38 @@ def group_count(n: int, config: GroupingConfig) -> int:
     return max(1, min(config.max_groups, n, round(math.sqrt(n / config.items_per_group))))
 
 
+def _cut(tree: npt.NDArray[np.float64], n: int, k: int) -> npt.NDArray[np.int64]:
+    """Flat clusters after the first ``n - k`` merges of a linkage matrix.
+
+    Same partition as ``fcluster(tree, k, "maxclust")`` for a monotone linkage such as
+    Ward (fewer clusters when only identical points remain to split), without its input
+    validation, which costs more than the clustering itself on short lists.
+    """
+    parent = list(range(2 * n - 1))
+
+    def root(node: int) -> int:
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for step in range(n - 1):
+        # Merges at distance zero are always made: identical movies are never split apart.
+        if step >= n - k and tree[step, 2] > 1e-12:
+            break
+        left, right = int(tree[step, 0]), int(tree[step, 1])
+        parent[root(left)] = n + step
+        parent[root(right)] = n + step
+    return np.array([root(i) for i in range(n)], dtype=np.int64)
+
+
 def _clusters(vectors: npt.NDArray[np.float64], k: int, min_size: int) -> npt.NDArray[np.int64]:
     """Cluster index (0..k'-1) of every row; tiny clusters merged into the nearest one."""
     n = len(vectors)
     if k <= 1 or n < 2:
         return np.zeros(n, dtype=np.int64)
     tree = linkage(vectors, method="ward", metric="euclidean")
-    labels = fcluster(tree, t=k, criterion="maxclust").astype(np.int64) - 1
+    labels = _cut(tree, n, k)
     if n >= 2 * min_size:
         while True:
             ids, sizes = np.unique(labels, return_counts=True)
