@@ -120,4 +120,8 @@ MOVIEMATCH = {
     "TMDB_API_KEY": os.environ.get("TMDB_API_KEY", ""),
     "TMDB_BASE_URL": os.environ.get("TMDB_BASE_URL", "https://api.themoviedb.org/3"),
     "TMDB_CACHE_DAYS": int(os.environ.get("TMDB_CACHE_DAYS", "7")),
+    "TMDB_NOT_FOUND_CACHE_DAYS": int(os.environ.get("TMDB_NOT_FOUND_CACHE_DAYS", "1")),
+    "TMDB_BUDGET_SECONDS": float(os.environ.get("TMDB_BUDGET_SECONDS", "1.5")),
+    "TMDB_LANGUAGES": os.environ.get("TMDB_LANGUAGES", "ko-KR,en-US"),
+    "TMDB_REQUESTS_PER_SECOND": float(os.environ.get("TMDB_REQUESTS_PER_SECOND", "20")),
 }
