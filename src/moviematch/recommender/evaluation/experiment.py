@@ -236,11 +236,11 @@ def run_experiment(
         t0 = time.perf_counter()
         method.fit(data)
         label = method.name
-        results.append(
-            evaluate_method(
-                method, users, split, ks=config.ks, progress=lambda it, s=label: progress(it, s)
-            )
-        )
+
+        def wrap(items: Iterable[Any], label: str = label) -> Iterable[Any]:
+            return progress(items, label)
+
+        results.append(evaluate_method(method, users, split, ks=config.ks, progress=wrap))
         seconds[method.name] = time.perf_counter() - t0
     if extra_methods is not None:
         for method in extra_methods(ranker_config, stars_model):

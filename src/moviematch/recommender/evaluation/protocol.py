@@ -159,7 +159,8 @@ class RevealStrategy(Protocol):
     order; number of proposals made).
     """
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def reveal(
         self,
