@@ -222,7 +222,7 @@ def group(
 
     clusters = _clusters(matrix, group_count(len(ids), config), config.min_group_size)
     # Cluster order = first appearance in the list (the best rank it contains).
-    first_seen = {}
+    first_seen: dict[int, int] = {}
     for position, cluster in enumerate(clusters.tolist()):
         first_seen.setdefault(cluster, position)
     ordered = sorted(first_seen, key=first_seen.__getitem__)

@@ -232,10 +232,11 @@ def truncated_projection(
     float64 array of shape (n_rows, min(k, rank bound))
     """
     n_rows, n_cols = matrix.shape
-    if n_cols <= k:
-        return matrix.toarray() if sp.issparse(matrix) else np.asarray(matrix, dtype=np.float64)
-    if min(n_rows, n_cols) <= 4 * k or not sp.issparse(matrix):
-        dense = matrix.toarray() if sp.issparse(matrix) else np.asarray(matrix, dtype=np.float64)
+    sparse = not isinstance(matrix, np.ndarray)
+    if n_cols <= k or min(n_rows, n_cols) <= 4 * k or not sparse:
+        dense = sp.csr_matrix(matrix).toarray() if sparse else np.asarray(matrix, np.float64)
+        if n_cols <= k:
+            return dense
         _u, _s, vt = np.linalg.svd(dense, full_matrices=False)
         return dense @ vt[:k].T
     v0 = np.random.default_rng(seed).uniform(-1.0, 1.0, size=min(n_rows, n_cols))
