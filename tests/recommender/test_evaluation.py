@@ -16,6 +16,7 @@ from moviematch.recommender.evaluation.baselines import (
     StarsRanking,
 )
 from moviematch.recommender.evaluation.crossval import cross_validate_mf
+from moviematch.recommender.evaluation.metrics import list_metrics, top_k
 from moviematch.recommender.evaluation.protocol import (
     PickerReveal,
     PopularReveal,
@@ -31,6 +32,7 @@ from moviematch.recommender.evaluation.runner import (
 from moviematch.recommender.evaluation.tuning import (
     RankerGrid,
     _blend,
+    _mean_ndcg,
     tune_ease,
     tune_ranker,
 )
@@ -270,3 +272,28 @@ def test_cross_validation_beats_the_global_mean() -> None:
     assert result.as_json()["folds"] == 5
     with pytest.raises(ValueError, match="folds"):
         cross_validate_mf(ratings, config, folds=1)
+
+
+def test_vectorised_tuning_ndcg_matches_the_metrics_module() -> None:
+    rng = np.random.default_rng(5)
+    scores = rng.normal(size=(30, 50))
+    inputs = [rng.choice(50, size=5, replace=False) for _ in range(30)]
+    relevant = [rng.choice(50, size=int(rng.integers(0, 8)), replace=False) for _ in range(30)]
+    expected = np.mean(
+        [
+            list_metrics(top_k(row, 10, exclude=rows), rel, 10).ndcg
+            for row, rows, rel in zip(scores, inputs, relevant, strict=True)
+            if len(rel)
+        ]
+    )
+    assert _mean_ndcg(scores, inputs, relevant) == pytest.approx(expected, abs=1e-12)
+
+
+def test_tuning_can_mimic_the_popular_reveal(ratings: Ratings) -> None:
+    split = split_users(ratings, seed=0)
+    grid = RankerGrid(l2=(0.1,), dropout=(1.0,), seen_weight=(0.0,), stars_weight=(0.0,))
+    a = tune_ranker(split.train, grid=grid, reveal="popular", seed=1)
+    b = tune_ranker(split.train, grid=grid, reveal="random", seed=1)
+    assert a.ndcg != b.ndcg  # the validation users revealed different ratings
+    with pytest.raises(ValueError, match="unknown reveal"):
+        tune_ranker(split.train, grid=grid, reveal="alphabetical")

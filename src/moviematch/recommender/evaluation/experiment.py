@@ -26,12 +26,8 @@ from moviematch.recommender.evaluation.baselines import (
     StarsRanking,
 )
 from moviematch.recommender.evaluation.protocol import (
-    PickerReveal,
-    PopularReveal,
-    RandomReveal,
-    RevealStrategy,
-    UserSplit,
-    picker_from_onboarding,
+    REVEAL_MODES,
+    make_strategy,
     reveal_users,
     split_users,
 )
@@ -44,7 +40,6 @@ from moviematch.recommender.evaluation.runner import (
 from moviematch.recommender.evaluation.tuning import RankerGrid, tune_ease, tune_ranker
 from moviematch.recommender.ranking import RankerConfig
 
-REVEAL_MODES = ("random", "popular", "picker")
 Progress = Callable[[Iterable[Any], str], Iterable[Any]]
 
 
@@ -65,7 +60,8 @@ class ExperimentConfig:
     picker_budget : int
         Proposals the simulated onboarding may make per user.
     tune : bool
-        Choose the ranker's and EASE's hyperparameters on training users (else defaults).
+        Choose the ranker's and EASE's hyperparameters on training users (else defaults),
+        with validation users revealing by the same strategy as the test users.
     ranker : RankerConfig
         Untuned ranker fields (``top_k``, ``min_item_ratings``, ``like_threshold``) and,
         without tuning, all of them.
@@ -128,31 +124,6 @@ def _no_progress(items: Iterable[Any], _label: str) -> Iterable[Any]:
     return items
 
 
-def make_strategy(
-    name: str,
-    split: UserSplit,
-    *,
-    n_reveal: int,
-    budget: int,
-    picker_factory: Callable[[Ratings], Any] | None = None,
-) -> RevealStrategy:
-    """The reveal strategy called ``name``; the picker is fitted on training ratings only."""
-    if name == "random":
-        return RandomReveal(n_reveal)
-    if name == "popular":
-        return PopularReveal(split.item_counts, n_reveal)
-    if name == "picker":
-        if picker_factory is None:
-            from moviematch.recommender.onboarding import OnboardingPicker
-
-            def picker_factory(train: Ratings) -> Any:
-                return OnboardingPicker.build(train)
-
-        onboarding = picker_factory(split.train)
-        return PickerReveal(picker_from_onboarding(onboarding, split.catalogue), n_reveal, budget)
-    raise ValueError(f"unknown reveal strategy {name!r}")
-
-
 def run_experiment(
     ratings: Ratings,
     config: ExperimentConfig,
@@ -206,6 +177,9 @@ def run_experiment(
             base=config.ranker,
             grid=config.grid,
             n_reveal=config.n_reveal,
+            reveal=config.reveal,
+            picker_budget=config.picker_budget,
+            picker_factory=picker_factory,
             seed=config.seed,
             progress=lambda it: progress(it, "tuning ranker"),
         )
@@ -214,6 +188,9 @@ def run_experiment(
             split.train,
             min_item_ratings=config.ranker.min_item_ratings,
             n_reveal=config.n_reveal,
+            reveal=config.reveal,
+            picker_budget=config.picker_budget,
+            picker_factory=picker_factory,
             seed=config.seed,
         )
         tuning = {

@@ -325,3 +325,34 @@ def reveal_users(split: UserSplit, strategy: RevealStrategy, *, seed: int = 0) -
             )
         )
     return users
+
+
+REVEAL_MODES = ("random", "popular", "picker")
+
+
+def make_strategy(
+    name: str,
+    split: UserSplit,
+    *,
+    n_reveal: int,
+    budget: int = 100,
+    picker_factory: Callable[[Ratings], _Proposer] | None = None,
+) -> RevealStrategy:
+    """The reveal strategy called ``name`` for ``split``.
+
+    The picker (default ``onboarding.OnboardingPicker.build``) and the popularity order are
+    fitted on ``split.train`` only.
+    """
+    if name == "random":
+        return RandomReveal(n_reveal)
+    if name == "popular":
+        return PopularReveal(split.item_counts, n_reveal)
+    if name == "picker":
+        if picker_factory is None:
+            from moviematch.recommender.onboarding import OnboardingPicker
+
+            onboarding: _Proposer = OnboardingPicker.build(split.train)
+        else:
+            onboarding = picker_factory(split.train)
+        return PickerReveal(picker_from_onboarding(onboarding, split.catalogue), n_reveal, budget)
+    raise ValueError(f"unknown reveal strategy {name!r}; expected one of {REVEAL_MODES}")

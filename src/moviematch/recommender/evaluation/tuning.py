@@ -24,8 +24,7 @@ import numpy.typing as npt
 
 from moviematch.recommender.data import Ratings
 from moviematch.recommender.evaluation.baselines import Ease, StarsModel
-from moviematch.recommender.evaluation.metrics import list_metrics, top_k
-from moviematch.recommender.evaluation.protocol import RandomReveal, reveal_users, split_users
+from moviematch.recommender.evaluation.protocol import make_strategy, reveal_users, split_users
 from moviematch.recommender.evaluation.runner import evaluate_method, training_data
 from moviematch.recommender.ranking import ItemItemRanker, RankerConfig
 
@@ -50,9 +49,19 @@ class TuningResult:
     trials: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _validation(train: Ratings, n_reveal: int, seed: int) -> tuple[Any, Any, Any]:
+def _validation(
+    train: Ratings,
+    n_reveal: int,
+    seed: int,
+    reveal: str = "random",
+    picker_budget: int = 100,
+    picker_factory: Callable[[Ratings], Any] | None = None,
+) -> tuple[Any, Any, Any]:
     inner = split_users(train, test_fraction=0.2, n_reveal=n_reveal, min_heldout=5, seed=seed)
-    users = reveal_users(inner, RandomReveal(n_reveal), seed=seed)
+    strategy = make_strategy(
+        reveal, inner, n_reveal=n_reveal, budget=picker_budget, picker_factory=picker_factory
+    )
+    users = reveal_users(inner, strategy, seed=seed)
     if not users:
         raise ValueError("too few training users with enough ratings to tune on")
     return inner, training_data(inner), users
@@ -65,6 +74,9 @@ def tune_ranker(
     base: RankerConfig | None = None,
     grid: RankerGrid | None = None,
     n_reveal: int = 10,
+    reveal: str = "random",
+    picker_budget: int = 100,
+    picker_factory: Callable[[Ratings], Any] | None = None,
     seed: int = 0,
     progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
 ) -> TuningResult:
@@ -82,6 +94,9 @@ def tune_ranker(
     grid : RankerGrid, optional
     n_reveal : int
         Ratings each validation user reveals (should match the deployment's onboarding).
+    reveal, picker_budget, picker_factory
+        How validation users reveal them (``protocol.make_strategy``); match the protocol
+        the model will be judged by (the site: the onboarding picker).
     seed : int
     progress : callable, optional
         Wraps the iterable of (l2, dropout) pairs, e.g. ``tqdm``.
@@ -93,7 +108,7 @@ def tune_ranker(
     """
     base = base or RankerConfig()
     grid = grid or RankerGrid()
-    _, data, users = _validation(train, n_reveal, seed)
+    _, data, users = _validation(train, n_reveal, seed, reveal, picker_budget, picker_factory)
     stars_grid = grid.stars_weight if stars_model is not None else (0.0,)
     predicted = np.zeros((len(users), data.n_items))
     if stars_model is not None and any(w != 0 for w in stars_grid):
@@ -175,11 +190,30 @@ def _mean_ndcg(
     relevant: list[npt.NDArray[np.int64]],
     k: int = 10,
 ) -> float:
-    values = [
-        list_metrics(top_k(row, k, exclude=rows), rel, k).ndcg
-        for row, rows, rel in zip(scores, inputs, relevant, strict=True)
-        if len(rel)
-    ]
+    """Mean NDCG@k over users with relevant items; same definition as ``metrics``.
+
+    Vectorised over users (the tuning loop calls it for every blend). Within the top k,
+    ties go to the lower index as in ``metrics.top_k``; a tie straddling the cut-off may
+    be resolved differently (immaterial for continuous scores).
+    """
+    masked = scores.copy()
+    for u, rows in enumerate(inputs):
+        masked[u, rows] = -np.inf
+    n_items = masked.shape[1]
+    k = min(k, n_items)
+    part = np.argpartition(-masked, k - 1, axis=1)[:, :k]
+    part_scores = np.take_along_axis(masked, part, axis=1)
+    # Order the k candidates by (score desc, index asc).
+    order = np.lexsort((part, -part_scores), axis=1)
+    top = np.take_along_axis(part, order, axis=1)
+    discounts = 1.0 / np.log2(np.arange(2, k + 2))
+    values = []
+    for u, rel in enumerate(relevant):
+        if len(rel) == 0:
+            continue
+        hits = np.isin(top[u], rel)
+        idcg = discounts[: min(k, len(np.unique(rel)))].sum()
+        values.append(float(discounts[hits].sum() / idcg))
     return float(np.mean(values)) if values else 0.0
 
 
@@ -189,13 +223,16 @@ def tune_ease(
     l2_grid: tuple[float, ...] = (100.0, 300.0, 1000.0, 3000.0, 10000.0),
     min_item_ratings: int = 1,
     n_reveal: int = 10,
+    reveal: str = "random",
+    picker_budget: int = 100,
+    picker_factory: Callable[[Ratings], Any] | None = None,
     seed: int = 0,
 ) -> tuple[float, list[dict[str, float]]]:
     """λ of the EASE baseline, chosen the same way as the ranker's (fair comparison).
 
     Returns the best λ and the trials [{"l2": λ, "ndcg10": value}, ...].
     """
-    inner, data, users = _validation(train, n_reveal, seed)
+    inner, data, users = _validation(train, n_reveal, seed, reveal, picker_budget, picker_factory)
     trials: list[dict[str, float]] = []
     best = (-1.0, l2_grid[0])
     for l2 in l2_grid:
