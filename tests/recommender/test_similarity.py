@@ -310,3 +310,54 @@ def test_neighbours_of_horror_films_are_mostly_horror(
     # Catalogue share of horror is ~10%; measured 0.81 with the default config.
     assert len(horror) > 50
     assert np.mean(shares) >= 0.7
+
+
+GENRE_NAMES = ["Action", "Comedy", "Drama", "Horror", "Sci-Fi"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(2, 30),
+    seed=st.integers(0, 10_000),
+    with_tags=st.booleans(),
+    with_genome=st.booleans(),
+    with_factors=st.booleans(),
+)
+def test_build_handles_any_small_catalogue(
+    n: int, seed: int, with_tags: bool, with_genome: bool, with_factors: bool
+) -> None:
+    """Sparse or missing data of every kind still gives a valid, deterministic index."""
+    rng = np.random.default_rng(seed)
+    ids = (rng.permutation(5 * n)[:n] + 1).tolist()
+    genres = [tuple(g for g in GENRE_NAMES if rng.random() < 0.3) for _ in ids]
+    info = movie_info(ids, genres)
+    tags = None
+    if with_tags:
+        k = int(rng.integers(0, 3 * n))
+        tags = UserTagApplications(
+            rng.choice([*ids, 10000], size=k).astype(np.int64),  # one unknown movie
+            [f"Tag {t}" for t in rng.integers(0, 6, size=k)],
+            rng.integers(0, 4, size=k).astype(np.int64),
+        )
+    genome = None
+    if with_genome:
+        chosen = rng.choice(ids, size=min(n, 3), replace=False)
+        genome = Genome(
+            np.sort(chosen).astype(np.int64),
+            ["tag 1", "Tag 2", "other"],
+            rng.random((len(chosen), 3)).astype(np.float32),
+        )
+    factors = rng.normal(size=(n, 4)) * (rng.random((n, 1)) < 0.7) if with_factors else None
+    counts = rng.integers(0, 50, size=n) if with_factors else None
+    config = SimilarityConfig(dim=6, tag_dim=4, neighbours=3)
+    index = SimilarityIndex.build(ids, info, tags, genome, factors, config, rating_counts=counts)
+    again = SimilarityIndex.build(ids, info, tags, genome, factors, config, rating_counts=counts)
+    np.testing.assert_array_equal(index.vectors_, again.vectors_)
+    norms = np.linalg.norm(index.vectors_, axis=1)
+    assert np.all((np.abs(norms - 1) < 1e-4) | (norms == 0))
+    assert np.all((index.confidence_ >= 0) & (index.confidence_ <= 1))
+    for movie in ids:
+        row = index.similar(movie, n)
+        assert len(row) == n - 1
+        assert movie not in [m for m, _ in row]
+        assert all(-1.0 <= s <= 1.0 for _, s in row)
