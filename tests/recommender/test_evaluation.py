@@ -297,3 +297,19 @@ def test_tuning_can_mimic_the_popular_reveal(ratings: Ratings) -> None:
     assert a.ndcg != b.ndcg  # the validation users revealed different ratings
     with pytest.raises(ValueError, match="unknown reveal"):
         tune_ranker(split.train, grid=grid, reveal="alphabetical")
+
+
+def test_paired_difference_of_two_methods_on_the_same_users() -> None:
+    from moviematch.recommender.evaluation.runner import MethodResult, paired_difference
+
+    def result(values: list[float]) -> MethodResult:
+        empty = {10: 0.0}
+        return MethodResult(
+            "m", 0.0, 0.0, empty, empty, empty, empty, empty, empty, len(values),
+            per_user_ndcg={10: np.asarray(values)},
+        )  # fmt: skip
+
+    diff, half = paired_difference(result([0.5, 0.7, 0.9]), result([0.4, 0.5, 0.6]))
+    assert diff == pytest.approx(0.2)
+    # differences 0.1, 0.2, 0.3: sd 0.1, so 1.96 · 0.1 / √3
+    assert half == pytest.approx(1.96 * 0.1 / np.sqrt(3))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -54,10 +54,12 @@ class MethodResult:
     coverage: dict[int, float]
     novelty: dict[int, float]
     users: int
+    per_user_ndcg: dict[int, npt.NDArray[np.float64]] = field(default_factory=dict, repr=False)
 
     def as_json(self) -> dict[str, Any]:
-        """JSON-ready dict; K-indexed metrics get string keys."""
+        """JSON-ready dict; K-indexed metrics get string keys (per-user values left out)."""
         out = asdict(self)
+        del out["per_user_ndcg"]
         for key in ("precision", "recall", "ndcg", "hit_rate", "coverage", "novelty"):
             out[key] = {str(k): round(v, 6) for k, v in out[key].items()}
         out["rmse"] = None if np.isnan(self.rmse) else round(self.rmse, 6)
@@ -119,7 +121,20 @@ def evaluate_method(
         coverage={k: coverage([lst[:k] for lst in lists], n_items) for k in ks},
         novelty={k: novelty([lst[:k] for lst in lists], info) for k in ks},
         users=len(per_k[ks[0]]),
+        per_user_ndcg={k: np.asarray([v[2] for v in per_k[k]]) for k in ks},
     )
+
+
+def paired_difference(a: MethodResult, b: MethodResult, k: int = 10) -> tuple[float, float]:
+    """Mean per-user NDCG@k of a minus b, and its 95% half-width (normal approximation).
+
+    Both results must come from the same users (one run); pairing removes the
+    between-user variance that dominates either method's own spread.
+    """
+    diff = a.per_user_ndcg[k] - b.per_user_ndcg[k]
+    if len(diff) < 2:
+        return float(diff.mean()) if len(diff) else float("nan"), float("nan")
+    return float(diff.mean()), float(1.96 * diff.std(ddof=1) / np.sqrt(len(diff)))
 
 
 def format_table(results: Sequence[MethodResult], ks: Sequence[int] = (10, 20)) -> str:
