@@ -237,3 +237,14 @@ def test_english_title_rules() -> None:
     )
     # Ties go to IMDb's ordering.
     assert english_title([aka(4, "Later", "US"), aka(2, "Earlier", "US")]) == "Earlier"
+
+
+def test_find_files(tmp_path: Path) -> None:
+    for stem in imdb.FILE_STEMS[:-1]:
+        tsv(tmp_path, stem, [["x"]])
+    with pytest.raises(DatasetError, match=r"missing IMDb file\(s\) name\.basics\.tsv\.gz"):
+        imdb.find_files(tmp_path)
+    tsv(tmp_path, "name.basics", [["x"]], gz=False)
+    found = imdb.find_files(tmp_path)
+    assert found["name.basics"].name == "name.basics.tsv"
+    assert found["title.akas"].name == "title.akas.tsv.gz"

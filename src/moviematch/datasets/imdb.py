@@ -64,6 +64,9 @@ NAME_BASICS_HEADER = [
     "knownForTitles",
 ]
 
+#: The five files, without extension, as published under https://datasets.imdbws.com/.
+FILE_STEMS = ("title.basics", "title.akas", "title.crew", "title.principals", "name.basics")
+
 #: Regions whose titles count as English for :func:`english_title`, best first.
 ENGLISH_REGIONS = ("US", "GB", "CA", "AU", "IE", "NZ")
 #: aka types, best first; anything else ranks after these.
@@ -132,6 +135,29 @@ class NameBasics:
     death_year: int | None
     primary_profession: tuple[str, ...] = ()
     known_for_titles: tuple[str, ...] = ()
+
+
+def find_files(directory: Path | str) -> dict[str, Path]:
+    """Paths of the five IMDb files in `directory`, keyed by stem (``"title.basics"``, ...).
+
+    ``<stem>.tsv.gz`` is preferred to ``<stem>.tsv``.
+
+    Raises
+    ------
+    DatasetError
+        Listing every file that is missing.
+    """
+    directory = Path(directory)
+    found: dict[str, Path] = {}
+    for stem in FILE_STEMS:
+        for candidate in (directory / f"{stem}.tsv.gz", directory / f"{stem}.tsv"):
+            if candidate.is_file():
+                found[stem] = candidate
+                break
+    missing = [f"{stem}.tsv.gz" for stem in FILE_STEMS if stem not in found]
+    if missing:
+        raise DatasetError(f"{directory}: missing IMDb file(s) {', '.join(missing)}")
+    return found
 
 
 def _open_text(path: Path) -> IO[str]:

@@ -8,16 +8,14 @@ from typing import Literal
 
 from moviematch.datasets.checksums import PINNED_SHA256
 from moviematch.datasets.errors import DatasetError
+from moviematch.datasets.imdb import FILE_STEMS
 
 MOVIELENS_URL = "https://files.grouplens.org/datasets/movielens"
 IMDB_URL = "https://datasets.imdbws.com"
 
 _CSV_RATINGS = ("ratings.csv", "movies.csv", "links.csv", "tags.csv")
 _GENOME = ("genome-scores.csv", "genome-tags.csv")
-_IMDB_FILES = tuple(
-    f"{stem}.tsv.gz"
-    for stem in ("title.basics", "title.akas", "title.crew", "title.principals", "name.basics")
-)
+_IMDB_FILES = tuple(f"{stem}.tsv.gz" for stem in FILE_STEMS)
 
 
 @dataclass(frozen=True)
