@@ -121,6 +121,15 @@ def test_headerless_and_tab_delimited(tmp_path: Path) -> None:
     assert info.value.line == 2
 
 
+def test_file_without_newlines_fails_early(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(numeric_csv, "BLOCK_BYTES", 64)
+    monkeypatch.setattr(numeric_csv, "MAX_LINE_BYTES", 100)
+    path = _write(tmp_path, "a,b,c\n1,2,3\n" + "1" * 1000)
+    with pytest.raises(MalformedRowError, match="line longer than 100 bytes") as info:
+        _read(path)
+    assert info.value.line == 3
+
+
 def test_missing_file_is_dataset_error(tmp_path: Path) -> None:
     with pytest.raises(DatasetError, match="cannot open"):
         _read(tmp_path / "absent.csv")

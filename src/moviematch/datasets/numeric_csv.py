@@ -28,6 +28,8 @@ from moviematch.datasets.errors import DatasetError, MalformedRowError
 #: Bytes read per block. Large enough that the per-block overhead is negligible, small enough
 #: that the raw text of a 25M-row file is never held in memory at once.
 BLOCK_BYTES = 16 << 20
+#: Longest line accepted; guards memory against a file without newlines.
+MAX_LINE_BYTES = 1 << 20
 
 # Error codes returned by the kernel (0 = success).
 _OK, _TOO_FEW, _TOO_MANY, _BAD_NUMBER, _BAD_LINE_END, _OVERFLOW = 0, 1, 2, 3, 4, 5
@@ -256,6 +258,11 @@ def iter_numeric_table(
                     continue
                 break
             pending = pending[consumed_total:]
+            if len(pending) > MAX_LINE_BYTES:
+                # No newline for a megabyte: not a line-oriented text file.
+                raise MalformedRowError(
+                    path, next_line, f"line longer than {MAX_LINE_BYTES} bytes (binary file?)"
+                )
             if eof and pending:
                 # Only possible if a line did not end in \n, which EOF handling prevents.
                 raise MalformedRowError(path, next_line, "incomplete last line")
