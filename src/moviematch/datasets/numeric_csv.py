@@ -205,7 +205,7 @@ def iter_numeric_table(
     with handle:
         next_line = 1
         if header is not None:
-            first = handle.readline().decode("utf-8", errors="replace").rstrip("\r\n")
+            first = handle.readline(MAX_LINE_BYTES).decode("utf-8", errors="replace").rstrip("\r\n")
             first = first.removeprefix("\ufeff")
             if first.split(delimiter) != list(header):
                 expected = delimiter.join(header)
