@@ -32,7 +32,7 @@ from moviematch.recommender.vocab import Vocabulary
 from tests.recommender.planted import Planted, make_planted
 
 CONFIG = TrainConfig(
-    mf=MFConfig(n_factors=5, n_epochs=120, lr=0.005, reg=0.1, reg_bias=0.02, seed=4)
+    mf=MFConfig(n_factors=5, n_epochs=120, lr=0.005, reg=0.1, reg_bias=0.02, init_std=0.1, seed=4)
 )
 
 

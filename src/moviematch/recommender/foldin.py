@@ -65,7 +65,7 @@ class FoldInConfig:
     prior, and 0.978 / 1.003 for the best *additive* prior (λ = prior + k·reg).
     """
 
-    reg: float = 0.1
+    reg: float = 0.07
     reg_bias: float = 0.02
     prior_factors: float = 3.0
     prior_bias: float = 6.0
@@ -151,9 +151,10 @@ def validate_ratings(
             f"[{MIN_STARS}, {MAX_STARS}] stars"
         )
     ids = ids_in.astype(np.int64)
-    unique, counts = np.unique(ids, return_counts=True)
-    if (counts > 1).any():
-        raise InvalidRatingError(f"movie {int(unique[counts > 1][0])} is rated more than once")
+    ordered = np.sort(ids)
+    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+    if len(repeated):
+        raise InvalidRatingError(f"movie {int(repeated[0])} is rated more than once")
     return ids, values.astype(np.float32)
 
 
@@ -233,20 +234,25 @@ def solve_user(
     n_factors = item_factors.shape[1]
     if k == 0:
         return 0.0, np.zeros(n_factors, dtype=np.float32)
+    q = item_factors[rows].astype(np.float64)  # (k, f)
+    y = stars.astype(np.float64) - global_mean - item_bias[rows].astype(np.float64)
+    lam_f = max(config.prior_factors, k * config.reg)
+    lam_b = max(config.prior_bias, k * config.reg_bias)
+    if k < n_factors + 1:
+        # Dual form, a k×k system. With X = [1 | Q], XΛ⁻¹Xᵀ = 11ᵀ/λ_b + QQᵀ/λ_f, and
+        # θ = Λ⁻¹Xᵀα with α = (XΛ⁻¹Xᵀ + I)⁻¹ y, i.e. b_u = Σα/λ_b and p_u = Qᵀα/λ_f.
+        gram = q @ q.T
+        gram /= lam_f
+        gram += 1.0 / lam_b
+        gram.flat[:: k + 1] += 1.0  # + I (cheaper than diag_indices)
+        alpha = np.linalg.solve(gram, y)
+        return float(alpha.sum() / lam_b), (q.T @ alpha / lam_f).astype(np.float32)
+    # Primal form: the (f+1)×(f+1) normal equations (XᵀX + Λ)θ = Xᵀy.
     x = np.empty((k, n_factors + 1), dtype=np.float64)
     x[:, 0] = 1.0
-    x[:, 1:] = item_factors[rows]
-    y = stars.astype(np.float64) - global_mean - item_bias[rows].astype(np.float64)
-    lam = np.full(n_factors + 1, max(config.prior_factors, k * config.reg))
-    lam[0] = max(config.prior_bias, k * config.reg_bias)
-    if k < n_factors + 1:
-        # Dual form: a k×k system instead of (f+1)×(f+1).
-        x_scaled = x / lam  # X Λ⁻¹, row-wise
-        gram = x_scaled @ x.T
-        gram[np.diag_indices_from(gram)] += 1.0
-        theta = x_scaled.T @ np.linalg.solve(gram, y)
-    else:
-        gram = x.T @ x
-        gram[np.diag_indices_from(gram)] += lam
-        theta = np.linalg.solve(gram, x.T @ y)
+    x[:, 1:] = q
+    gram = x.T @ x
+    gram.flat[:: n_factors + 2] += lam_f
+    gram[0, 0] += lam_b - lam_f
+    theta = np.linalg.solve(gram, x.T @ y)
     return float(theta[0]), theta[1:].astype(np.float32)

@@ -76,9 +76,9 @@ class MFConfig:
     n_factors: int = 100
     n_epochs: int = 30
     lr: float = 0.015
-    reg: float = 0.1
+    reg: float = 0.07
     reg_bias: float = 0.02
-    init_std: float = 0.1
+    init_std: float = 0.01
     seed: int = 0
 
     def __post_init__(self) -> None:
