@@ -153,9 +153,12 @@ def test_lift_prefers_rare_genres_and_support_floor_applies() -> None:
     ids = [1, 2, 3, 4, 5]
     genre_map = {1: ("Drama",), 2: ("Drama",), 3: ("Drama",), 4: ("Drama", "Film-Noir"), 5: ()}
     (only,) = group(ids, np.ones((5, 3)), genre_map, CATALOGUE)
-    # Film-Noir has lift 20 but is in 1/5 < 40% of the group: Drama labels it.
+    # Film-Noir has lift 100 but is in 1/5 < 50% of the group: Drama labels it.
     assert only.label == "Drama"
     genre_map[3] = ("Drama", "Film-Noir")
+    (only,) = group(ids, np.ones((5, 3)), genre_map, CATALOGUE)
+    assert only.label == "Drama"  # 2/5 is still below the floor
+    genre_map[2] = ("Drama", "Film-Noir")
     (only,) = group(ids, np.ones((5, 3)), genre_map, CATALOGUE)
     assert only.label == "Film-Noir"
 

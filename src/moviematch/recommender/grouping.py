@@ -68,7 +68,7 @@ class GroupingConfig:
     max_groups: int = 6
     items_per_group: float = 2.0
     min_group_size: int = 3
-    min_support: float = 0.4
+    min_support: float = 0.5
     second_genre_ratio: float = 0.9
 
     def __post_init__(self) -> None:
