@@ -67,7 +67,8 @@ def save_artifact(
     try:
         npz_path = tmp / ARRAYS_FILE
         with npz_path.open("wb") as handle:
-            np.savez(handle, **{name: np.asarray(a) for name, a in arrays.items()})
+            named = {name: np.asarray(a) for name, a in arrays.items()}
+            np.savez(handle, **named)  # type: ignore[arg-type]
             handle.flush()
             os.fsync(handle.fileno())
         meta = {

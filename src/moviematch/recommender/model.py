@@ -366,7 +366,7 @@ class Model:
             )
 
     def _replace(self, **changes: Any) -> Model:
-        fields = {
+        fields: dict[str, Any] = {
             "items": self.items,
             "global_mean": self.global_mean_,
             "item_bias": self.item_bias_,
