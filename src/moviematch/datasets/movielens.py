@@ -326,4 +326,5 @@ def tag_applications(records: list[TagRecord]) -> TagApplications:
     return TagApplications(
         movie_ids=np.array([r.movie_id for r in kept], dtype=np.int64),
         tags=[r.tag.strip() for r in kept],
+        user_ids=np.array([r.user_id for r in kept], dtype=np.int64),
     )

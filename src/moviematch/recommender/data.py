@@ -80,10 +80,15 @@ class MovieInfo:
 
 @dataclass(frozen=True)
 class TagApplications:
-    """User tag applications (MovieLens ``tags.csv``): one row per (user, movie, tag)."""
+    """User tag applications (MovieLens ``tags.csv``): one row per (user, movie, tag).
+
+    ``user_ids`` (int64, one per application) lets features count distinct users per tag;
+    when it is None every application counts as a different user.
+    """
 
     movie_ids: npt.NDArray[np.int64]
     tags: list[str]
+    user_ids: npt.NDArray[np.int64] | None = None
 
 
 @dataclass(frozen=True)

@@ -110,7 +110,7 @@ def tag_matrix(
     triples: set[tuple[int, int, str]] = set()
     if tags is not None and len(tags.tags):
         rows = vocab.rows(tags.movie_ids)
-        user_ids = getattr(tags, "user_ids", None)
+        user_ids = tags.user_ids
         users = (
             np.asarray(user_ids, dtype=np.int64)
             if user_ids is not None
