@@ -229,6 +229,11 @@ def test_inconsistent_artifact_raises_corrupt_model_error(model: Model, tmp_path
     with pytest.raises(CorruptModelError, match="inconsistent"):
         Model.load(tmp_path / "bad")
     arrays, payload = load_artifact(tmp_path / "m")
+    arrays["item_ids"] = arrays["item_ids"][::-1].copy()
+    save_artifact(tmp_path / "bad3", arrays, payload)
+    with pytest.raises(CorruptModelError, match="not strictly increasing"):
+        Model.load(tmp_path / "bad3")
+    arrays, payload = load_artifact(tmp_path / "m")
     del payload["config"]
     save_artifact(tmp_path / "bad2", arrays, payload)
     with pytest.raises(CorruptModelError, match="inconsistent"):

@@ -316,9 +316,13 @@ class Model:
         """
         arrays, payload = load_artifact(path)
         try:
+            ids = arrays.pop("item_ids")
+            # Vocabulary sorts its ids; unsorted stored ids would silently misalign rows.
+            if ids.ndim != 1 or ids.dtype != np.int64 or np.any(np.diff(ids) <= 0):
+                raise CorruptModelError(f"{path}: item ids are not strictly increasing int64")
             config = TrainConfig.from_dict(payload["config"])
             model = cls(
-                items=Vocabulary(arrays.pop("item_ids")),
+                items=Vocabulary(ids),
                 global_mean=float(payload["global_mean"]),
                 item_bias=arrays.pop("item_bias"),
                 item_factors=arrays.pop("item_factors"),
@@ -346,8 +350,6 @@ class Model:
             raise CorruptModelError(f"{path}: inconsistent model artifact ({exc!r})") from None
         if arrays:
             raise CorruptModelError(f"{path}: unexpected arrays {sorted(arrays)}")
-        if len(np.unique(model.items.ids)) != len(model.item_bias_):
-            raise CorruptModelError(f"{path}: item ids are not unique")
         return model
 
     # ---------------------------------------------------------------- internal
