@@ -189,6 +189,8 @@ def test_bad_input_raises_clear_errors() -> None:
         ItemItemRanker().score(np.array([0]), np.array([4.0]), np.zeros(3))
     with pytest.raises(ValueError, match="l2"):
         RankerConfig(l2=0.0)
+    with pytest.raises(ModelFitError, match="min_item_ratings"):
+        ItemItemRanker(RankerConfig(min_item_ratings=5)).fit([0, 1], [0, 1], [4.0, 3.0], 2)
     users, items, stars, n = block_ratings()
     ranker = ItemItemRanker(PLAIN).fit(users, items, stars, n)
     with pytest.raises(ValueError, match="predicted_stars"):

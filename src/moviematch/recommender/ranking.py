@@ -186,6 +186,11 @@ class ItemItemRanker:
         cfg = self.config
         assert self.modelled_ is not None
         kept = np.flatnonzero(self.modelled_)
+        if len(kept) == 0:
+            raise ModelFitError(
+                f"ranker: no movie has the {cfg.min_item_ratings} training ratings "
+                "min_item_ratings asks for"
+            )
         local = np.full(n_items, -1, dtype=np.int64)
         local[kept] = np.arange(len(kept))
         mask = local[items] >= 0
