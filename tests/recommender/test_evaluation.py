@@ -241,7 +241,13 @@ def test_tuning_blend_reproduces_the_rankers_own_scores(ratings: Ratings) -> Non
 
 def test_tuning_picks_from_the_grid_using_training_users_only(ratings: Ratings) -> None:
     split = split_users(ratings, seed=0)
-    grid = RankerGrid(l2=(0.1, 1.0), dropout=(1.0,), seen_weight=(0.0, 0.5), stars_weight=(0.0,))
+    grid = RankerGrid(
+        l2=(0.1, 1.0),
+        dropout=(1.0,),
+        seen_weight=(0.0, 0.5),
+        stars_weight=(0.0,),
+        popularity_weight=(0.0,),
+    )
     base = RankerConfig(top_k=7)
     result = tune_ranker(split.train, stars_model=BiasOnly(), base=base, grid=grid, seed=1)
     assert len(result.trials) == 4
