@@ -86,7 +86,8 @@ class RankerConfig:
         Neighbours kept per item (row of B); 0 keeps every nonzero (dense, for measuring).
     min_item_ratings : int
         Items with fewer training ratings stay out of the item-item model (they bound the
-        size of the matrix to invert). >= 1.
+        size of the matrix to invert: on ml-latest-small 5 keeps 3.6k of 9.7k movies, and
+        a film rated by fewer than five people has no co-rating signal worth a row). >= 1.
     """
 
     l2: float = 1.0
@@ -96,7 +97,7 @@ class RankerConfig:
     stars_weight: float = 0.1
     popularity_weight: float = 0.0
     top_k: int = 100
-    min_item_ratings: int = 1
+    min_item_ratings: int = 5
 
     def __post_init__(self) -> None:
         if not (np.isfinite(self.l2) and self.l2 > 0):
