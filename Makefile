@@ -3,7 +3,7 @@ PYTHON ?= python3
 MOVIELENS_DIR ?=
 PORT ?= 8000
 
-.PHONY: install run test test-fast lint format bench
+.PHONY: install run test test-fast test-postgres lint format bench
 
 install:  ## install the package with its development extras
 	$(PYTHON) -m pip install -e '.[dev]'
@@ -17,6 +17,9 @@ test:  ## the whole test suite, slow and dataset tests included
 
 test-fast:  ## unit tests only
 	$(PYTHON) -m pytest -m "not slow and not dataset"
+
+test-postgres:  ## the database-backed tests against a throwaway PostgreSQL on loopback
+	DATABASE_URL=$$(.ci/start-postgres) $(PYTHON) -m pytest tests/catalog tests/ratings tests/recommendations tests/tmdb
 
 lint:  ## ruff lint + format check, mypy on the pure packages
 	$(PYTHON) -m ruff check .
