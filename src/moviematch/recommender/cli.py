@@ -216,6 +216,13 @@ def build_parser() -> argparse.ArgumentParser:
     p_train.add_argument("data_dir", metavar="DATA_DIR", help="MovieLens directory")
     p_train.add_argument("--out", required=True, metavar="PATH", help="where to save the model")
     p_train.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p_train.add_argument(
+        "--tune-reveal",
+        choices=["random", "popular", "picker"],
+        default="picker",
+        help="how the simulated new users of the tuning split reveal their ratings "
+        "(default picker: the site's onboarding)",
+    )
     _add_mf_options(p_train)
     _add_ranker_options(p_train)
 
@@ -293,6 +300,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             ratings,
             mf_config,
             ranker_config,
+            reveal=args.tune_reveal,
             seed=args.seed,
             progress=lambda it: _progress(it, "tuning", enabled=show),
         )

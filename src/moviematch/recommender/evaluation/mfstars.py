@@ -75,14 +75,22 @@ def tune_for_training(
     base: RankerConfig,
     *,
     grid: RankerGrid | None = None,
+    reveal: str = "picker",
     seed: int = 0,
     progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
 ) -> TuningResult:
     """Ranker hyperparameters for a model trained on all of ``ratings`` (the train command).
 
     Every user of ``ratings`` is a training user here; ``tune_ranker`` holds out an inner
-    20% of them as simulated new users.
+    20% of them as simulated new users, who reveal ratings by ``reveal`` (default: the
+    onboarding picker, which is how the site's visitors start).
     """
     return tune_ranker(
-        ratings, stars_model=MFFoldInStars(mf), base=base, grid=grid, seed=seed, progress=progress
+        ratings,
+        stars_model=MFFoldInStars(mf),
+        base=base,
+        grid=grid,
+        reveal=reveal,
+        seed=seed,
+        progress=progress,
     )
