@@ -45,9 +45,9 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np
 
 from moviematch.datasets.movielens import load_ratings
+from moviematch.recommender import TrainConfig, train
 from moviematch.recommender.data import Ratings
 from moviematch.recommender.mf import MFConfig, _sgd_epoch, train_mf
-from moviematch.recommender.model import TrainConfig, train
 from moviematch.recommender.vocab import Vocabulary
 
 ROOT = Path(__file__).resolve().parents[1]

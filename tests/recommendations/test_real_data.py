@@ -15,8 +15,8 @@ from moviematch.catalog.models import Movie
 from moviematch.ratings.models import Rating
 from moviematch.recommendations import services
 from moviematch.recommendations.models import TrainingRun
+from moviematch.recommender import Model
 from moviematch.recommender.artifact import current
-from moviematch.recommender.model import Model
 
 pytestmark = [pytest.mark.django_db, pytest.mark.dataset, pytest.mark.slow]
 

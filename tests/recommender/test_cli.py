@@ -69,7 +69,7 @@ def test_train_then_recommend_follows_the_users_taste(
 
 
 def test_train_writes_the_tuned_ranker_into_the_model(model_dir: Path) -> None:
-    from moviematch.recommender.model import Model
+    from moviematch.recommender import Model
     from moviematch.recommender.ranking import ItemItemRanker
 
     ranker = Model.load(model_dir).component("ranker")

@@ -13,7 +13,7 @@ import pytest
 from moviematch.recommender import model as model_module
 from moviematch.recommender.artifact import load_artifact, save_artifact
 from moviematch.recommender.components import TrainingContext
-from moviematch.recommender.data import Ratings
+from moviematch.recommender.data import MovieInfo, Ratings
 from moviematch.recommender.errors import (
     CorruptModelError,
     InvalidRatingError,
@@ -21,18 +21,16 @@ from moviematch.recommender.errors import (
     RecommenderError,
 )
 from moviematch.recommender.mf import MFConfig, train_mf
-from moviematch.recommender.model import (
-    Model,
-    Recommendation,
-    TrainConfig,
-    data_fingerprint,
-    train,
-)
+from moviematch.recommender.model import Model, Recommendation, TrainConfig
+from moviematch.recommender.training import data_fingerprint, train
 from moviematch.recommender.vocab import Vocabulary
 from tests.recommender.planted import Planted, make_planted
 
+# MF only: these tests check the fold-in and the default ranking against trained users.
 CONFIG = TrainConfig(
-    mf=MFConfig(n_factors=5, n_epochs=120, lr=0.005, reg=0.1, reg_bias=0.02, init_std=0.1, seed=4)
+    mf=MFConfig(n_factors=5, n_epochs=120, lr=0.005, reg=0.1, reg_bias=0.02, init_std=0.1, seed=4),
+    ranker=None,
+    similarity=None,
 )
 
 
@@ -276,7 +274,7 @@ def test_a_ranker_component_is_used_saved_and_rebuilt(
     planted: Planted, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(model_module.COMPONENT_TYPES, "BoostRanker", BoostRanker)
-    config = TrainConfig(mf=MFConfig(n_factors=3, n_epochs=5), ranker=BoostSpec())
+    config = TrainConfig(mf=MFConfig(n_factors=3, n_epochs=5), ranker=BoostSpec(), similarity=None)
     boosted = train(planted.ratings, config)
     ranker = boosted.component("ranker")
     assert isinstance(ranker, BoostRanker)
@@ -305,3 +303,29 @@ def test_unregistered_component_cannot_be_saved(model: Model, tmp_path: Path) ->
     with pytest.raises(RecommenderError, match="not registered"):
         odd.save(tmp_path / "m")
     assert not (tmp_path / "m").exists()
+
+
+def test_default_config_trains_every_component_and_round_trips(
+    planted: Planted, tmp_path: Path
+) -> None:
+    ids = np.unique(planted.ratings.movie_ids)
+    genres = [("Drama",) if i % 2 else ("Comedy",) for i in range(len(ids))]
+    movies = MovieInfo(ids, [f"m{i}" for i in ids], np.zeros(len(ids), np.int32), genres)
+    full = train(planted.ratings, TrainConfig(mf=CONFIG.mf), movies=movies)
+    assert sorted(full.components) == ["ranker", "similarity"]
+    full.save(tmp_path / "full")
+    loaded = Model.load(tmp_path / "full")
+    ids_u, stars_u = _user(planted, 1007)
+    top = full.recommend(full.fold_in(ids_u, stars_u), n=30)
+    assert loaded.recommend(loaded.fold_in(ids_u, stars_u), n=30) == top
+    assert not {r.movie_id for r in top} & set(ids_u.tolist())
+    first = top[0].movie_id
+    assert loaded.similar(first, 5) == full.similar(first, 5)
+    groups = loaded.group([r.movie_id for r in top])
+    assert sorted(m for g in groups for m in g.movie_ids) == sorted(r.movie_id for r in top)
+    labels = [g.label for g in groups]
+    assert all(labels)
+    assert len(set(labels)) == len(labels)
+    proposals = loaded.onboarding(10, rated=ids_u[:3].tolist())
+    assert len(proposals) == 10
+    assert not set(proposals) & set(ids_u[:3].tolist())

@@ -7,11 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from moviematch.recommender import model as model_module
+from moviematch.recommender import Model, TrainConfig, train
 from moviematch.recommender.data import MovieInfo, Ratings
 from moviematch.recommender.errors import CorruptModelError, UnknownMovieError
 from moviematch.recommender.mf import MFConfig
-from moviematch.recommender.model import Model, TrainConfig, train
 from moviematch.recommender.similarity_component import SimilarityComponent, SimilaritySpec
 
 # Movies 1-8 are watched by audience A (horror fans), 11-18 by audience B (romance fans);
@@ -48,7 +47,6 @@ def catalogue() -> MovieInfo:
 
 @pytest.fixture
 def trained(monkeypatch: pytest.MonkeyPatch) -> Model:
-    monkeypatch.setitem(model_module.COMPONENT_TYPES, "SimilarityComponent", SimilarityComponent)
     config = TrainConfig(mf=MFConfig(n_factors=8, n_epochs=15), similarity=SimilaritySpec())
     return train(audiences(), config, movies=catalogue())
 

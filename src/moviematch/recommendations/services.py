@@ -35,11 +35,11 @@ from moviematch.ratings.models import Rating
 from moviematch.recommendations.evaluation import ColdStartReport, cold_start_evaluate
 from moviematch.recommendations.model_cache import ModelCache
 from moviematch.recommendations.models import TrainingRun
+from moviematch.recommender import Model, TrainConfig, train
 from moviematch.recommender import artifact as engine_artifact
 from moviematch.recommender.data import Genome, MovieInfo, Ratings, TagApplications
 from moviematch.recommender.errors import RecommenderError
 from moviematch.recommender.mf import MFConfig
-from moviematch.recommender.model import Model, TrainConfig, train
 
 #: Site users join the MovieLens users in training under ids above every MovieLens userId.
 SITE_USER_OFFSET = 1_000_000_000

@@ -275,18 +275,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _register_ranker() -> None:
-    # Model.load rebuilds components by type name; make sure ours is known even before the
-    # lead's registration lands (a no-op once it has).
-    from moviematch.recommender import model
-    from moviematch.recommender.ranking import ItemItemRanker
-
-    model.COMPONENT_TYPES.setdefault("ItemItemRanker", ItemItemRanker)
-
-
 def cmd_train(args: argparse.Namespace) -> int:
+    from moviematch.recommender import TrainConfig, train
     from moviematch.recommender.evaluation.mfstars import tune_for_training
-    from moviematch.recommender.model import TrainConfig, train
 
     ratings = _load_ratings(args.data_dir)
     features = _load_features(args.data_dir)
@@ -311,7 +302,6 @@ def cmd_train(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     started = time.perf_counter()
-    _register_ranker()
     bar = _progress(range(mf_config.n_epochs), "MF epochs", enabled=show)
     ticks = iter(bar)
 
@@ -391,12 +381,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
-    from moviematch.recommender.model import Model
+    from moviematch.recommender import Model
 
     path = Path(args.model_path)
     if not path.exists():
         raise CliError(f"{path}: no such model")
-    _register_ranker()
     model = Model.load(path)
     movie_ids = [m for m, _ in args.rate]
     stars = [s for _, s in args.rate]

@@ -9,12 +9,8 @@ users are not kept: visitors are folded in (``foldin``) from their own ratings.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import time
-import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -22,23 +18,22 @@ import numpy as np
 import numpy.typing as npt
 
 from moviematch.recommender.artifact import load_artifact, save_artifact
-from moviematch.recommender.components import (
-    Component,
-    ComponentSpec,
-    Ranker,
-    TrainingContext,
-)
-from moviematch.recommender.data import MAX_STARS, MIN_STARS, Genome, MovieInfo, Ratings
-from moviematch.recommender.data import TagApplications as TagApps
-from moviematch.recommender.errors import CorruptModelError, ModelFitError, RecommenderError
+from moviematch.recommender.components import Component, ComponentSpec
+from moviematch.recommender.data import MAX_STARS, MIN_STARS
+from moviematch.recommender.errors import CorruptModelError, RecommenderError
 from moviematch.recommender.foldin import FoldInConfig, UserProfile, fold_in
-from moviematch.recommender.mf import MFConfig, ProgressCallback, train_mf
+from moviematch.recommender.grouping import Group
+from moviematch.recommender.mf import MFConfig
+from moviematch.recommender.ranking import ItemItemRanker, RankerConfig
+from moviematch.recommender.similarity_component import SimilarityComponent, SimilaritySpec
 from moviematch.recommender.vocab import Vocabulary
 
 #: Component classes ``Model.load`` may rebuild, by the type name stored in meta.json.
-#: The lead registers H2's ranker and H3's similarity here, e.g.
-#: ``COMPONENT_TYPES["EaseRanker"] = EaseRanker``.
-COMPONENT_TYPES: dict[str, type[Component]] = {}
+#: An explicit list, not import-time registration: the artifact can only name these.
+COMPONENT_TYPES: dict[str, type[Component]] = {
+    "ItemItemRanker": ItemItemRanker,
+    "SimilarityComponent": SimilarityComponent,
+}
 
 #: Slots a TrainConfig can fill, in the order ``train`` fits them.
 COMPONENT_SLOTS = ("ranker", "similarity")
@@ -62,15 +57,18 @@ class TrainConfig:
         other ratings of 4+ stars): m = 0 gives 0.16, 25 gives 0.25, 100 gives 0.31, 500
         gives 0.35. That metric rewards popularity (people rate what they have seen), so
         100 is a compromise rather than the argmax; see docs/engine.md.
-    ranker, similarity : ComponentSpec, optional
-        Specs of optional components, fitted after MF (see ``components``).
+    ranker, similarity : ComponentSpec or None
+        Specs of the components fitted after MF (see ``components``): by default the
+        item-item ranker (``ranking.RankerConfig``) and similar movies, groups and the
+        onboarding picker (``similarity_component.SimilaritySpec``). ``None`` leaves the
+        slot empty (a smaller model; ``recommend`` then uses the default ranking).
     """
 
     mf: MFConfig = dataclasses.field(default_factory=MFConfig)
     foldin: FoldInConfig = None  # type: ignore[assignment]
     popularity_prior: float = 100.0
-    ranker: ComponentSpec | None = None
-    similarity: ComponentSpec | None = None
+    ranker: ComponentSpec | None = dataclasses.field(default_factory=RankerConfig)
+    similarity: ComponentSpec | None = dataclasses.field(default_factory=SimilaritySpec)
 
     def __post_init__(self) -> None:
         if self.foldin is None:
@@ -94,6 +92,10 @@ class TrainConfig:
             mf=MFConfig(**data["mf"]),
             foldin=FoldInConfig(**data["foldin"]),
             popularity_prior=float(data["popularity_prior"]),
+            # A loaded model carries its fitted components; the specs that built them are
+            # training-time inputs and are not stored.
+            ranker=None,
+            similarity=None,
         )
 
 
@@ -249,12 +251,40 @@ class Model:
         weight = self.item_count_ / (self.item_count_ + m) if m > 0 else 1.0
         return (self.global_mean_ + (predicted - self.global_mean_) * weight).astype(np.float32)
 
-    # Place for the lead to wire H3's components once they exist:
-    #   def similar(self, movie_id, k=10)  -> delegates to self.components["similarity"]
-    #   def group(self, movie_ids)         -> grouping over the similarity features
-    #   def onboarding(self, n=20, exclude=(), seed=0) -> uses item_count_/item_factors_
-    # Each should raise RecommenderError naming the missing component when it is absent
-    # (see ``component``).
+    def similar(self, movie_id: int, k: int = 10) -> list[tuple[int, float]]:
+        """The ``k`` movies most similar to ``movie_id``, as (movie id, cosine), best first.
+
+        Raises
+        ------
+        UnknownMovieError
+            ``movie_id`` is not in the model's catalogue.
+        RecommenderError
+            The model was trained without the similarity component.
+        """
+        return self._similarity().similar(movie_id, k)
+
+    def group(self, movie_ids: Sequence[int]) -> list[Group]:
+        """Split a ranked list into taste groups, each labelled by its genre(s).
+
+        Groups are ordered by the best rank they hold and keep the list's order inside.
+        """
+        return self._similarity().group(movie_ids)
+
+    def onboarding(
+        self,
+        n: int = 20,
+        exclude: Collection[int] = (),
+        seed: int = 0,
+        *,
+        rated: Collection[int] = (),
+        skipped: Collection[int] = (),
+    ) -> list[int]:
+        """Movies to ask a new user to rate next: likely seen, informative, diverse.
+
+        ``rated`` and ``skipped`` (movies the user did or did not know) steer the next
+        proposals toward what people who saw the rated ones also saw.
+        """
+        return self._similarity().onboarding(n, exclude, seed, rated=rated, skipped=skipped)
 
     def component(self, slot: str) -> Component:
         """The component in ``slot``; ``RecommenderError`` if the model was trained without it."""
@@ -361,6 +391,11 @@ class Model:
         raw = factors @ profile.factors + bias + np.float32(self.global_mean_ + profile.bias)
         return np.clip(raw, MIN_STARS, MAX_STARS).astype(np.float32)
 
+    def _similarity(self) -> SimilarityComponent:
+        component = self.component("similarity")
+        assert isinstance(component, SimilarityComponent)
+        return component
+
     def _check_profile(self, profile: UserProfile) -> None:
         if profile.model_id != self.model_id or profile.factors.shape != (self.n_factors,):
             raise RecommenderError(
@@ -382,100 +417,3 @@ class Model:
         }
         fields.update(changes)
         return Model(**fields)
-
-
-def data_fingerprint(ratings: Ratings) -> str:
-    """SHA-256 over the user ids, movie ids and stars (little-endian bytes, in order)."""
-    digest = hashlib.sha256()
-    for array, dtype in (
-        (ratings.user_ids, "<i8"),
-        (ratings.movie_ids, "<i8"),
-        (ratings.values, "<f4"),
-    ):
-        digest.update(np.ascontiguousarray(array, dtype=dtype).tobytes())
-    return digest.hexdigest()
-
-
-def train(
-    ratings: Ratings,
-    config: TrainConfig | None = None,
-    *,
-    movies: MovieInfo | None = None,
-    tags: TagApps | None = None,
-    genome: Genome | None = None,
-    progress: ProgressCallback | None = None,
-) -> Model:
-    """Train MF on ``ratings``, then fit the components the config asks for.
-
-    Parameters
-    ----------
-    ratings : Ratings
-        Training ratings; one per (user, movie) is expected.
-    config : TrainConfig, optional
-    movies, tags, genome : optional
-        Catalogue data for components (similarity, group labels).
-    progress : callable, optional
-        Called with an ``mf.EpochReport`` after every MF epoch.
-
-    Raises
-    ------
-    ModelFitError
-        No ratings, or training diverged.
-    """
-    config = config or TrainConfig()
-    if len(ratings) == 0:
-        raise ModelFitError("cannot train on an empty set of ratings")
-    started = time.perf_counter()
-    users = Vocabulary(ratings.user_ids)
-    items = Vocabulary(ratings.movie_ids)
-    user_rows = users.rows(ratings.user_ids)
-    item_rows = items.rows(ratings.movie_ids)
-    fit = train_mf(
-        user_rows, item_rows, ratings.values, len(users), len(items), config.mf, progress=progress
-    )
-    count = np.bincount(item_rows, minlength=len(items)).astype(np.int64)
-    total = np.bincount(item_rows, weights=ratings.values, minlength=len(items))
-    fit_seconds = time.perf_counter() - started
-    model = Model(
-        items=items,
-        global_mean=fit.global_mean_,
-        item_bias=fit.item_bias_.astype(np.float32),
-        item_factors=fit.item_factors_.astype(np.float32),
-        item_count=count,
-        item_mean=(total / count).astype(np.float32),
-        config=config,
-        metadata={
-            "data_fingerprint": data_fingerprint(ratings),
-            "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "n_users": len(users),
-            "n_items": len(items),
-            "n_ratings": len(ratings),
-            "fit_seconds": round(fit_seconds, 3),
-            "metrics": {
-                "train_rmse": float(fit.epoch_rmse_[-1]) if len(fit.epoch_rmse_) else None,
-            },
-        },
-        model_id=uuid.uuid4().hex,
-    )
-    context = TrainingContext(
-        ratings=ratings,
-        items=items,
-        user_rows=user_rows,
-        item_rows=item_rows,
-        n_users=len(users),
-        global_mean=model.global_mean_,
-        item_bias=model.item_bias_,
-        item_factors=model.item_factors_,
-        movies=movies,
-        tags=tags,
-        genome=genome,
-        seed=config.mf.seed,
-    )
-    for slot in COMPONENT_SLOTS:
-        spec = getattr(config, slot)
-        if spec is not None:
-            model.components[slot] = spec.fit(context)
-    ranker = model.components.get("ranker")
-    if ranker is not None and not isinstance(ranker, Ranker):
-        raise ModelFitError(f"the ranker component {type(ranker).__name__} has no score()")
-    return model
