@@ -2,7 +2,7 @@
 
 Variables (all optional):
 
-``MOVIEMATCH_DATA_DIR``     where the database, downloads and model artifact live (default ``./var``)
+``MOVIEMATCH_DATA_DIR``     database, downloads and model artifact (default ``./var``)
 ``MOVIEMATCH_SECRET_KEY``   required when ``MOVIEMATCH_DEBUG`` is off
 ``MOVIEMATCH_DEBUG``        ``1`` (default) or ``0``
 ``MOVIEMATCH_ALLOWED_HOSTS`` comma-separated
@@ -26,7 +26,7 @@ SECRET_KEY = os.environ.get("MOVIEMATCH_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("Set MOVIEMATCH_SECRET_KEY when MOVIEMATCH_DEBUG=0")
-    SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # noqa: S105
+    SECRET_KEY = "insecure-development-key-do-not-use-in-production"
 ALLOWED_HOSTS = [
     h for h in os.environ.get("MOVIEMATCH_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h
 ]
