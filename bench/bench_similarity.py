@@ -34,16 +34,10 @@ from scipy.cluster.hierarchy import linkage
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from tests.recommender.movielens_csv import (  # noqa: E402
-    UserTagApplications,
-    read_genome,
-    read_movies,
-    read_ratings,
-    read_tags,
-    svd_item_factors,
-)
+from tests.recommender.stand_in_factors import svd_item_factors  # noqa: E402
 
-from moviematch.recommender.data import MovieInfo  # noqa: E402
+from moviematch.datasets import movielens  # noqa: E402
+from moviematch.recommender.data import MovieInfo, TagApplications  # noqa: E402
 from moviematch.recommender.grouping import genre_shares, group  # noqa: E402
 from moviematch.recommender.onboarding import (  # noqa: E402
     OnboardingPicker,
@@ -102,9 +96,7 @@ def synthetic_catalogue(n: int, seed: int = 0) -> dict[str, Any]:
     counts = np.minimum(rng.zipf(1.5, n), 50_000)
     ids = np.arange(1, n + 1, dtype=np.int64)
     info = MovieInfo(ids, [f"m{i}" for i in ids], np.zeros(n, np.int32), genres)
-    tags = UserTagApplications(
-        np.array(movies_col, np.int64), tags_col, np.array(users_col, np.int64)
-    )
+    tags = TagApplications(np.array(movies_col, np.int64), tags_col, np.array(users_col, np.int64))
     return {"ids": ids, "movies": info, "tags": tags, "factors": factors, "counts": counts}
 
 
@@ -165,7 +157,7 @@ def grouping_figures(index: SimilarityIndex, genres: dict[int, tuple[str, ...]])
 
 
 def onboarding_figures(directory: Path) -> dict[str, Any]:
-    ratings = read_ratings(directory)
+    ratings = movielens.load_ratings(directory)
     users = np.unique(ratings.user_ids)
     test_users = np.random.default_rng(0).choice(users, len(users) // 5, replace=False)
     held_out = np.isin(ratings.user_ids, test_users)
@@ -242,15 +234,15 @@ def main() -> None:
 
     small = DATASETS / "ml-latest-small"
     if small.is_dir():
-        movies = read_movies(small / "movies.csv")
-        ratings = read_ratings(small)
+        movies = movielens.movie_info(movielens.read_movies(small))
+        ratings = movielens.load_ratings(small)
         factors, counts = svd_item_factors(ratings, movies.movie_ids)
-        genome = read_genome(DATASETS / "ml-20m-partial")
+        genome = movielens.read_genome(DATASETS / "ml-20m-partial")
         start = time.perf_counter()
+        tags = movielens.tag_applications(movielens.read_tags(small))
         real = SimilarityIndex.build(
-            movies.movie_ids, movies, read_tags(small / "tags.csv"), genome, factors,
-            rating_counts=counts,
-        )  # fmt: skip
+            movies.movie_ids, movies, tags, genome, factors, rating_counts=counts
+        )
         build_s = time.perf_counter() - start
         queries = np.random.default_rng(0).choice(movies.movie_ids, n_queries).tolist()
         report["ml_latest_small"] = {

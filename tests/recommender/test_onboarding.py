@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from moviematch.datasets.movielens import load_ratings
 from moviematch.recommender.data import Ratings
 from moviematch.recommender.errors import CorruptModelError
 from moviematch.recommender.onboarding import (
@@ -16,7 +17,6 @@ from moviematch.recommender.onboarding import (
     OnboardingPicker,
     proposals_to_reach,
 )
-from tests.recommender.movielens_csv import read_ratings
 
 DAY = 86_400
 
@@ -195,7 +195,7 @@ def test_pool_size_limits_what_is_proposed() -> None:
 
 def simulate(directory: Path) -> tuple[float, float]:
     """Mean proposals to reach 10 ratings for held-out users: picker vs popularity order."""
-    ratings = read_ratings(directory)
+    ratings = load_ratings(directory)
     users = np.unique(ratings.user_ids)
     test_users = set(
         np.random.default_rng(0).choice(users, len(users) // 5, replace=False).tolist()

@@ -10,20 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from moviematch.datasets import movielens
 from moviematch.recommender.data import Genome, MovieInfo, TagApplications
 from moviematch.recommender.errors import CorruptModelError, UnknownMovieError
 from moviematch.recommender.item_features import tag_matrix
 from moviematch.recommender.similarity import SimilarityConfig, SimilarityIndex
 from moviematch.recommender.text import normalize_tag
 from moviematch.recommender.vocab import Vocabulary
-from tests.recommender.movielens_csv import (
-    UserTagApplications,
-    read_genome,
-    read_movies,
-    read_ratings,
-    read_tags,
-    svd_item_factors,
-)
+from tests.recommender.stand_in_factors import svd_item_factors
 
 PLANTED_TAGS = (
     ("space", "alien", "robot", "future"),
@@ -43,7 +37,7 @@ def movie_info(ids: list[int], genres: list[tuple[str, ...]]) -> MovieInfo:
 
 def planted_catalogue(
     per_cluster: int = 6, seed: int = 0
-) -> tuple[list[int], MovieInfo, UserTagApplications]:
+) -> tuple[list[int], MovieInfo, TagApplications]:
     """Three clusters of movies; each movie gets 3 of its cluster's 4 tags from 4 users.
 
     All movies share one genre, so only the tags can tell the clusters apart. Movie id
@@ -61,7 +55,7 @@ def planted_catalogue(
                     users.append(user)
                     tags.append(str(tag).upper() if user % 2 else str(tag))
     info = movie_info(ids, [("Drama",)] * len(ids))
-    apps = UserTagApplications(np.array(movies, np.int64), tags, np.array(users, np.int64))
+    apps = TagApplications(np.array(movies, np.int64), tags, np.array(users, np.int64))
     return ids, info, apps
 
 
@@ -129,7 +123,7 @@ def test_genome_movie_matches_a_movie_with_the_same_user_tags() -> None:
 def test_tag_evidence_counts_distinct_users_after_normalisation() -> None:
     vocab = Vocabulary([1, 2])
     # User 7 typed the same tag three ways on movie 1; users 8 and 9 tagged movie 2.
-    apps = UserTagApplications(
+    apps = TagApplications(
         np.array([1, 1, 1, 2, 2], np.int64),
         ["Sci-Fi", "sci fi", "SCI_FI!", "sci-fi", "Sci Fi"],
         np.array([7, 7, 7, 8, 9], np.int64),
@@ -276,10 +270,10 @@ def test_similarity_invariants(vectors: np.ndarray, neighbours: int, data: st.Da
 
 @pytest.fixture(scope="module")
 def real_index(ml_small: Path, ml_20m_partial: Path) -> tuple[SimilarityIndex, MovieInfo]:
-    movies = read_movies(ml_small / "movies.csv")
-    tags = read_tags(ml_small / "tags.csv")
-    genome = read_genome(ml_20m_partial)
-    factors, counts = svd_item_factors(read_ratings(ml_small), movies.movie_ids)
+    movies = movielens.movie_info(movielens.read_movies(ml_small))
+    tags = movielens.tag_applications(movielens.read_tags(ml_small))
+    genome = movielens.read_genome(ml_20m_partial)
+    factors, counts = svd_item_factors(movielens.load_ratings(ml_small), movies.movie_ids)
     index = SimilarityIndex.build(
         movies.movie_ids, movies, tags, genome, factors, rating_counts=counts
     )
@@ -303,7 +297,7 @@ def test_neighbours_of_horror_films_are_mostly_horror(
 ) -> None:
     index, movies = real_index
     genres = dict(zip(movies.movie_ids.tolist(), movies.genres, strict=True))
-    rated = np.unique(read_ratings(ml_small).movie_ids, return_counts=True)
+    rated = np.unique(movielens.load_ratings(ml_small).movie_ids, return_counts=True)
     popular = set(rated[0][rated[1] >= 20].tolist())
     horror = [m for m in popular if "Horror" in genres[m]]
     shares = [np.mean(["Horror" in genres[n] for n, _ in index.similar(m, 10)]) for m in horror]
@@ -334,7 +328,7 @@ def test_build_handles_any_small_catalogue(
     tags = None
     if with_tags:
         k = int(rng.integers(0, 3 * n))
-        tags = UserTagApplications(
+        tags = TagApplications(
             rng.choice([*ids, 10000], size=k).astype(np.int64),  # one unknown movie
             [f"Tag {t}" for t in rng.integers(0, 6, size=k)],
             rng.integers(0, 4, size=k).astype(np.int64),
