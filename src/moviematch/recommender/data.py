@@ -32,7 +32,7 @@ class Ratings:
     user_ids: npt.NDArray[np.int64]
     movie_ids: npt.NDArray[np.int64]
     values: npt.NDArray[np.float32]
-    timestamps: npt.NDArray[np.int64] = field(default=None)  # type: ignore[assignment]
+    timestamps: npt.NDArray[np.int64] = field(default=None)  # type: ignore[arg-type]
 
     def __post_init__(self) -> None:
         n = len(self.user_ids)
