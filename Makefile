@@ -34,4 +34,6 @@ bench:  ## benchmarks; figures go to bench/results/*.json
 	$(PYTHON) -m pip install -e '.[bench]'
 	$(PYTHON) bench/bench_mf.py
 	$(PYTHON) bench/bench_coldstart.py
+	$(PYTHON) bench/bench_similarity.py
 	$(PYTHON) bench/bench_serving.py
+	$(PYTHON) bench/bench_ratings_reader.py
