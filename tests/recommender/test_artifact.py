@@ -48,6 +48,12 @@ def test_round_trip_is_exact(saved: Path) -> None:
     assert _leftovers(saved.parent) == []
 
 
+def test_missing_parent_directories_are_created(tmp_path: Path) -> None:
+    path = tmp_path / "var" / "models" / "m"
+    save_artifact(path, ARRAYS, PAYLOAD)
+    assert load_artifact(path)[1] == PAYLOAD
+
+
 def test_saving_over_an_existing_artifact_replaces_it(saved: Path) -> None:
     save_artifact(saved, {"x": np.ones(2)}, {"v": 2})
     arrays, payload = load_artifact(saved)

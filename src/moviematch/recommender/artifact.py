@@ -62,6 +62,7 @@ def save_artifact(
     for name, array in arrays.items():
         if np.asarray(array).dtype.kind == "O":
             raise ValueError(f"array {name!r} has dtype object; only numeric arrays are stored")
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:12]}"
     tmp.mkdir()
     try:
