@@ -7,6 +7,7 @@ recommendation tests can reuse it). The data is made up; only the formats are Mo
 from __future__ import annotations
 
 import gzip
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -59,32 +60,58 @@ GENOME_TAGS = ["pixar", "politics", "Funny"]
 GENOME_SCORES = {1: [0.95, 0.05, 0.7], 2: [0.01, 0.9, 0.3]}
 
 
-def planted_tastes(
-    n_users: int = 60, n_movies: int = 40, seed: int = 0
-) -> tuple[list[tuple[int, str, str]], dict[int, list[float]]]:
-    """Two taste groups with a known answer, as (movies, ratings) for ``write_movielens``.
+#: Genres of the planted taste groups, in the order of their movie blocks.
+PLANTED_GENRES = ("Comedy", "Horror", "Romance")
 
-    Movies 1..n/2 are comedies, the rest horror films. Users 1..n_users/2 give comedies 4.5-5
-    stars and horror 1-1.5; the other users the reverse. Every user rates every movie.
+
+def planted_tastes(
+    n_users: int = 240, n_movies: int = 81, seed: int = 0
+) -> tuple[list[tuple[int, str, str]], dict[int, dict[int, float]]]:
+    """Sparse ratings with planted taste groups, as (movies, ratings) for ``write_movielens``.
+
+    Shaped like MovieLens rather than like a checkerboard:
+
+    * the movies form one block per genre of ``PLANTED_GENRES`` (movies 1..n/3 comedies,
+      then horror films, then romances); inside a block the first 60 % are mainstream
+      films with Zipf popularity (the block's first film is its most rated), the next
+      30 % a "cult" tail that few people watch and all of them rate 4-5 stars (so sorting
+      by predicted stars alone pushes them up, as obscure films do on MovieLens), and the
+      last 10 % rare films with a handful of ratings (the catalogue filter drops some);
+    * user u belongs to taste group (u - 1) % 3 and rates 20 + a geometric number
+      (mean 7) of movies, drawn without replacement with probability ∝ popularity, six
+      times higher inside their own genre; own-genre mainstream films get 3.5-5 stars,
+      other genres' 1-3 stars.
+
+    Returns
+    -------
+    movies : list of (movie id, title with year, genre)
+    ratings : dict movie id → {user id: stars}
     """
     rng = np.random.default_rng(seed)
-    half = n_movies // 2
+    n_groups = len(PLANTED_GENRES)
+    per = n_movies // n_groups
+    genre_of = np.minimum(np.arange(n_movies) // per, n_groups - 1)
+    pos = np.arange(n_movies) - genre_of * per
+    mainstream = pos < round(0.6 * per)
+    rare = pos >= per - max(1, round(0.1 * per))
+    popularity = np.where(mainstream, 1.0 / (1.0 + pos), np.where(rare, 0.003, 0.04))
     movies = [
-        (
-            m,
-            f"{'Comedy' if m <= half else 'Horror'} Film {m} ({1980 + m})",
-            "Comedy" if m <= half else "Horror",
-        )
-        for m in range(1, n_movies + 1)
+        (m + 1, f"{PLANTED_GENRES[g]} Film {m + 1} ({1950 + m})", PLANTED_GENRES[g])
+        for m, g in enumerate(genre_of.tolist())
     ]
-    ratings: dict[int, list[float]] = {}
-    for m in range(1, n_movies + 1):
-        stars = []
-        for user in range(1, n_users + 1):
-            likes = (user <= n_users // 2) == (m <= half)
-            base = 4.5 if likes else 1.0
-            stars.append(base + 0.5 * float(rng.integers(0, 2)))
-        ratings[m] = stars
+    ratings: dict[int, dict[int, float]] = {m + 1: {} for m in range(n_movies)}
+    for user in range(1, n_users + 1):
+        group = (user - 1) % n_groups
+        n_rated = min(n_movies // 2, 20 + int(rng.geometric(1 / 8)) - 1)
+        weight = popularity * np.where(genre_of == group, 6.0, 1.0)
+        for m in rng.choice(n_movies, size=n_rated, replace=False, p=weight / weight.sum()):
+            if not mainstream[m]:
+                stars = rng.choice([4.0, 4.5, 5.0], p=[0.2, 0.3, 0.5])
+            elif genre_of[m] == group:
+                stars = rng.choice([3.5, 4.0, 4.5, 5.0], p=[0.1, 0.3, 0.3, 0.3])
+            else:
+                stars = rng.choice([1.0, 1.5, 2.0, 2.5, 3.0])
+            ratings[int(m) + 1][user] = float(stars)
     return movies, ratings
 
 
@@ -100,9 +127,13 @@ def write_movielens(
     newline: str = "\n",
     genome: bool = False,
     movies: list[tuple[int, str, str]] | None = None,
-    ratings: dict[int, list[float]] | None = None,
+    ratings: Mapping[int, list[float] | Mapping[int, float]] | None = None,
 ) -> Path:
-    """Write movies/links/ratings/tags (and optionally genome) CSVs; returns ``directory``."""
+    """Write movies/links/ratings/tags (and optionally genome) CSVs; returns ``directory``.
+
+    ``ratings`` maps a movie id to its stars, either as a list (users 1, 2, … in order) or
+    as {user id: stars}.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     movies = MOVIES if movies is None else movies
     ratings = RATINGS if ratings is None else ratings
@@ -122,7 +153,8 @@ def write_movielens(
     rows = []
     stamp = 964982703
     for movie_id, stars in sorted(ratings.items()):
-        for user, value in enumerate(stars, start=1):
+        by_user = stars.items() if isinstance(stars, Mapping) else enumerate(stars, start=1)
+        for user, value in sorted(by_user):
             rows.append(f"{user},{movie_id},{value},{stamp}")
             stamp += 1
     write("ratings.csv", "userId,movieId,rating,timestamp", rows)

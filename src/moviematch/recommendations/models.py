@@ -10,7 +10,9 @@ class TrainingRun(models.Model):
 
     ``data_fingerprint`` identifies the training inputs (MovieLens files, catalogue members,
     options); ``setup`` skips training when the latest run has the same fingerprint and its
-    artifact is still the published one.
+    artifact is still the published one. ``evaluation`` is the engine's cold-start
+    evaluation (``coldstart.EvaluationReport.data``, or ``{"skipped": reason}``); ``config``
+    holds the MF and ranker hyperparameters and whether the ranker's were tuned.
     """
 
     data_fingerprint = models.CharField(max_length=64)
@@ -21,6 +23,9 @@ class TrainingRun(models.Model):
     movies = models.PositiveIntegerField()
     seconds = models.FloatField()
     evaluation = models.JSONField(default=dict, blank=True)
+    config = models.JSONField(
+        default=dict, blank=True, help_text="MF and ranker hyperparameters, and how chosen"
+    )
     finished_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,57 +1,80 @@
 """The one door between the web layer and the recommendation engine.
 
-This is the only module of the Django apps that imports :mod:`moviematch.recommender`. It
+Views and the API import only this module (and ``errors``). Besides it, two helpers of
+``model_train`` import the engine: ``training_inputs`` (the engine's data containers, built
+from the database) and ``coldstart`` (the engine's evaluation, summarised). It
 
-* builds the engine's inputs from the catalogue (ratings restricted to catalogue movies,
-  genres, user tags, tag genome) and trains and publishes a model (``model_train``);
+* trains on the catalogue, optionally tunes the ranker on the training users, runs the
+  engine's cold-start evaluation, and publishes the model (``model_train``);
 * keeps the published model loaded per process and picks up a newly published one without a
   restart (``model_current``; see :mod:`moviematch.recommendations.model_cache`);
-* answers the site's questions with it (``recommendation_list``, ``movie_similar_list``).
+* answers the site's questions with it (``recommendation_groups``, ``movie_similar_list``,
+  ``onboarding_movies``, ``recommendation_list``).
 """
 
 from __future__ import annotations
 
-import hashlib
+import dataclasses
 import time
-from collections import defaultdict
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Count, Max
 
-from moviematch.catalog.models import ImportKind
-from moviematch.catalog.selectors import (
-    catalogue_movie_ids,
-    catalogue_movies_with_genres,
-    catalogue_tag_applications,
-    catalogue_tag_relevances,
-    import_run_latest,
-)
-from moviematch.datasets.errors import DatasetError
-from moviematch.datasets.movielens import load_ratings
+from moviematch.catalog.models import Movie
+from moviematch.catalog.selectors import movie_in_bulk
 from moviematch.ratings.models import Rating
-from moviematch.recommendations.evaluation import ColdStartReport, cold_start_evaluate
+from moviematch.recommendations.coldstart import (
+    REVEAL_MODES,
+    EvaluationReport,
+    evaluation_run,
+    model_metrics,
+)
+from moviematch.recommendations.errors import (
+    ModelUnavailableError,
+    MovieNotRecommendableError,
+    RatingsNeededError,
+)
 from moviematch.recommendations.model_cache import ModelCache
 from moviematch.recommendations.models import TrainingRun
-from moviematch.recommender import Model, TrainConfig, train
+from moviematch.recommendations.training_inputs import (
+    SITE_USER_OFFSET,
+    TrainingDataError,
+    catalogue_genome,
+    catalogue_movie_info,
+    catalogue_tags,
+    training_fingerprint,
+    training_ratings,
+)
+from moviematch.recommender import Model, TrainConfig, UserProfile, train
 from moviematch.recommender import artifact as engine_artifact
-from moviematch.recommender.data import Genome, MovieInfo, Ratings, TagApplications
-from moviematch.recommender.errors import RecommenderError
+from moviematch.recommender.errors import RecommenderError, UnknownMovieError
+from moviematch.recommender.evaluation.mfstars import tune_for_training
 from moviematch.recommender.mf import MFConfig
+from moviematch.recommender.ranking import RankerConfig
 
-#: Site users join the MovieLens users in training under ids above every MovieLens userId.
-SITE_USER_OFFSET = 1_000_000_000
-
-
-class TrainingDataError(Exception):
-    """The data needed to train is missing (no import yet, empty catalogue, unreadable files)."""
+__all__ = [
+    "SITE_USER_OFFSET",
+    "EvaluationReport",
+    "RecommenderError",
+    "TrainReport",
+    "TrainingDataError",
+    "model_current",
+    "model_is_up_to_date",
+    "model_train",
+    "movie_similar_list",
+    "onboarding_movies",
+    "recommendation_groups",
+    "recommendation_list",
+]
 
 
 @dataclass(frozen=True)
 class TrainReport:
-    """What ``model_train`` trained on, how long it took and where the model went."""
+    """What ``model_train`` trained on, with which ranker, how it scored, where it went."""
 
     ratings: int
     users: int
@@ -59,7 +82,10 @@ class TrainReport:
     site_ratings: int
     seconds_train: float
     artifact: Path
-    evaluation: ColdStartReport | None
+    ranker: RankerConfig
+    tuning: dict[str, Any] | None
+    evaluation: EvaluationReport | None
+    evaluation_skipped: str = ""
 
 
 def model_root() -> Path:
@@ -67,119 +93,7 @@ def model_root() -> Path:
     return Path(settings.MOVIEMATCH["MODEL_PATH"])
 
 
-# --- training inputs -------------------------------------------------------------------------
-
-
-def training_ratings(*, ratings_dir: Path | None, include_site_ratings: bool) -> Ratings:
-    """MovieLens ratings of catalogue movies (plus, optionally, the site users' ratings).
-
-    ``ratings_dir`` defaults to the directory of the last MovieLens import.
-
-    Raises
-    ------
-    TrainingDataError
-        No import yet, the files are unreadable, or no rating is left for the catalogue.
-    """
-    if ratings_dir is None:
-        run = import_run_latest(kind=ImportKind.MOVIELENS)
-        if run is None:
-            raise TrainingDataError("no MovieLens import yet: run import_movielens (or setup)")
-        ratings_dir = Path(run.source_dir)
-    catalogue = np.asarray(catalogue_movie_ids(), dtype=np.int64)
-    if len(catalogue) == 0:
-        raise TrainingDataError("the catalogue is empty: run filter_catalog first")
-    try:
-        movielens = load_ratings(ratings_dir)
-    except DatasetError as exc:
-        raise TrainingDataError(str(exc)) from exc
-    parts = [movielens.subset(np.isin(movielens.movie_ids, catalogue))]
-    if include_site_ratings:
-        parts.append(site_ratings(catalogue=catalogue))
-    ratings = Ratings(
-        np.concatenate([p.user_ids for p in parts]),
-        np.concatenate([p.movie_ids for p in parts]),
-        np.concatenate([p.values for p in parts]),
-        np.concatenate([p.timestamps for p in parts]),
-    )
-    if len(ratings) == 0:
-        raise TrainingDataError(f"no rating in {ratings_dir} is for a catalogue movie")
-    return ratings
-
-
-def site_ratings(*, catalogue: np.ndarray) -> Ratings:
-    """The site users' ratings of catalogue movies, users renumbered above MovieLens' ids."""
-    rows = list(
-        Rating.objects.filter(movie_id__in=catalogue.tolist()).values_list(
-            "user_id", "movie_id", "stars", "updated"
-        )
-    )
-    return Ratings(
-        np.array([SITE_USER_OFFSET + u for u, _, _, _ in rows], dtype=np.int64),
-        np.array([m for _, m, _, _ in rows], dtype=np.int64),
-        np.array([float(s) for _, _, s, _ in rows], dtype=np.float32),
-        np.array([int(t.timestamp()) for _, _, _, t in rows], dtype=np.int64),
-    )
-
-
-def catalogue_movie_info() -> MovieInfo:
-    """Titles, years and genres of the catalogue movies (for similarity and group labels)."""
-    movies = list(catalogue_movies_with_genres())
-    return MovieInfo(
-        movie_ids=np.array([m.id for m in movies], dtype=np.int64),
-        titles=[m.display_title for m in movies],
-        years=np.array([m.year or 0 for m in movies], dtype=np.int32),
-        genres=[tuple(g.name for g in m.genres.all()) for m in movies],
-    )
-
-
-def catalogue_tags() -> TagApplications | None:
-    """User tag applications of catalogue movies, one row per applying user; None if none."""
-    rows = catalogue_tag_applications()
-    if not rows:
-        return None
-    movie_ids: list[int] = []
-    tags: list[str] = []
-    for movie_id, name, count in rows:
-        movie_ids.extend([movie_id] * count)
-        tags.extend([name] * count)
-    return TagApplications(movie_ids=np.array(movie_ids, dtype=np.int64), tags=tags)
-
-
-def catalogue_genome() -> Genome | None:
-    """The tag genome of catalogue movies as a dense (movies x tags) float32 matrix; or None.
-
-    Only movies with genome scores are rows; a missing (movie, tag) score is 0.
-    """
-    rows = catalogue_tag_relevances()
-    if not rows:
-        return None
-    by_movie: dict[int, dict[str, float]] = defaultdict(dict)
-    for movie_id, name, relevance in rows:
-        by_movie[movie_id][name] = relevance
-    names = sorted({name for _, name, _ in rows})
-    column = {name: j for j, name in enumerate(names)}
-    ids = sorted(by_movie)
-    scores = np.zeros((len(ids), len(names)), dtype=np.float32)
-    for i, movie_id in enumerate(ids):
-        for name, relevance in by_movie[movie_id].items():
-            scores[i, column[name]] = relevance
-    return Genome(movie_ids=np.array(ids, dtype=np.int64), tag_names=names, scores=scores)
-
-
 # --- training and publishing -----------------------------------------------------------------
-
-
-def training_fingerprint(*, include_site_ratings: bool) -> str:
-    """Identity of the training inputs: imported files, catalogue members, site ratings."""
-    digest = hashlib.sha256()
-    for kind in (ImportKind.MOVIELENS, ImportKind.IMDB):
-        run = import_run_latest(kind=kind)
-        digest.update(f"{kind}:{run.fingerprint if run else '-'}\n".encode())
-    digest.update(np.asarray(catalogue_movie_ids(), dtype=np.int64).tobytes())
-    if include_site_ratings:
-        agg = Rating.objects.aggregate(n=Count("id"), last=Max("updated"))
-        digest.update(f"site:{agg['n']}:{agg['last']}\n".encode())
-    return digest.hexdigest()
 
 
 def model_is_up_to_date(*, include_site_ratings: bool = False) -> bool:
@@ -199,65 +113,112 @@ def model_train(
     *,
     ratings_dir: Path | None = None,
     include_site_ratings: bool = False,
-    config: TrainConfig | None = None,
     evaluate: bool = True,
+    tune: bool = False,
+    reveal: str = "picker",
     seed: int = 0,
+    log: Callable[[str], None] | None = None,
 ) -> TrainReport:
     """Train on the catalogue's ratings and features, evaluate, and publish atomically.
 
-    The running site switches to the new model within a second (``model_current``).
+    Parameters
+    ----------
+    ratings_dir : Path, optional
+        MovieLens directory (default: the last imported one).
+    include_site_ratings : bool
+        Also train on the site users' ratings.
+    evaluate : bool
+        Run the engine's cold-start evaluation first (``_evaluate``).
+    tune : bool
+        Choose the ranker's hyperparameters on the training ratings
+        (``tune_for_training``; about 80 s on ml-latest-small) instead of the defaults,
+        which were tuned on ML-100K.
+    reveal : {"random", "popular", "picker"}
+        How simulated new users reveal their first ten ratings, in tuning and evaluation.
+    seed : int
+        Seeds MF, the tuning split and the evaluation split.
+    log : callable, optional
+        Receives a line before each long step.
 
     Raises
     ------
     TrainingDataError
-        See ``training_ratings``.
+        See ``training_inputs.training_ratings``.
+    ValueError
+        Unknown ``reveal``.
     moviematch.recommender.errors.RecommenderError
         Training failed (e.g. ``ModelFitError``); nothing is published then.
     """
+    if reveal not in REVEAL_MODES:
+        raise ValueError(f"reveal must be one of {', '.join(REVEAL_MODES)}, got {reveal!r}")
+    say = log or (lambda _line: None)
     fingerprint = training_fingerprint(include_site_ratings=include_site_ratings)
     ratings = training_ratings(ratings_dir=ratings_dir, include_site_ratings=include_site_ratings)
-    config = config or TrainConfig(mf=MFConfig(seed=seed))
-    features = {
-        "movies": catalogue_movie_info(),
-        "tags": catalogue_tags(),
-        "genome": catalogue_genome(),
-    }
-    report = None
+    mf = MFConfig(seed=seed)
+    ranker = RankerConfig()
+    tuning: dict[str, Any] | None = None
+    if tune:
+        say(f"choosing the ranker's hyperparameters on the training users ({reveal} reveal)")
+        started = time.perf_counter()
+        tuned = tune_for_training(ratings, mf, ranker, reveal=reveal, seed=seed)
+        ranker = tuned.config
+        tuning = {
+            "reveal": reveal,
+            "validation_ndcg10": round(tuned.ndcg, 6),
+            "trials": len(tuned.trials),
+            "seconds": round(time.perf_counter() - started, 1),
+        }
+    evaluation, skipped = None, "" if evaluate else "not requested"
     if evaluate:
-        report = cold_start_evaluate(ratings, fit=lambda r: train(r, config, **features), seed=seed)
+        say(f"cold-start evaluation ({reveal} reveal{', tuning on its training users' * tune})")
+        evaluation, skipped = evaluation_run(
+            ratings, mf, ranker, tune=tune, reveal=reveal, seed=seed
+        )
+
+    say("training the model")
     started = time.perf_counter()
-    model = train(ratings, config, **features)
+    model = train(
+        ratings,
+        TrainConfig(mf=mf, ranker=ranker),
+        movies=catalogue_movie_info(),
+        tags=catalogue_tags(),
+        genome=catalogue_genome(),
+    )
     seconds = time.perf_counter() - started
-    if report is not None:
-        model = model.with_metrics(_json_safe(asdict(report)))  # type: ignore[arg-type]
-    path = engine_artifact.publish(model_root(), model.save)
-    result = TrainReport(
+    model = model.with_metrics(model_metrics(evaluation, tuning))
+    path = Path(engine_artifact.publish(model_root(), model.save))
+    report = TrainReport(
         ratings=len(ratings),
         users=len(np.unique(ratings.user_ids)),
         movies=len(np.unique(ratings.movie_ids)),
         site_ratings=int((ratings.user_ids >= SITE_USER_OFFSET).sum()),
         seconds_train=round(seconds, 3),
-        artifact=Path(path),
-        evaluation=report,
+        artifact=path,
+        ranker=ranker,
+        tuning=tuning,
+        evaluation=evaluation,
+        evaluation_skipped=skipped,
     )
     TrainingRun.objects.create(
         data_fingerprint=fingerprint,
-        artifact=str(result.artifact),
+        artifact=str(path),
         include_site_ratings=include_site_ratings,
-        ratings=result.ratings,
-        users=result.users,
-        movies=result.movies,
-        seconds=result.seconds_train,
-        evaluation=_json_safe(asdict(report)) if report is not None else {},
+        ratings=report.ratings,
+        users=report.users,
+        movies=report.movies,
+        seconds=report.seconds_train,
+        evaluation=evaluation.data if evaluation else {"skipped": skipped},
+        config={
+            "mf": dataclasses.asdict(mf),
+            "ranker": dataclasses.asdict(ranker),
+            "ranker_source": "tuned on the training users" if tune else "defaults",
+            "tuning": tuning,
+        },
     )
-    return result
+    return report
 
 
-def _json_safe(values: dict[str, object]) -> dict[str, object]:
-    """NaN/inf become null: they are not JSON (PostgreSQL's jsonb rejects them)."""
-    return {
-        k: None if isinstance(v, float) and not np.isfinite(v) else v for k, v in values.items()
-    }
+# --- the model of this process ---------------------------------------------------------------
 
 
 def _load_current(root: Path) -> Model:
@@ -276,6 +237,13 @@ def model_current() -> Model | None:
     return cache.get()
 
 
+def _model_required() -> Model:
+    model = model_current()
+    if model is None:
+        raise ModelUnavailableError()
+    return model
+
+
 # --- answers for the site --------------------------------------------------------------------
 
 
@@ -288,22 +256,114 @@ class Recommendation:
     score: float
 
 
-def recommendation_list(*, user: object, n: int = 20) -> list[Recommendation]:
-    """Top-``n`` movies for a site user from their ratings (folded in, no retraining).
+def _user_ratings(user: Any) -> dict[int, float]:
+    return {
+        m: float(s) for m, s in Rating.objects.filter(user=user).values_list("movie_id", "stars")
+    }
 
-    Returns ``[]`` when no model is published yet or the user has rated nothing the model
-    knows.
-    """
-    model = model_current()
-    if model is None:
-        return []
-    rated = list(Rating.objects.filter(user=user).values_list("movie_id", "stars"))
+
+def _profile(model: Model, rated: dict[int, float]) -> UserProfile | None:
+    """The user folded in, or None when they rated nothing the model knows."""
     if not rated:
-        return []
-    movie_ids = [m for m, _ in rated]
+        return None
+    profile = model.fold_in(list(rated), list(rated.values()))
+    return profile if len(profile.rated_rows) else None
+
+
+def _catalogue_movies(movie_ids: Iterable[int]) -> dict[int, Movie]:
+    """The catalogue movies among ``movie_ids`` (the catalogue may have changed since training)."""
+    return {
+        m: movie for m, movie in movie_in_bulk(movie_ids=movie_ids).items() if movie.in_catalogue
+    }
+
+
+def _recommend(model: Model, user: Any, n: int) -> list[Recommendation]:
+    rated = _user_ratings(user)
+    profile = _profile(model, rated)
+    if profile is None:
+        proposals = model.onboarding(20, seed=int(user.pk))
+        raise RatingsNeededError([m for m in proposals if m in _catalogue_movies(proposals)])
+    # A few more than n: movies dropped from the catalogue since training are removed.
+    recs = model.recommend(profile, n=n + 20, exclude=list(rated))
+    movies = _catalogue_movies(r.movie_id for r in recs)
+    kept = [r for r in recs if r.movie_id in movies][:n]
+    return [Recommendation(int(r.movie_id), float(r.stars), float(r.score)) for r in kept]
+
+
+def recommendation_list(*, user: Any, n: int = 20) -> list[Recommendation]:
+    """Top-``n`` catalogue movies for a site user from their ratings (folded in, no retraining).
+
+    Raises
+    ------
+    ModelUnavailableError
+        No model is published yet.
+    RatingsNeededError
+        The user has rated nothing the model knows (carries onboarding proposals).
+    """
+    return _recommend(_model_required(), user, n)
+
+
+def recommendation_groups(*, user: Any, n: int = 40) -> list[tuple[str, list[tuple[Movie, float]]]]:
+    """The user's top-``n`` recommendations split into taste groups labelled by genre.
+
+    Returns ``[(label, [(movie, predicted stars), ...]), ...]``: groups in the order of
+    the best rank they hold, the list's order inside each group.
+
+    Raises
+    ------
+    ModelUnavailableError, RatingsNeededError
+        As ``recommendation_list``.
+    """
+    model = _model_required()  # one model for both steps, even if a new one is published
+    recs = _recommend(model, user, n)
+    movies = movie_in_bulk(movie_ids=[r.movie_id for r in recs])
+    stars = {r.movie_id: r.stars for r in recs}
+    return [
+        (group.label, [(movies[m], stars[m]) for m in group.movie_ids])
+        for group in model.group([r.movie_id for r in recs])
+    ]
+
+
+def movie_similar_list(*, movie_id: int, k: int = 10) -> list[tuple[Movie, float]]:
+    """The ``k`` catalogue movies most similar to ``movie_id``, as (movie, cosine), best first.
+
+    Raises
+    ------
+    MovieNotRecommendableError
+        ``movie_id`` is not a catalogue movie, or the current model does not know it.
+    ModelUnavailableError
+        No model is published yet.
+    """
+    if k < 0:
+        raise ValueError(f"k must be >= 0, got {k}")
+    if movie_id not in _catalogue_movies([movie_id]):
+        raise MovieNotRecommendableError(movie_id, "not in the catalogue")
+    model = _model_required()
     try:
-        profile = model.fold_in(movie_ids, [float(s) for _, s in rated])
-        recs = model.recommend(profile, n=n, exclude=movie_ids)
-    except RecommenderError:
-        return []
-    return [Recommendation(int(r.movie_id), float(r.stars), float(r.score)) for r in recs]
+        similar = model.similar(movie_id, k + 20)
+    except UnknownMovieError:
+        raise MovieNotRecommendableError(movie_id, "unknown to the current model") from None
+    movies = _catalogue_movies(m for m, _ in similar)
+    return [(movies[m], float(c)) for m, c in similar if m in movies][:k]
+
+
+def onboarding_movies(*, user: Any, n: int = 20, skipped: Collection[int] = ()) -> list[Movie]:
+    """Movies to ask ``user`` to rate next: likely seen, informative, diverse.
+
+    Movies the user rated steer the proposals; ``skipped`` (movies the user said they have
+    not seen) are never proposed again and steer away. Proposals are stable for a user
+    (seeded by their id) until they rate or skip something.
+
+    Raises
+    ------
+    ModelUnavailableError
+        No model is published yet.
+    """
+    model = _model_required()
+    rated = _user_ratings(user)
+    exclude = set(rated) | {int(m) for m in skipped}
+    proposed = model.onboarding(
+        n + 20, exclude=exclude, seed=int(user.pk), rated=list(rated), skipped=list(skipped)
+    )
+    movies = _catalogue_movies(proposed)
+    return [movies[m] for m in proposed if m in movies][:n]

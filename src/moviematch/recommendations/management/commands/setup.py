@@ -38,6 +38,11 @@ class Command(BaseCommand):
         parser.add_argument("--min-ratings", type=int, default=DEFAULT_MIN_RATINGS)
         parser.add_argument("--force", action="store_true", help="redo every step")
         parser.add_argument("--no-eval", action="store_true", help="train without evaluating")
+        parser.add_argument(
+            "--tune",
+            action="store_true",
+            help="tune the ranker on the training users (see train_model --tune; minutes)",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         started = time.perf_counter()
@@ -74,7 +79,9 @@ class Command(BaseCommand):
             summary.append("model: up to date (skipped)")
         else:
             out = StringIO()
-            args = ["--from", str(movielens_dir)] + (["--no-eval"] if options["no_eval"] else [])
+            args = ["--from", str(movielens_dir)]
+            args += ["--no-eval"] if options["no_eval"] else []
+            args += ["--tune"] if options["tune"] else []
             call_command("train_model", *args, stdout=out)
             summary.append("model: " + out.getvalue().strip().replace("\n", "\n       "))
 
