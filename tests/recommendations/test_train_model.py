@@ -116,7 +116,8 @@ def test_tune_chooses_the_ranker_on_training_users_and_records_it() -> None:
     assert config["ranker_source"] == "tuned on the training users"
     grid = RankerGrid()
     chosen = config["ranker"]
-    assert chosen["l2"] in grid.l2 and chosen["dropout"] in grid.dropout
+    assert chosen["l2"] in grid.l2
+    assert chosen["dropout"] in grid.dropout
     assert chosen["seen_weight"] in grid.seen_weight
     assert chosen["stars_weight"] in grid.stars_weight
     assert chosen["popularity_weight"] in grid.popularity_weight
