@@ -309,8 +309,9 @@ def worker_latency(model_dir: str, requests_path: str, n: int, warmup: int) -> d
         "warmup_requests": warmup,
         "first_request_ms": round(float(first_ms or 0.0), 3),
         "groups_per_request_mean": round(float(np.mean(n_groups)), 2),
-        "stages_ms": {name: _percentiles_ms(times[name]) for name in stages},
-        "recommend_parts_ms": {name: _percentiles_ms(times[name]) for name in parts},
+        "raw_ns": {name: times[name].tolist() for name in stages + parts},
+        "stages": list(stages),
+        "recommend_parts": list(parts),
     }
 
 
@@ -530,16 +531,61 @@ def _mb_from_kib(kib: int) -> float:
     return round(kib * 1024 / MB, 1)
 
 
+def pool_latency(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Percentiles over the requests of all runs, plus each run's own total p50/p99."""
+    first = runs[0]
+    pooled = {
+        name: np.concatenate([np.asarray(r["raw_ns"][name]) for r in runs])
+        for name in first["stages"] + first["recommend_parts"]
+    }
+    return {
+        "runs": len(runs),
+        "requests_per_run": first["requests"],
+        "requests": sum(r["requests"] for r in runs),
+        "warmup_requests_per_run": first["warmup_requests"],
+        "first_request_ms": [r["first_request_ms"] for r in runs],
+        "groups_per_request_mean": first["groups_per_request_mean"],
+        "stages_ms": {name: _percentiles_ms(pooled[name]) for name in first["stages"]},
+        "recommend_parts_ms": {
+            name: _percentiles_ms(pooled[name]) for name in first["recommend_parts"]
+        },
+        "per_run_total_ms": [
+            {
+                **{q: _percentiles_ms(np.asarray(r["raw_ns"]["total"]))[q] for q in ("p50", "p99")},
+                "baseline_argsort_p99": _percentiles_ms(
+                    np.asarray(r["raw_ns"]["baseline_argsort"])
+                )["p99"],
+                "load_average_before": r["load_average_before"],
+            }
+            for r in runs
+        ],
+        "affinity": first["affinity"],
+        "blas_threads_env": first["blas_threads_env"],
+    }
+
+
 def measure(
-    name: str, model: Model, model_dir: Path, n: int, n_requests: int, tmp: Path, log: Any
+    name: str,
+    model: Model,
+    model_dir: Path,
+    n: int,
+    n_requests: int,
+    repeats: int,
+    tmp: Path,
+    log: Any,
 ) -> dict[str, Any]:
     """Artifact size, latency (one core and default threads) and memory of one model."""
     requests = tmp / f"{name}-requests.npz"
     np.savez(requests, **visitor_requests(model, n_requests, k=10, seed=1))
     out: dict[str, Any] = {"artifact": artifact_sizes(model_dir)}
-    for label, single in (("one_core", True), ("default_threads", False)):
-        log(f"[{name}] latency, {label} ...")
-        out[f"latency_{label}"] = run_worker("latency", model_dir, requests, n, single=single)
+    # The two set-ups alternate, so that a burst of load from other jobs hits both.
+    runs: dict[str, list[dict[str, Any]]] = {"one_core": [], "default_threads": []}
+    for repeat in range(repeats):
+        for label, single in (("one_core", True), ("default_threads", False)):
+            log(f"[{name}] latency, {label}, run {repeat + 1}/{repeats} ...")
+            runs[label].append(run_worker("latency", model_dir, requests, n, single=single))
+    for label, done in runs.items():
+        out[f"latency_{label}"] = pool_latency(done)
     memory_runs = (
         ("one_core", "memory", True),
         ("default_threads", "memory", False),
@@ -597,8 +643,8 @@ def print_section(name: str, info: dict[str, Any], section: dict[str, Any], n: i
     )
     one, multi = section["latency_one_core"], section["latency_default_threads"]
     print(
-        f"latency, ms, {one['requests']} visitors x 10 ratings, recommend(n={n}) "
-        f"(load avg {one['load_average_before']} / {multi['load_average_before']})"
+        f"latency, ms: {one['runs']} runs x {one['requests_per_run']} visitors x 10 ratings "
+        f"per set-up, recommend(n={n}), percentiles over all {one['requests']} requests"
     )
     print(f"{'':28s}{'one core, 1 BLAS thread':>32s}   {'default threads, unpinned':>32s}")
     print(f"{'stage':28s}" + "".join(f"{c:>8s}" for c in ("p50", "p95", "p99", "max") * 2))
@@ -612,8 +658,16 @@ def print_section(name: str, info: dict[str, Any], section: dict[str, Any], n: i
             b[q] for q in ("p50", "p95", "p99", "max")
         ]
         print(f"{label:28s}" + "".join(f"{c:8.3f}" for c in cells))
+    for label, runs in (("one core", one), ("default threads", multi)):
+        per_run = ", ".join(
+            f"{r['p50']:.2f}/{r['p99']:.2f} (argsort p99 {r['baseline_argsort_p99']:.2f}, "
+            f"load {r['load_average_before']})"
+            for r in runs["per_run_total_ms"]
+        )
+        print(f"  per run, total p50/p99, {label}: {per_run}")
+    cold = ", ".join(f"{x:.1f}" for x in one["first_request_ms"])
     print(
-        f"first request (cold) {one['first_request_ms']:.1f} ms; groups per list "
+        f"first request of a fresh process (ms): {cold}; groups per list "
         f"{one['groups_per_request_mean']}"
     )
     art = section["artifact"]
@@ -629,6 +683,10 @@ def print_section(name: str, info: dict[str, Any], section: dict[str, Any], n: i
     for steps in zip(*(section[r]["steps"] for r in runs), strict=True):
         cells = "".join(f"{s['VmRSS_MB']:9.1f} ({s['VmHWM_MB']:5.1f})" for s in steps)
         print(f"  {steps[0]['step']:36s}{cells}")
+    held = section["memory_one_core"]
+    print(f"arrays held by the loaded model: {held['model_arrays_bytes'] / MB:.2f} MB; largest:")
+    for entry in held["model_arrays_top"][:6]:
+        print(f"  {entry['path']:56s} {entry['bytes'] / MB:6.2f} MB")
 
 
 def print_verdicts(name: str, v: dict[str, Any]) -> None:
@@ -656,10 +714,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small catalogue, few requests")
     parser.add_argument("--n", type=int, default=40, help="recommendations per request")
     parser.add_argument("--requests", type=int, default=None, help="visitors per worker")
+    parser.add_argument("--repeats", type=int, default=None, help="latency runs per set-up")
     parser.add_argument("--models", type=Path, default=None, help="keep/reuse models here")
     parser.add_argument("--no-real", action="store_true", help="skip ml-latest-small")
     args = parser.parse_args(argv)
     n_requests = args.requests or (300 if args.quick else 2000)
+    args.repeats = args.repeats or (1 if args.quick else 3)
     n_movies, n_users = (3_000, 3_000) if args.quick else (10_000, 10_000)
     started = time.perf_counter()
 
@@ -679,6 +739,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "settings": {
             "recommend_n": args.n,
+            "latency_runs_per_setup": args.repeats,
             "ratings_per_visitor": 10,
             "requests": n_requests,
             "quick": args.quick,
@@ -701,7 +762,7 @@ def main(argv: list[str] | None = None) -> int:
         models_dir.mkdir(parents=True, exist_ok=True)
         for name, build in datasets:
             model, model_dir, info = train_or_reuse(name, build, models_dir, log)
-            section = measure(name, model, model_dir, args.n, n_requests, tmp, log)
+            section = measure(name, model, model_dir, args.n, n_requests, args.repeats, tmp, log)
             del model
             section["model"] = info
             section["targets"] = verdicts(section, baseline)
