@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -24,7 +25,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.dataset, pytest.mark.slow]
 @pytest.mark.usefixtures("model_dir")
 def test_setup_on_ml_latest_small(ml_small: Path) -> None:
     out = StringIO()
-    call_command("setup", "--from", str(ml_small), stdout=out)
+    call_command("setup", "--from", str(ml_small), stdout=out, stderr=StringIO())
     output = out.getvalue()
     assert "9742 movies (9742 new, 0 updated)" in output
     assert "1 duplicate links dropped" in output
@@ -36,26 +37,46 @@ def test_setup_on_ml_latest_small(ml_small: Path) -> None:
     assert run.ratings == 90_274
     assert run.users == 610
     assert run.movies == 3650
+    assert run.config["ranker_source"] == "defaults"
     evaluation = run.evaluation
-    assert evaluation["test_users"] == 60  # 10 % of the 602 users with >= 20 such ratings
-    assert evaluation["rmse"] < evaluation["baseline_rmse"]
-    assert evaluation["precision_at_10"] > evaluation["popularity_precision_at_10"] * 0.8
+    json.dumps(evaluation, allow_nan=False)
+    split = evaluation["split"]
+    assert split["evaluated_test_users"] == 122  # 20 % of 610, all with >= 15 ratings
+    assert evaluation["protocol"]["reveal"] == "picker"
+    by = evaluation["by_method"]
+    # Measured (seed 0): ours NDCG@10 0.151, popularity 0.112, EASE 0.165, bias-only 0.124,
+    # mf-stars 0.009. The untuned ranker (ML-100K defaults) beats popularity and the
+    # movie-mean baseline under picker reveals but not EASE; train_model --tune closes that.
+    assert by["ours"]["ndcg@10"] > 1.2 * by["popularity"]["ndcg@10"]
+    assert by["ours"]["ndcg@10"] > 1.1 * by["bias-only"]["ndcg@10"]
+    assert by["ours"]["ndcg@10"] > 5 * by["mf-stars"]["ndcg@10"]
+    assert by["ours"]["rmse"] < by["bias-only"]["rmse"] < 1.0
+    assert "ours: NDCG@10" in output
 
     # the published artifact loads on its own, and through the per-process cache
     artifact = current(Path(settings.MOVIEMATCH["MODEL_PATH"]))
     assert Model.load(artifact).metadata["n_ratings"] == 90_274
     services._caches.clear()
     assert services.model_current() is not None
-    fan = get_user_model().objects.create_user(username="pixar-fan", password="x")
-    # Toy Story, Finding Nemo, Monsters Inc., Up, WALL-E: five stars; two horror films: one
-    liked = {1: "5", 6377: "5", 4886: "5", 68954: "5", 60069: "5", 1258: "1", 1387: "1"}
-    for movie_id, stars in liked.items():
-        Rating.objects.create(user=fan, movie_id=movie_id, stars=Decimal(stars))
-    recs = services.recommendation_list(user=fan, n=10)
-    assert len(recs) == 10
-    catalogue = set(Movie.objects.filter(in_catalogue=True).values_list("id", flat=True))
-    assert {r.movie_id for r in recs} <= catalogue - set(liked)
-    assert all(0.5 <= r.stars <= 5 for r in recs)
+
+    similar = [movie.id for movie, _ in services.movie_similar_list(movie_id=1, k=10)]
+    assert 3114 in similar  # Toy Story -> Toy Story 2
+
+    fan = get_user_model().objects.create_user(username="horror-fan", password="x")
+    # Night of the Living Dead, Carrie, A Nightmare on Elm Street, The Omen, Friday the 13th,
+    # Halloween, Poltergeist, The Exorcist, The Texas Chainsaw Massacre, The Evil Dead
+    horror = [968, 1345, 1347, 1350, 1974, 1982, 1994, 1997, 2459, 4105]
+    for movie_id in horror:
+        Rating.objects.create(user=fan, movie_id=movie_id, stars=Decimal("5"))
+    groups = services.recommendation_groups(user=fan, n=40)
+    assert groups[0][0] == "Horror"
+    recommended = [movie for _, items in groups for movie, _ in items]
+    assert len(recommended) == 40
+    assert all(movie.in_catalogue for movie in recommended)
+    assert not {movie.id for movie in recommended} & set(horror)
+    onboarding = services.onboarding_movies(user=fan, n=10)
+    assert len(onboarding) == 10
+    assert not {movie.id for movie in onboarding} & set(horror)
     assert services.model_is_up_to_date()
 
     again = StringIO()

@@ -23,20 +23,31 @@ def setup(*args: str) -> str:
     return out.getvalue()
 
 
+PLANTED = planted_tastes()
+#: Movies with at least 5 ratings (setup's default --min-ratings) and their ratings.
+KEPT = {m: len(by_user) for m, by_user in PLANTED[1].items() if len(by_user) >= 5}
+
+
 @pytest.fixture
 def source(tmp_path: Path) -> Path:
-    movies, ratings = planted_tastes(60, 40)
+    movies, ratings = PLANTED
     # "ml-latest" has no pinned checksums, so made-up files in its layout are accepted
     return write_movielens(tmp_path / "src", movies=movies, ratings=ratings, genome=True)
 
 
 @pytest.mark.usefixtures("model_dir")
 def test_setup_then_rerun_skips_everything(source: Path) -> None:
-    output = setup("--dataset", "ml-latest", "--from", str(source), "--no-eval")
+    output = setup("--dataset", "ml-latest", "--from", str(source))
+    n_movies = len(PLANTED[0])
     assert "MovieLens import from" in output
-    assert "catalogue: 40 of 40 movies kept" in output
-    assert "model: Trained on 2400 ratings" in output
-    assert Movie.objects.count() == 40
+    dropped = n_movies - len(KEPT)
+    assert f"catalogue: {len(KEPT)} of {n_movies} movies kept (dropped: {dropped} few_ratings)" in (
+        output
+    )
+    assert f"model: Trained on {sum(KEPT.values())} ratings" in output
+    assert "Cold-start evaluation: 48 held-out users of 240" in output
+    assert "ours: NDCG@10" in output
+    assert Movie.objects.count() == n_movies
     assert services.model_current() is not None
     before = catalogue_snapshot()
 
@@ -58,14 +69,14 @@ def test_setup_reads_the_environment_variable(
     installed = settings.DATA_DIR / "datasets" / "ml-latest"  # type: ignore[attr-defined]
     assert f"data: {installed}" in output
     assert (installed / "ratings.csv").read_bytes() == (source / "ratings.csv").read_bytes()
-    assert Movie.objects.count() == 40
+    assert Movie.objects.count() == len(PLANTED[0])
 
 
 @pytest.mark.usefixtures("model_dir")
 def test_setup_with_an_empty_catalogue_stops_before_training(source: Path) -> None:
     with pytest.raises(CommandError, match="catalogue is empty"):
-        setup("--dataset", "ml-latest", "--from", str(source), "--min-ratings", "61")
-    assert Movie.objects.filter(excluded_reason="few_ratings").count() == 40
+        setup("--dataset", "ml-latest", "--from", str(source), "--min-ratings", "1000")
+    assert Movie.objects.filter(excluded_reason="few_ratings").count() == len(PLANTED[0])
     assert TrainingRun.objects.count() == 0
 
 

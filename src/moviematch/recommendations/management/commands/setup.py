@@ -79,10 +79,10 @@ class Command(BaseCommand):
             summary.append("model: up to date (skipped)")
         else:
             out = StringIO()
-            args = ["--from", str(movielens_dir)]
-            args += ["--no-eval"] if options["no_eval"] else []
-            args += ["--tune"] if options["tune"] else []
-            call_command("train_model", *args, stdout=out)
+            train_args = ["--from", str(movielens_dir)]
+            train_args += ["--no-eval"] if options["no_eval"] else []
+            train_args += ["--tune"] if options["tune"] else []
+            call_command("train_model", *train_args, stdout=out)
             summary.append("model: " + out.getvalue().strip().replace("\n", "\n       "))
 
         self.stdout.write("Setup done in %.1f s" % (time.perf_counter() - started))
