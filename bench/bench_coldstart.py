@@ -206,15 +206,20 @@ def main(argv: list[str] | None = None) -> int:
         for reveal in reveals:
             # Tuned per strategy: validation users reveal the way the test users do.
             config = ExperimentConfig(reveal=reveal, seed=args.seed, ranker=base)
-            extra = None
             variants: dict[int, Ours] = {}
-            if reveal == "random":
 
-                def extra(
-                    cfg: RankerConfig, stars: StarsModel, into: dict[int, Ours] = variants
-                ) -> list[Method]:
+            def extra(
+                cfg: RankerConfig,
+                stars: StarsModel,
+                into: dict[int, Ours] = variants,
+                pruning: bool = reveal == "random",
+            ) -> list[Method]:
+                # What the predicted-stars floor costs: the same ranker without it.
+                no_floor = Ours(dataclasses.replace(cfg, min_stars=0.0), stars, fit_stars=False)
+                no_floor.name = "ours-no-floor"
+                if pruning:
                     into.update({k: _ranked_variant(cfg, stars, k) for k in PRUNING_K})
-                    return list(into.values())
+                return [no_floor, *into.values()]
 
             result = run_experiment(
                 ratings,

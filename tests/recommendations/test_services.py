@@ -124,7 +124,11 @@ def test_a_horror_fan_gets_a_horror_group_first(user: object) -> None:
     assert len(set(recommended)) == 20
     assert not set(recommended) & set(liked)
     assert all(m.in_catalogue for _, items in groups for m, _ in items)
-    assert all(genre(m) == "Horror" for m, _ in first)
+    # Every recommended horror film is in the Horror group. Grouping merges a group smaller
+    # than min_group_size (3) into its nearest, so one stray film may join it.
+    horror_recommended = {m for m in recommended if m in HORROR}
+    assert horror_recommended <= {m.id for m, _ in first}
+    assert sum(genre(m) != "Horror" for m, _ in first) <= 1
     assert all(stars >= 3.5 for _, stars in first)
     top = services.recommendation_list(user=user, n=8)
     assert all(r.movie_id in HORROR for r in top)  # the planted taste, first
@@ -146,13 +150,6 @@ def test_groups_are_labelled_by_genre_for_a_two_genre_fan(user: object) -> None:
             assert all(stars >= 3.5 for _, stars in items)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine ranker (reported to the lead): every rated film counts as 'seen' whatever "
-    "its stars, and the seen-EASE part pushes popular films, so films the fold-in predicts "
-    "at 1.5-2.5 stars reach the top 10 (comedies for a user who rated five comedies 1 star; "
-    "the most-watched horror films for a comedy + romance fan)",
-)
 @pytest.mark.parametrize(
     "stars",
     [

@@ -12,7 +12,13 @@ from moviematch.recommender.errors import CorruptModelError, ModelFitError
 from moviematch.recommender.ranking import ItemItemRanker, RankerConfig
 
 PLAIN = RankerConfig(
-    l2=0.05, dropout=0.0, seen_weight=0.0, stars_weight=0.0, popularity_weight=0.0, top_k=0
+    l2=0.05,
+    dropout=0.0,
+    seen_weight=0.0,
+    stars_weight=0.0,
+    popularity_weight=0.0,
+    top_k=0,
+    min_stars=0.0,
 )
 
 
@@ -90,6 +96,25 @@ def test_predicted_stars_steer_the_order_when_weighted() -> None:
     a = plain.score(np.arange(5), np.full(5, 5.0, np.float32), predicted)
     b = plain.score(np.arange(5), np.full(5, 5.0, np.float32), np.full(n, 3.0, np.float32))
     assert_allclose(a, b)
+
+
+def test_films_predicted_below_the_floor_rank_after_all_others() -> None:
+    users, items, stars, n = block_ratings()
+    ranker = ItemItemRanker(dataclasses.replace(PLAIN, min_stars=3.0)).fit(users, items, stars, n)
+    rated = np.arange(5)
+    predicted = np.full(n, 4.0, np.float32)
+    predicted[5:8] = [2.9, 1.0, 2.0]  # the rest of the user's own block: predicted to disappoint
+    scores = ranker.score(rated, np.full(5, 1.0, np.float32), predicted).astype(np.float64)
+    scores[rated] = -np.inf
+    order = np.argsort(-scores, kind="stable")[: n - 5].tolist()
+    assert set(order[-3:]) == {5, 6, 7}
+    # Among themselves they keep the item-item order; without the floor they lead the list.
+    unfloored = ItemItemRanker(PLAIN).fit(users, items, stars, n)
+    raw = unfloored.score(rated, np.full(5, 1.0, np.float32), predicted)
+    assert order[-3:] == sorted([5, 6, 7], key=lambda r: -raw[r])
+    assert set(np.argsort(-np.where(np.isin(np.arange(n), rated), -np.inf, raw))[:3]) & {5, 6, 7}
+    with pytest.raises(ValueError, match="min_stars"):
+        RankerConfig(min_stars=6.0)
 
 
 def test_dense_weights_match_the_closed_form() -> None:

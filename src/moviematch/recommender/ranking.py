@@ -85,6 +85,13 @@ class RankerConfig:
         Items with fewer training ratings stay out of the item-item model (they bound the
         size of the matrix to invert: on ml-latest-small 5 keeps 3.6k of 9.7k movies, and
         a film rated by fewer than five people has no co-rating signal worth a row). >= 1.
+    min_stars : float
+        Films whose predicted stars fall below this rank after every film at or above it
+        (their order among themselves is kept). The item-item part knows only *which*
+        films a user rated, so someone who rated five comedies one star would otherwise be
+        shown more comedies; a site must not recommend what it predicts the user will
+        dislike. 0 disables the floor. The NDCG it costs is measured in
+        docs/evaluation.md.
     """
 
     l2: float = 1.0
@@ -95,6 +102,7 @@ class RankerConfig:
     popularity_weight: float = 0.0
     top_k: int = 100
     min_item_ratings: int = 5
+    min_stars: float = 3.0
 
     def __post_init__(self) -> None:
         if not (np.isfinite(self.l2) and self.l2 > 0):
@@ -105,6 +113,8 @@ class RankerConfig:
                 raise ValueError(f"RankerConfig: {name} must be finite and >= 0, got {value}")
         if not np.isfinite(self.popularity_weight):
             raise ValueError("RankerConfig: popularity_weight must be finite")
+        if not (np.isfinite(self.min_stars) and 0 <= self.min_stars <= 5):
+            raise ValueError(f"RankerConfig: min_stars must be in [0, 5], got {self.min_stars}")
         if self.top_k < 0 or self.min_item_ratings < 1:
             raise ValueError("RankerConfig: top_k must be >= 0 and min_item_ratings >= 1")
 
@@ -298,6 +308,10 @@ class ItemItemRanker:
             rest = side[~modelled]
             floor = out[modelled].min() if modelled.any() else 0.0
             out[~modelled] = floor - 1.0 - (rest.max() - rest)
+        below = predicted < cfg.min_stars
+        if below.any() and not below.all():
+            # Shift the whole group below the lowest film at or above the floor.
+            out[below] -= out[below].max() - out[~below].min() + 1.0
         return out.astype(np.float32)
 
     # ------------------------------------------------------------------ persistence
