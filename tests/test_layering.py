@@ -22,3 +22,28 @@ def test_pure_packages_do_not_import_django(module: str) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == "", f"{module} imported Django modules: {out}"
+
+
+def test_only_the_recommendations_service_layer_imports_the_engine() -> None:
+    """Views, API, catalogue and the rest reach the engine through recommendations.services.
+
+    ``moviematch.datasets`` may use the engine's plain data containers (it produces them).
+    """
+    import re
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[1] / "src" / "moviematch"
+    allowed = {
+        "recommendations/services.py",
+        "recommendations/training_inputs.py",
+        "recommendations/coldstart.py",
+    }
+    pattern = re.compile(r"^\s*(from|import)\s+moviematch\.recommender\b", re.MULTILINE)
+    offenders = []
+    for path in src.rglob("*.py"):
+        relative = path.relative_to(src).as_posix()
+        if relative.startswith(("recommender/", "datasets/")) or relative in allowed:
+            continue
+        if pattern.search(path.read_text(encoding="utf-8")):
+            offenders.append(relative)
+    assert offenders == []
