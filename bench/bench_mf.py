@@ -47,7 +47,8 @@ import numpy as np
 from moviematch.datasets.movielens import load_ratings
 from moviematch.recommender import TrainConfig, train
 from moviematch.recommender.data import Ratings
-from moviematch.recommender.mf import MFConfig, _sgd_epoch, train_mf
+from moviematch.recommender.mf import MFConfig, train_mf
+from moviematch.recommender.mf_kernels import sgd_epoch
 from moviematch.recommender.vocab import Vocabulary
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -210,7 +211,7 @@ def uniform_order_epoch_seconds(ratings: Ratings, items: Vocabulary, epochs: int
     for _ in range(epochs):
         started = time.perf_counter()
         order = rng.permutation(len(ratings))
-        _sgd_epoch(order, u, i, ratings.values, mu, bu, bi, pu, qi,
+        sgd_epoch(order, u, i, ratings.values, mu, bu, bi, pu, qi,
                    config.lr, config.reg, config.reg_bias)  # fmt: skip
         seconds.append(time.perf_counter() - started)
     return float(np.mean(seconds))

@@ -47,3 +47,33 @@ def test_only_the_recommendations_service_layer_imports_the_engine() -> None:
         if pattern.search(path.read_text(encoding="utf-8")):
             offenders.append(relative)
     assert offenders == []
+
+
+def test_serving_a_model_does_not_load_numba(tmp_path) -> None:
+    """numba (~60 MB resident) is for training; a web worker only loads and serves."""
+    import numpy as np
+
+    from moviematch.recommender import MovieInfo, Ratings, TrainConfig, train
+    from moviematch.recommender.mf import MFConfig
+
+    rng = np.random.default_rng(0)
+    users, movies = np.divmod(np.arange(400), 20)  # 20 users x 20 movies, all rated
+    ratings = Ratings(users, movies + 1, rng.integers(1, 11, 400) / 2)
+    info = MovieInfo(np.arange(1, 21), ["m"] * 20, np.zeros(20, np.int32), [("Drama",)] * 20)
+    config = TrainConfig(mf=MFConfig(n_factors=2, n_epochs=2))
+    model = train(ratings, config, movies=info)
+    assert sorted(model.components) == ["ranker", "similarity"]
+    model.save(tmp_path / "m")
+    code = (
+        "import sys\n"
+        "from moviematch.recommender import Model\n"
+        f"model = Model.load({str(tmp_path / 'm')!r})\n"
+        "profile = model.fold_in([1, 2], [5.0, 1.0])\n"
+        "model.group([r.movie_id for r in model.recommend(profile, n=10)])\n"
+        "model.similar(3, 5)\n"
+        "print('numba' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "False"

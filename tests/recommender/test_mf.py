@@ -6,13 +6,8 @@ import numpy as np
 import pytest
 
 from moviematch.recommender.errors import ModelFitError
-from moviematch.recommender.mf import (
-    EpochReport,
-    MFConfig,
-    _epoch_order,
-    train_mf,
-    train_mf_reference,
-)
+from moviematch.recommender.mf import EpochReport, MFConfig, train_mf, train_mf_reference
+from moviematch.recommender.mf_kernels import epoch_order
 from moviematch.recommender.vocab import Vocabulary
 from tests.recommender.planted import Planted, make_planted
 
@@ -87,12 +82,12 @@ def test_same_seed_same_model_other_seed_other_model(planted) -> None:
 def test_epoch_order_visits_every_rating_once_grouped_by_user() -> None:
     user_ptr = np.array([0, 3, 3, 7, 8], dtype=np.int64)
     perm = np.array([2, 0, 3, 1], dtype=np.int64)
-    order = _epoch_order(user_ptr, perm, 42)
+    order = epoch_order(user_ptr, perm, 42)
     assert sorted(order.tolist()) == list(range(8))
     assert set(order[:4].tolist()) == {3, 4, 5, 6}  # user 2 first
     assert set(order[4:7].tolist()) == {0, 1, 2}
     assert order[7] == 7
-    np.testing.assert_array_equal(order, _epoch_order(user_ptr, perm, 42))
+    np.testing.assert_array_equal(order, epoch_order(user_ptr, perm, 42))
 
 
 def test_progress_is_called_once_per_epoch_with_falling_rmse(planted) -> None:
