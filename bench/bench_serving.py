@@ -42,7 +42,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import types
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -269,13 +268,17 @@ def worker_latency(model_dir: str, requests_path: str, n: int, warmup: int) -> d
     factors, bias = model.item_factors_, model.item_bias_
     ranker = model.components.get("ranker")
     clock = time.perf_counter_ns
-    stages = ("fold_in", "recommend", "group", "total", "baseline_argsort")
+    # CPU time of this thread: excludes the time the scheduler gave the core to other
+    # processes, so on a busy machine it estimates what an idle core would show.
+    cpu_clock = time.thread_time_ns
+    stages = ("fold_in", "recommend", "group", "total", "total_cpu_time", "baseline_argsort")
     parts = ("predict_all", "ranker_score")
     times = {name: np.empty(len(movie_ids), dtype=np.int64) for name in stages + parts}
     first_ms = None
     n_groups = []
     for visitor in range(-warmup, len(movie_ids)):
         i = visitor % len(movie_ids)
+        c0 = cpu_clock()
         t0 = clock()
         profile = model.fold_in(movie_ids[i], stars[i])
         t1 = clock()
@@ -283,6 +286,7 @@ def worker_latency(model_dir: str, requests_path: str, n: int, warmup: int) -> d
         t2 = clock()
         groups = model.group([r.movie_id for r in recs])
         t3 = clock()
+        c3 = cpu_clock()
         predicted = factors @ profile.factors + bias
         top = np.argsort(-predicted)[:n]
         t4 = clock()
@@ -300,7 +304,7 @@ def worker_latency(model_dir: str, requests_path: str, n: int, warmup: int) -> d
         n_groups.append(len(groups))
         for name, value in zip(
             stages + parts,
-            (t1 - t0, t2 - t1, t3 - t2, t3 - t0, t4 - t3, t5 - t4, t6 - t5),
+            (t1 - t0, t2 - t1, t3 - t2, t3 - t0, c3 - c0, t4 - t3, t5 - t4, t6 - t5),
             strict=True,
         ):
             times[name][visitor] = value
@@ -313,22 +317,6 @@ def worker_latency(model_dir: str, requests_path: str, n: int, warmup: int) -> d
         "stages": list(stages),
         "recommend_parts": list(parts),
     }
-
-
-def _stub_numba() -> None:
-    """Diagnostic only: make ``import numba`` yield a module whose ``njit`` returns the
-    function unchanged. Serving never calls a numba kernel (they train MF and parse CSV),
-    so this shows what a serving process would weigh if the engine imported numba lazily.
-    """
-
-    def njit(*args: Any, **kwargs: Any) -> Any:
-        if len(args) == 1 and callable(args[0]) and not kwargs:
-            return args[0]
-        return lambda function: function
-
-    stub = types.ModuleType("numba")
-    stub.njit = njit  # type: ignore[attr-defined]
-    sys.modules["numba"] = stub
 
 
 def held_arrays(root: object) -> list[dict[str, Any]]:
@@ -360,25 +348,20 @@ def held_arrays(root: object) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: -r["bytes"])
 
 
-def worker_memory(
-    model_dir: str, requests_path: str, n: int, without_numba: bool = False
-) -> dict[str, Any]:
+def worker_memory(model_dir: str, requests_path: str, n: int) -> dict[str, Any]:
     """/proc/self/status after each import, after Model.load and after serving every request.
 
-    With ``without_numba`` the real numba is never loaded (see ``_stub_numba``).
+    The imports are the ones ``moviematch.recommender`` needs, done one by one first so that
+    each one's share shows; ``numba_loaded`` says whether serving pulled numba in (its
+    LLVM library alone is ~55 MB resident, and serving does not need it).
     """
     steps = [("interpreter + stdlib", STATUS_AT_START), ("import numpy", proc_status())]
-    if without_numba:
-        _stub_numba()
     import scipy.sparse
 
     steps.append(("import scipy.sparse", proc_status()))
     import scipy.cluster.hierarchy  # noqa: F401
 
     steps.append(("import scipy.cluster.hierarchy", proc_status()))
-    import numba  # noqa: F401
-
-    steps.append(("import numba", proc_status()))
     from moviematch.recommender import Model
 
     steps.append(("import moviematch.recommender", proc_status()))
@@ -394,6 +377,7 @@ def worker_memory(
     steps.append((f"served {len(movie_ids)} requests", proc_status()))
     return {
         "requests": len(movie_ids),
+        "numba_loaded": "numba" in sys.modules,
         "steps": [{"step": s, **v} for s, v in steps],
         "model_arrays_bytes": sum(a["bytes"] for a in arrays),
         "model_arrays_top": arrays[:12],
@@ -402,9 +386,7 @@ def worker_memory(
 
 def worker_main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description="bench_serving worker (internal)")
-    parser.add_argument(
-        "--worker", choices=("latency", "memory", "memory-without-numba"), required=True
-    )
+    parser.add_argument("--worker", choices=("latency", "memory"), required=True)
     parser.add_argument("--model", required=True)
     parser.add_argument("--requests", required=True)
     parser.add_argument("--n", type=int, required=True)
@@ -417,8 +399,7 @@ def worker_main(argv: list[str]) -> None:
     if args.worker == "latency":
         result = worker_latency(args.model, args.requests, args.n, args.warmup)
     else:
-        without_numba = args.worker == "memory-without-numba"
-        result = worker_memory(args.model, args.requests, args.n, without_numba)
+        result = worker_memory(args.model, args.requests, args.n)
     result["affinity"] = sorted(os.sched_getaffinity(0))
     result["blas_threads_env"] = {v: os.environ.get(v) for v in THREAD_VARS}
     Path(args.out).write_text(json.dumps(result), encoding="utf-8")
@@ -527,6 +508,20 @@ def train_or_reuse(
     return model, model_dir, info
 
 
+def engine_source_state() -> dict[str, Any]:
+    """Git HEAD and a SHA-256 over the engine's source files, to detect edits during a run
+    (other people work in the same tree; workers import the code when they start)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "src" / "moviematch" / "recommender").rglob("*.py")):
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
+    ).stdout.strip()
+    return {"git_head": head, "engine_sources_sha256": digest.hexdigest()}
+
+
 def _mb_from_kib(kib: int) -> float:
     return round(kib * 1024 / MB, 1)
 
@@ -586,14 +581,9 @@ def measure(
             runs[label].append(run_worker("latency", model_dir, requests, n, single=single))
     for label, done in runs.items():
         out[f"latency_{label}"] = pool_latency(done)
-    memory_runs = (
-        ("one_core", "memory", True),
-        ("default_threads", "memory", False),
-        ("one_core_without_numba", "memory-without-numba", True),
-    )
-    for label, kind, single in memory_runs:
+    for label, single in (("one_core", True), ("default_threads", False)):
         log(f"[{name}] memory, {label} ...")
-        memory = run_worker(kind, model_dir, requests, n, single=single)
+        memory = run_worker("memory", model_dir, requests, n, single=single)
         for step in memory["steps"]:
             for key in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
                 step[f"{key}_MB"] = _mb_from_kib(step.pop(key))
@@ -615,6 +605,8 @@ def verdicts(section: dict[str, Any], baseline: dict[str, Any]) -> dict[str, Any
             "target": LATENCY_TARGET_MS,
             "pass": p99 < LATENCY_TARGET_MS,
             "baseline_argsort_p99_ms": one["stages_ms"]["baseline_argsort"]["p99"],
+            "cpu_time_p99_ms": one["stages_ms"]["total_cpu_time"]["p99"],
+            "per_run_p99_ms": [r["p99"] for r in one["per_run_total_ms"]],
         },
         "artifact_MB": {
             "value": round(artifact_mb, 2),
@@ -628,9 +620,7 @@ def verdicts(section: dict[str, Any], baseline: dict[str, Any]) -> dict[str, Any
             "default_threads_value": peak_default,
             "default_threads_pass": peak_default < RSS_TARGET_MB,
             "baseline_import_numpy_scipy_MB": baseline["VmHWM_MB"],
-            "what_if_numba_not_imported_MB": section["memory_one_core_without_numba"][
-                "peak_rss_MB"
-            ],
+            "numba_loaded": section["memory_one_core"]["numba_loaded"],
         },
     }
 
@@ -677,9 +667,9 @@ def print_section(name: str, info: dict[str, Any], section: dict[str, Any], n: i
             f"  {entry['name']:36s} {entry['bytes'] / MB:7.2f} MB  {entry['dtype']} "
             f"{entry['shape']}"
         )
-    runs = ("memory_one_core", "memory_default_threads", "memory_one_core_without_numba")
+    runs = ("memory_one_core", "memory_default_threads")
     print("resident memory of a fresh process, MB: VmRSS (VmHWM = peak so far)")
-    print(f"  {'step':36s}{'one core':>18s}{'default threads':>18s}{'numba stubbed':>18s}")
+    print(f"  {'step':36s}{'one core':>18s}{'default threads':>18s}")
     for steps in zip(*(section[r]["steps"] for r in runs), strict=True):
         cells = "".join(f"{s['VmRSS_MB']:9.1f} ({s['VmHWM_MB']:5.1f})" for s in steps)
         print(f"  {steps[0]['step']:36s}{cells}")
@@ -697,15 +687,16 @@ def print_verdicts(name: str, v: dict[str, Any]) -> None:
     print(f"targets, {name}:")
     print(
         f"  [{mark(lat['pass'])}] request p99 {lat['value']:.2f} ms < {lat['target']} ms "
-        f"(one core; argsort baseline p99 {lat['baseline_argsort_p99_ms']:.2f} ms)"
+        f"(one core; per run {', '.join(f'{x:.2f}' for x in lat['per_run_p99_ms'])}; "
+        f"argsort baseline p99 {lat['baseline_argsort_p99_ms']:.2f} ms; "
+        f"CPU time of the request p99 {lat['cpu_time_p99_ms']:.2f} ms)"
     )
     print(f"  [{mark(art['pass'])}] artifact {art['value']:.2f} MB <= {art['target']} MB")
     print(
         f"  [{mark(rss['pass'])}] peak RSS {rss['value']:.1f} MB < {rss['target']} MB "
         f"(default threads: {rss['default_threads_value']:.1f} MB "
         f"[{mark(rss['default_threads_pass'])}]; bare import numpy, scipy: "
-        f"{rss['baseline_import_numpy_scipy_MB']:.1f} MB; if numba were not imported: "
-        f"{rss['what_if_numba_not_imported_MB']:.1f} MB)"
+        f"{rss['baseline_import_numpy_scipy_MB']:.1f} MB; numba loaded: {rss['numba_loaded']})"
     )
 
 
@@ -719,7 +710,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-real", action="store_true", help="skip ml-latest-small")
     args = parser.parse_args(argv)
     n_requests = args.requests or (300 if args.quick else 2000)
-    args.repeats = args.repeats or (1 if args.quick else 3)
+    args.repeats = args.repeats or (1 if args.quick else 2)
     n_movies, n_users = (3_000, 3_000) if args.quick else (10_000, 10_000)
     started = time.perf_counter()
 
@@ -745,6 +736,7 @@ def main(argv: list[str] | None = None) -> int:
             "quick": args.quick,
         },
     }
+    engine_at_start = engine_source_state()
     baseline = {f"{k}_MB": _mb_from_kib(v) for k, v in bare_import_memory().items()}
     results["baseline_import_numpy_scipy"] = baseline
     log(f"bare `import numpy, scipy`: {baseline}")
@@ -768,12 +760,19 @@ def main(argv: list[str] | None = None) -> int:
             section["targets"] = verdicts(section, baseline)
             results[name] = section
     results["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    engine_at_end = engine_source_state()
+    results["engine"] = {
+        **engine_at_start,
+        "sources_changed_during_run": engine_at_start != engine_at_end,
+    }
     results["seconds"] = round(time.perf_counter() - started, 1)
     for name, _ in datasets:
         print_section(name, results[name]["model"], results[name], args.n)
     print()
     for name, _ in datasets:
         print_verdicts(name, results[name]["targets"])
+    if results["engine"]["sources_changed_during_run"]:
+        print("\nWARNING: the engine's source files changed during this run; figures are mixed")
     if not args.quick:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
