@@ -763,7 +763,8 @@ def main(argv: list[str] | None = None) -> int:
     engine_at_end = engine_source_state()
     results["engine"] = {
         **engine_at_start,
-        "sources_changed_during_run": engine_at_start != engine_at_end,
+        "sources_changed_during_run": engine_at_start["engine_sources_sha256"]
+        != engine_at_end["engine_sources_sha256"],
     }
     results["seconds"] = round(time.perf_counter() - started, 1)
     for name, _ in datasets:
