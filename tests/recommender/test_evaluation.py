@@ -233,6 +233,7 @@ def test_tuning_blend_reproduces_the_rankers_own_scores(ratings: Ratings) -> Non
         predicted,
         0.3,
         0.1,
+        config.min_stars,
     )
     for u, user in enumerate(users[:5]):
         direct = ranker.score(user.revealed_rows, user.revealed_stars, predicted[u])

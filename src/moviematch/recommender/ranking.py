@@ -125,6 +125,22 @@ class RankerConfig:
         )
 
 
+def apply_stars_floor(
+    scores: npt.NDArray[np.float64], predicted: npt.NDArray[np.float64], min_stars: float
+) -> npt.NDArray[np.float64]:
+    """Rank films predicted below ``min_stars`` after all others, row by row (one row a user).
+
+    Shapes (n_users, n_items). The films below the floor keep their order among themselves:
+    the whole group is shifted below the lowest-scored film at or above it. A row where every
+    film (or none) is below the floor is returned unchanged. ``scores`` is modified in place.
+    """
+    below = predicted < min_stars
+    for row in np.flatnonzero(below.any(axis=1) & ~below.all(axis=1)):
+        mask = below[row]
+        scores[row, mask] -= scores[row, mask].max() - scores[row, ~mask].min() + 1.0
+    return scores
+
+
 def _zscore(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     std = values.std()
     if not np.isfinite(std) or std == 0.0:
@@ -308,11 +324,9 @@ class ItemItemRanker:
             rest = side[~modelled]
             floor = out[modelled].min() if modelled.any() else 0.0
             out[~modelled] = floor - 1.0 - (rest.max() - rest)
-        below = predicted < cfg.min_stars
-        if below.any() and not below.all():
-            # Shift the whole group below the lowest film at or above the floor.
-            out[below] -= out[below].max() - out[~below].min() + 1.0
-        return out.astype(np.float32)
+        return apply_stars_floor(out[None, :], predicted[None, :], cfg.min_stars)[0].astype(
+            np.float32
+        )
 
     # ------------------------------------------------------------------ persistence
     def to_arrays(self) -> dict[str, np.ndarray]:

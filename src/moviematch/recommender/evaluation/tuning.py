@@ -30,7 +30,7 @@ from moviematch.recommender.data import Ratings
 from moviematch.recommender.evaluation.baselines import Ease, StarsModel
 from moviematch.recommender.evaluation.protocol import make_strategy, reveal_users, split_users
 from moviematch.recommender.evaluation.runner import evaluate_method, training_data
-from moviematch.recommender.ranking import ItemItemRanker, RankerConfig
+from moviematch.recommender.ranking import ItemItemRanker, RankerConfig, apply_stars_floor
 
 
 @dataclass(frozen=True)
@@ -141,6 +141,7 @@ def tune_ranker(
                 predicted,
                 stw,
                 pw,
+                base.min_stars,
             )
             ndcg = _mean_ndcg(scores, inputs, relevant)
             config = dataclasses.replace(
@@ -172,6 +173,7 @@ def _blend(
     predicted: npt.NDArray[np.float64],
     stars_weight: float,
     popularity_weight: float,
+    min_stars: float,
 ) -> npt.NDArray[np.float64]:
     """Row-wise ``ItemItemRanker.score`` on unpruned scores (same formula, many users)."""
     pop_z = _zrows(popularity[None, :])
@@ -185,7 +187,7 @@ def _blend(
         rest = side[:, ~modelled]
         floor = out[:, modelled].min(axis=1, keepdims=True)
         out[:, ~modelled] = floor - 1.0 - (rest.max(axis=1, keepdims=True) - rest)
-    return out
+    return apply_stars_floor(out, predicted, min_stars)
 
 
 def _mean_ndcg(
