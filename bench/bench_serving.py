@@ -14,17 +14,21 @@ What runs, in one invocation:
   genres for every movie, user tags on about a third of them) and a model trained on it
   with the default ``TrainConfig()`` (MF + item-item ranker + similarity component), saved
   as an artifact. The same for the real ml-latest-small, for reference.
-* For each model, 1,000+ simulated visitors (10 ratings of movies drawn by popularity,
+* For each model, 2,000 simulated visitors (10 ratings of movies drawn by popularity,
   seeded) are served by *fresh subprocesses* that import ``moviematch.recommender``, load
   the artifact with ``Model.load`` and time every request: ``fold_in``, ``recommend(n)``,
-  ``group(ids of the n recommendations)`` and their total. Once pinned to one CPU with
-  ``OPENBLAS_NUM_THREADS=1`` (how a web worker should run), once with the default thread
-  pool and no pinning. Baseline, timed for the same visitors in the same loop: a plain
-  NumPy ``argsort`` of the MF predicted stars over the whole catalogue.
+  ``group(ids of the n recommendations)`` and their total (wall and CPU time). Once
+  pinned to one CPU with ``OPENBLAS_NUM_THREADS=1`` (how a web worker should run), once
+  with the default thread pool and no pinning; two runs of each, alternating. Baseline,
+  timed for the same visitors in the same loop: a plain NumPy ``argsort`` of the MF
+  predicted stars over the whole catalogue.
 * Memory: ``/proc/self/status`` (VmRSS, VmHWM = peak resident) of a fresh subprocess at
-  each step — interpreter, after each import, after ``Model.load``, after serving 1,000
-  requests — and, as baseline in the same run, of a subprocess that only does
-  ``import numpy, scipy``. Artifact bytes on disk per array.
+  each step (interpreter, after each import, after ``Model.load``, after serving the
+  2,000 requests; and whether numba got loaded) and, as baseline in the same run, of a
+  subprocess that only does ``import numpy, scipy``. Artifact bytes on disk per array;
+  the arrays the loaded model holds.
+* A hash of the engine's sources at the start and the end: other people edit the same
+  tree, and a run during which the engine changed is flagged as mixed.
 
 Run: ``python bench/bench_serving.py [--quick] [--n 40] [--models DIR]``. ``--quick`` uses
 fewer requests and a 3,000-movie catalogue (for trying the script, not for the targets).
@@ -134,7 +138,7 @@ def synthetic_catalogue(
         users = np.arange(start, min(start + 500, n_users))
         keys = log_pop[None, :] + np.log(5.0) * favourite[users][:, taste]
         keys += rng.gumbel(size=keys.shape)
-        for local, user in enumerate(users):
+        for local, user in enumerate(users.tolist()):
             chosen = np.argpartition(-keys[local], per_user[user] - 1)[: per_user[user]]
             user_rows_parts.append(np.full(len(chosen), user, dtype=np.int64))
             item_rows_parts.append(chosen.astype(np.int64))
@@ -293,7 +297,7 @@ def worker_latency(model_dir: str, requests_path: str, n: int, warmup: int) -> d
         all_stars = model.predict_all(profile)
         t5 = clock()
         if ranker is not None:
-            ranker.score(profile.rated_rows, profile.stars, all_stars)  # type: ignore[attr-defined]
+            ranker.score(profile.rated_rows, profile.stars, all_stars)
         t6 = clock()
         if first_ms is None:
             first_ms = (t3 - t0) / 1e6
@@ -500,8 +504,8 @@ def train_or_reuse(
         "data_seconds": round(generate, 1),
         "train_seconds": round(train_seconds, 1),
         "model_items": len(model.items),
-        "similarity_movies": len(model.components["similarity"].index.vocab.ids),  # type: ignore[attr-defined]
-        "ranker_modelled_items": int(model.components["ranker"].modelled_.sum()),  # type: ignore[attr-defined]
+        "similarity_movies": len(model.components["similarity"].index.vocab.ids),
+        "ranker_modelled_items": int(model.components["ranker"].modelled_.sum()),
     }
     info_path.write_text(json.dumps(info), encoding="utf-8")
     info["reused_saved_model"] = False
@@ -571,7 +575,8 @@ def measure(
 ) -> dict[str, Any]:
     """Artifact size, latency (one core and default threads) and memory of one model."""
     requests = tmp / f"{name}-requests.npz"
-    np.savez(requests, **visitor_requests(model, n_requests, k=10, seed=1))
+    visitors = visitor_requests(model, n_requests, k=10, seed=1)
+    np.savez(requests, movie_ids=visitors["movie_ids"], stars=visitors["stars"])
     out: dict[str, Any] = {"artifact": artifact_sizes(model_dir)}
     # The two set-ups alternate, so that a burst of load from other jobs hits both.
     runs: dict[str, list[dict[str, Any]]] = {"one_core": [], "default_threads": []}
@@ -667,12 +672,12 @@ def print_section(name: str, info: dict[str, Any], section: dict[str, Any], n: i
             f"  {entry['name']:36s} {entry['bytes'] / MB:7.2f} MB  {entry['dtype']} "
             f"{entry['shape']}"
         )
-    runs = ("memory_one_core", "memory_default_threads")
+    memory_runs = ("memory_one_core", "memory_default_threads")
     print("resident memory of a fresh process, MB: VmRSS (VmHWM = peak so far)")
     print(f"  {'step':36s}{'one core':>18s}{'default threads':>18s}")
-    for steps in zip(*(section[r]["steps"] for r in runs), strict=True):
-        cells = "".join(f"{s['VmRSS_MB']:9.1f} ({s['VmHWM_MB']:5.1f})" for s in steps)
-        print(f"  {steps[0]['step']:36s}{cells}")
+    for steps in zip(*(section[r]["steps"] for r in memory_runs), strict=True):
+        text = "".join(f"{s['VmRSS_MB']:9.1f} ({s['VmHWM_MB']:5.1f})" for s in steps)
+        print(f"  {steps[0]['step']:36s}{text}")
     held = section["memory_one_core"]
     print(f"arrays held by the loaded model: {held['model_arrays_bytes'] / MB:.2f} MB; largest:")
     for entry in held["model_arrays_top"][:6]:
