@@ -77,3 +77,20 @@ def test_serving_a_model_does_not_load_numba(tmp_path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == "False"
+
+
+def test_a_web_worker_does_not_load_numba() -> None:
+    """Loading Django with every app, and the engine's door, leaves numba out of the process."""
+    code = (
+        "import os, sys\n"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'moviematch.config.settings.test')\n"
+        "import django\n"
+        "django.setup()\n"
+        "import moviematch.config.urls\n"
+        "import moviematch.recommendations.services\n"
+        "print('numba' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "False"

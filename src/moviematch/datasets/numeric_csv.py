@@ -19,7 +19,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numba
 import numpy as np
 import numpy.typing as npt
 
@@ -66,103 +65,6 @@ class NumericTable:
         return self.ints.shape[1]
 
 
-@numba.njit(cache=True, nogil=True)
-def _parse_block(buf, n_bytes, is_float, delim, ints, floats, row0, max_rows):  # pragma: no cover
-    # Returns (rows parsed, bytes consumed, error code, column of the error).
-    # Only complete lines (ending in \n) are consumed; the caller appends \n at EOF.
-    ncols = is_float.shape[0]
-    pos = 0
-    row = 0
-    while row < max_rows and pos < n_bytes:
-        # Find whether a complete line is available; if not, stop and ask for more bytes.
-        end = pos
-        while end < n_bytes and buf[end] != 10:
-            end += 1
-        if end >= n_bytes:
-            break
-        line_end = end
-        if line_end > pos and buf[line_end - 1] == 13:
-            line_end -= 1
-        col = 0
-        i = pos
-        while True:
-            if col >= ncols:
-                return row, pos, _TOO_MANY, col
-            neg = False
-            if i < line_end and buf[i] == 45:  # '-'
-                neg = True
-                i += 1
-            mant = 0
-            ndig = 0
-            exp10 = 0
-            overflow = False
-            while i < line_end and 48 <= buf[i] <= 57:
-                digit = buf[i] - 48
-                if mant <= (_INT64_MAX - digit) // 10:
-                    mant = mant * 10 + digit
-                else:
-                    # Integers overflow; decimals keep their 19 leading digits and scale.
-                    exp10 += 1
-                    overflow = True
-                ndig += 1
-                i += 1
-            if is_float[col]:
-                if i < line_end and buf[i] == 46:  # '.'
-                    i += 1
-                    while i < line_end and 48 <= buf[i] <= 57:
-                        digit = buf[i] - 48
-                        if mant <= (_INT64_MAX - digit) // 10:
-                            mant = mant * 10 + digit
-                            exp10 -= 1
-                        ndig += 1
-                        i += 1
-                if ndig == 0:
-                    return row, pos, _BAD_NUMBER, col
-                if i < line_end and (buf[i] == 101 or buf[i] == 69):  # 'e' / 'E'
-                    i += 1
-                    eneg = False
-                    if i < line_end and (buf[i] == 43 or buf[i] == 45):
-                        eneg = buf[i] == 45
-                        i += 1
-                    e = 0
-                    edig = 0
-                    while i < line_end and 48 <= buf[i] <= 57:
-                        if e < 10_000:
-                            e = e * 10 + (buf[i] - 48)
-                        edig += 1
-                        i += 1
-                    if edig == 0:
-                        return row, pos, _BAD_NUMBER, col
-                    exp10 += -e if eneg else e
-                value = float(mant)
-                if exp10 < 0:
-                    value = value / 10.0 ** (-exp10)
-                elif exp10 > 0:
-                    value = value * 10.0**exp10
-                floats[col, row0 + row] = -value if neg else value
-            else:
-                if ndig == 0:
-                    return row, pos, _BAD_NUMBER, col
-                if overflow:
-                    return row, pos, _OVERFLOW, col
-                ints[col, row0 + row] = -mant if neg else mant
-            # After a field: a delimiter, the end of the line, or garbage.
-            if i == line_end:
-                if col != ncols - 1:
-                    return row, pos, _TOO_FEW, col
-                break
-            if buf[i] == delim:
-                col += 1
-                i += 1
-                continue
-            if buf[i] == 13:
-                return row, pos, _BAD_LINE_END, col
-            return row, pos, _BAD_NUMBER, col
-        pos = end + 1
-        row += 1
-    return row, pos, _OK, 0
-
-
 def iter_numeric_table(
     path: Path,
     *,
@@ -193,6 +95,9 @@ def iter_numeric_table(
     MalformedRowError
         Wrong header, or the first row with a wrong field count or a non-numeric field.
     """
+    # numba loads on first use (~60 MB resident): importing the readers stays light.
+    from moviematch.datasets.numeric_csv_kernel import parse_block
+
     if chunk_rows < 1:
         raise ValueError("chunk_rows must be at least 1")
     kinds = np.array([bool(k) for k in is_float], dtype=np.bool_)
@@ -231,7 +136,7 @@ def iter_numeric_table(
             buf = np.frombuffer(pending, dtype=np.uint8)
             consumed_total = 0
             while True:
-                rows, used, code, col = _parse_block(
+                rows, used, code, col = parse_block(
                     buf[consumed_total:],
                     len(pending) - consumed_total,
                     kinds,
