@@ -6,6 +6,13 @@ import sys
 import pytest
 
 
+def _python(code: str) -> str:
+    """Run ``code`` in a fresh interpreter (nothing imported yet) and return its stdout."""
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
 @pytest.mark.parametrize(
     "module", ["moviematch.recommender", "moviematch.datasets", "moviematch.integrations"]
 )
@@ -18,9 +25,7 @@ def test_pure_packages_do_not_import_django(module: str) -> None:
         "bad = sorted(m for m in sys.modules if m == 'django' or m.startswith('django.'))\n"
         "print(','.join(bad))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout.strip()
+    out = _python(code)
     assert out == "", f"{module} imported Django modules: {out}"
 
 
@@ -73,9 +78,7 @@ def test_serving_a_model_does_not_load_numba(tmp_path) -> None:
         "model.similar(3, 5)\n"
         "print('numba' in sys.modules)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout.strip()
+    out = _python(code)
     assert out == "False"
 
 
@@ -90,7 +93,5 @@ def test_a_web_worker_does_not_load_numba() -> None:
         "import moviematch.recommendations.services\n"
         "print('numba' in sys.modules)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout.strip()
+    out = _python(code)
     assert out == "False"
