@@ -153,7 +153,7 @@ def _row_sum(
     ptr = weights.indptr
     columns = np.concatenate([weights.indices[ptr[r] : ptr[r + 1]] for r in rows])
     values = np.concatenate([weights.data[ptr[r] : ptr[r + 1]] for r in rows])
-    return np.bincount(columns, weights=values, minlength=n_items)
+    return np.bincount(columns, weights=values, minlength=n_items).astype(np.float64, copy=False)
 
 
 def _zscore(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
