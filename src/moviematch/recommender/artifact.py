@@ -21,7 +21,7 @@ import re
 import shutil
 import uuid
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -151,6 +151,18 @@ def load_artifact(
         if array.dtype.kind in "fc" and not np.all(np.isfinite(array)):
             raise CorruptModelError(f"{npz_path}: array {name!r} contains NaN or infinity")
     return arrays, payload
+
+
+def require_arrays(arrays: Mapping[str, Any], keys: Sequence[str], owner: str) -> None:
+    """Raise ``CorruptModelError`` naming which of ``keys`` a component's arrays lack."""
+    missing = [key for key in keys if key not in arrays]
+    if missing:
+        raise CorruptModelError(f"{owner} arrays missing: {missing}")
+
+
+def are_sorted_ids(ids: npt.NDArray[Any]) -> bool:
+    """True for a 1-d integer array in strictly increasing order (how ids are stored)."""
+    return bool(ids.ndim == 1 and ids.dtype.kind == "i" and not np.any(np.diff(ids) <= 0))
 
 
 def publish(root: Path | str, save_fn: Callable[[Path], None]) -> Path:

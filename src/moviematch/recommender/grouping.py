@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.cluster.hierarchy import linkage
 
+from moviematch.recommender.artifact import are_sorted_ids
 from moviematch.recommender.errors import CorruptModelError
 
 FALLBACK_LABEL = "More picks"
@@ -337,9 +338,7 @@ class GenreTable:
         except KeyError as exc:
             raise CorruptModelError(f"genre table arrays missing: {exc}") from None
         if (
-            ids.ndim != 1
-            or ids.dtype.kind != "i"
-            or np.any(np.diff(ids) <= 0)
+            not are_sorted_ids(ids)
             or names.dtype.kind != "U"
             or members.dtype != np.bool_
             or members.shape != (len(ids), len(names))

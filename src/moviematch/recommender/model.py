@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from moviematch.recommender.artifact import load_artifact, save_artifact
+from moviematch.recommender.artifact import are_sorted_ids, load_artifact, save_artifact
 from moviematch.recommender.components import Component, ComponentSpec
 from moviematch.recommender.data import MAX_STARS, MIN_STARS
 from moviematch.recommender.errors import CorruptModelError, RecommenderError
@@ -348,7 +348,7 @@ class Model:
         try:
             ids = arrays.pop("item_ids")
             # Vocabulary sorts its ids; unsorted stored ids would silently misalign rows.
-            if ids.ndim != 1 or ids.dtype != np.int64 or np.any(np.diff(ids) <= 0):
+            if ids.dtype != np.int64 or not are_sorted_ids(ids):
                 raise CorruptModelError(f"{path}: item ids are not strictly increasing int64")
             config = TrainConfig.from_dict(payload["config"])
             model = cls(

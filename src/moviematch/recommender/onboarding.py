@@ -33,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from moviematch.recommender.artifact import are_sorted_ids, require_arrays
 from moviematch.recommender.data import Ratings
 from moviematch.recommender.errors import CorruptModelError
 from moviematch.recommender.item_features import l2_normalize
@@ -345,15 +346,13 @@ class OnboardingPicker:
             Missing keys, inconsistent shapes, or values outside their ranges.
         """
         keys = ("movie_ids", "popularity", "seen_counts", "cond", "info", "vectors", "n_users")
-        missing = [key for key in keys if key not in arrays]
-        if missing:
-            raise CorruptModelError(f"onboarding arrays missing: {missing}")
+        require_arrays(arrays, keys, "onboarding")
         ids = np.asarray(arrays["movie_ids"])
         m = len(ids)
         cond = np.asarray(arrays["cond"])
         vectors = np.asarray(arrays["vectors"])
         problems = []
-        if ids.ndim != 1 or ids.dtype.kind != "i" or np.any(np.diff(ids) <= 0):
+        if not are_sorted_ids(ids):
             problems.append("movie_ids must be strictly increasing integers")
         for key in ("popularity", "seen_counts", "info"):
             if np.asarray(arrays[key]).shape != (m,):

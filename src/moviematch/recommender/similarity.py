@@ -22,6 +22,7 @@ from typing import Any, Self
 import numpy as np
 import numpy.typing as npt
 
+from moviematch.recommender.artifact import are_sorted_ids, require_arrays
 from moviematch.recommender.data import Genome, MovieInfo, TagApplications
 from moviematch.recommender.errors import CorruptModelError, UnknownMovieError
 from moviematch.recommender.item_features import (
@@ -348,9 +349,7 @@ class SimilarityIndex:
             A key is missing, or shapes/dtypes/values are inconsistent.
         """
         required = ("movie_ids", "vectors", "neighbour_rows", "neighbour_scores", "confidence")
-        missing = [key for key in required if key not in arrays]
-        if missing:
-            raise CorruptModelError(f"similarity arrays missing: {missing}")
+        require_arrays(arrays, required, "similarity")
         ids = np.asarray(arrays["movie_ids"])
         vectors = np.asarray(arrays["vectors"])
         rows = np.asarray(arrays["neighbour_rows"])
@@ -358,7 +357,7 @@ class SimilarityIndex:
         n = len(ids)
         confidence = np.asarray(arrays["confidence"])
         problems = []
-        if ids.ndim != 1 or ids.dtype.kind != "i" or np.any(np.diff(ids) <= 0):
+        if not are_sorted_ids(ids):
             problems.append("movie_ids must be strictly increasing integers")
         if vectors.ndim != 2 or vectors.shape[0] != n or not np.isfinite(vectors).all():
             problems.append(f"vectors must be finite of shape ({n}, d), got {vectors.shape}")
