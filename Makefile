@@ -19,7 +19,7 @@ test-fast:  ## unit tests only
 	$(PYTHON) -m pytest -m "not slow and not dataset"
 
 test-postgres:  ## the database-backed tests against a throwaway PostgreSQL on loopback
-	DATABASE_URL=$$(.ci/start-postgres) $(PYTHON) -m pytest tests/catalog tests/ratings tests/recommendations tests/tmdb
+	DATABASE_URL=$$(.ci/start-postgres) $(PYTHON) -m pytest tests/catalog tests/ratings tests/recommendations tests/media
 
 lint:  ## ruff lint + format check, mypy on the pure packages
 	$(PYTHON) -m ruff check .

@@ -5,5 +5,5 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("", include("moviematch.tmdb.urls")),
+    path("", include("moviematch.media.urls")),
 ]

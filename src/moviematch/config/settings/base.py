@@ -44,7 +44,7 @@ INSTALLED_APPS = [
     "moviematch.catalog",
     "moviematch.ratings",
     "moviematch.recommendations",
-    "moviematch.tmdb",
+    "moviematch.media",
 ]
 
 AUTH_USER_MODEL = "accounts.User"

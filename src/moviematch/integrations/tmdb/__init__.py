@@ -27,7 +27,7 @@ from moviematch.integrations.tmdb.errors import (
     TmdbUnavailableError,
 )
 from moviematch.integrations.tmdb.lookup import Lookup, LookupStatus
-from moviematch.integrations.tmdb.models import (
+from moviematch.integrations.tmdb.resources import (
     DEFAULT_IMAGE_BASE_URL,
     CastMember,
     CrewMember,

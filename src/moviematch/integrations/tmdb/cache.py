@@ -3,7 +3,7 @@
 Every TMDb answer worth keeping (200 with a body, 404) is stored as a :class:`CacheEntry`
 keyed by ``(resource, language)``. The client decides freshness; a cache only stores and
 returns entries. The Django app provides a database-backed implementation
-(``moviematch.tmdb.cache.DatabaseCache``); :class:`InMemoryCache` serves tests, scripts and
+(``moviematch.media.db_cache.DatabaseCache``); :class:`InMemoryCache` serves tests, scripts and
 single-process use.
 """
 

@@ -47,12 +47,12 @@ from moviematch.integrations.tmdb.lookup import (
     from_entry,
     merge_languages,
 )
-from moviematch.integrations.tmdb.models import ImageConfiguration, MovieDetails
 from moviematch.integrations.tmdb.parsing import (
     parse_configuration,
     parse_error_body,
     parse_movie,
 )
+from moviematch.integrations.tmdb.resources import ImageConfiguration, MovieDetails
 from moviematch.integrations.tmdb.retry import parse_retry_after
 from moviematch.integrations.tmdb.transport import (
     BodyTooLargeError,

@@ -11,7 +11,7 @@ from typing import Any, Generic, TypeVar
 
 from moviematch.integrations.tmdb.cache import CacheEntry
 from moviematch.integrations.tmdb.errors import TmdbError, TmdbResponseError
-from moviematch.integrations.tmdb.models import MovieDetails
+from moviematch.integrations.tmdb.resources import MovieDetails
 
 logger = logging.getLogger(__name__)
 

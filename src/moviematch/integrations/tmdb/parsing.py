@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from moviematch.integrations.tmdb.errors import TmdbResponseError
-from moviematch.integrations.tmdb.models import (
+from moviematch.integrations.tmdb.resources import (
     DEFAULT_BACKDROP_SIZES,
     DEFAULT_IMAGE_BASE_URL,
     DEFAULT_POSTER_SIZES,

@@ -15,8 +15,8 @@ from moviematch.integrations.tmdb import (
     TmdbClient,
     TmdbClientConfig,
 )
-from moviematch.tmdb.cache import DatabaseCache
-from moviematch.tmdb.models import TmdbCacheEntry
+from moviematch.media.db_cache import DatabaseCache
+from moviematch.media.models import TmdbCacheEntry
 from tests.integrations.tmdb.fake_server import API_KEY, movie_body
 
 pytestmark = pytest.mark.django_db

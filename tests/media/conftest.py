@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from moviematch.catalog.models import Genre, Movie
-from moviematch.tmdb.client import tmdb_clients_forget
-from moviematch.tmdb.selectors import image_configuration_forget
+from moviematch.media.selectors import image_configuration_forget
+from moviematch.media.tmdb_clients import tmdb_clients_forget
 from tests.integrations.tmdb.fake_server import API_KEY, FakeTmdb
 
 

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from moviematch.tmdb.models import TmdbCacheEntry
+from moviematch.media.models import TmdbCacheEntry
 
 
 @admin.register(TmdbCacheEntry)

@@ -2,9 +2,9 @@
 
 from django.urls import path
 
-from moviematch.tmdb import views
+from moviematch.media import views
 
-app_name = "tmdb"
+app_name = "media"
 
 urlpatterns = [
     path("posters/<int:movie_id>.svg", views.poster_placeholder, name="poster-placeholder"),

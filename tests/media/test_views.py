@@ -6,10 +6,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from moviematch.tmdb.placeholders import genre_colour
-from tests.tmdb.conftest import make_movie
+from moviematch.media.placeholders import genre_colour
+from tests.media.conftest import make_movie
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.tmdb.urls")]
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.media.urls")]
 
 
 def test_poster_is_served_as_cacheable_svg(client):

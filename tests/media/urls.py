@@ -2,4 +2,4 @@
 
 from django.urls import include, path
 
-urlpatterns = [path("", include("moviematch.tmdb.urls"))]
+urlpatterns = [path("", include("moviematch.media.urls"))]

@@ -10,7 +10,7 @@ from datetime import datetime
 from moviematch.catalog.models import Movie
 from moviematch.integrations.tmdb import ImageConfiguration, TmdbResponseError
 from moviematch.integrations.tmdb.parsing import parse_configuration
-from moviematch.tmdb.models import TmdbCacheEntry
+from moviematch.media.models import TmdbCacheEntry
 
 #: The cached ``/configuration`` answer is re-read from the database at most this often.
 IMAGE_CONFIGURATION_TTL_SECONDS = 600.0

@@ -20,8 +20,8 @@ from moviematch.integrations.tmdb import (
     TmdbClient,
     TmdbConfigurationError,
 )
-from moviematch.tmdb.selectors import tmdb_fresh_movie_resources
-from moviematch.tmdb.services import movie_images_store
+from moviematch.media.selectors import tmdb_fresh_movie_resources
+from moviematch.media.services import movie_images_store
 
 
 @dataclass

@@ -21,15 +21,15 @@ from moviematch.integrations.tmdb import (
     LookupStatus,
     MovieDetails,
 )
-from moviematch.tmdb.client import tmdb_client, tmdb_languages
-from moviematch.tmdb.selectors import image_configuration, image_configuration_forget
+from moviematch.media.selectors import image_configuration, image_configuration_forget
+from moviematch.media.tmdb_clients import tmdb_client, tmdb_languages
 
 logger = logging.getLogger(__name__)
 
 
 def movie_placeholder_url(*, movie: Movie) -> str:
     """URL of the generated SVG poster of ``movie``."""
-    return reverse("tmdb:poster-placeholder", kwargs={"movie_id": movie.pk})
+    return reverse("media:poster-placeholder", kwargs={"movie_id": movie.pk})
 
 
 def movie_poster_url(*, movie: Movie, size: str | int = "w342") -> str:

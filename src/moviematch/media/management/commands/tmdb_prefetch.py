@@ -9,9 +9,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from moviematch.integrations.tmdb import TmdbConfigurationError, check_language
-from moviematch.tmdb.client import tmdb_client, tmdb_languages
-from moviematch.tmdb.prefetch import prefetch_movies, tmdb_prefetch
-from moviematch.tmdb.services import image_configuration_refresh
+from moviematch.media.prefetch import prefetch_movies, tmdb_prefetch
+from moviematch.media.services import image_configuration_refresh
+from moviematch.media.tmdb_clients import tmdb_client, tmdb_languages
 
 
 class Command(BaseCommand):

@@ -13,7 +13,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from moviematch.integrations.tmdb.cache import CacheEntry
-from moviematch.tmdb.models import TmdbCacheEntry
+from moviematch.media.models import TmdbCacheEntry
 
 
 class DatabaseCache:

@@ -9,17 +9,17 @@ import pytest
 
 from moviematch.catalog.models import Movie
 from moviematch.integrations.tmdb import LookupStatus, TmdbConfigurationError
-from moviematch.tmdb.models import TmdbCacheEntry
-from moviematch.tmdb.selectors import image_configuration_forget
-from moviematch.tmdb.services import (
+from moviematch.media.models import TmdbCacheEntry
+from moviematch.media.selectors import image_configuration_forget
+from moviematch.media.services import (
     movie_backdrop_url,
     movie_poster_url,
     movie_tmdb_details,
 )
 from tests.integrations.tmdb.fake_server import CONFIGURATION_BODY, Reply, movie_body
-from tests.tmdb.conftest import make_movie
+from tests.media.conftest import make_movie
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.tmdb.urls")]
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.media.urls")]
 
 
 def test_known_poster_path_gives_a_tmdb_image_url():

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from moviematch.tmdb.placeholders import (
+from moviematch.media.placeholders import (
     GENRE_HUES,
     clean_text,
     genre_colour,

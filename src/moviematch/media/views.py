@@ -10,8 +10,8 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.http import require_safe
 
 from moviematch.catalog.models import Movie
-from moviematch.tmdb.placeholders import placeholder_svg
-from moviematch.tmdb.selectors import movie_primary_genre
+from moviematch.media.placeholders import placeholder_svg
+from moviematch.media.selectors import movie_primary_genre
 
 #: Browsers and proxies may keep a placeholder for a day; the ETag makes revalidation cheap.
 PLACEHOLDER_MAX_AGE = 24 * 60 * 60

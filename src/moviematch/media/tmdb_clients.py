@@ -27,7 +27,7 @@ from moviematch.integrations.tmdb import (
     TmdbClient,
     TmdbClientConfig,
 )
-from moviematch.tmdb.cache import DatabaseCache
+from moviematch.media.db_cache import DatabaseCache
 
 
 def _setting(name: str, default: Any) -> Any:

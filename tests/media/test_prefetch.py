@@ -9,9 +9,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from moviematch.catalog.models import Movie
-from moviematch.tmdb.models import TmdbCacheEntry
+from moviematch.media.models import TmdbCacheEntry
 from tests.integrations.tmdb.fake_server import RATE_LIMIT_BODY, FakeTmdb, Reply, movie_body
-from tests.tmdb.conftest import make_movie
+from tests.media.conftest import make_movie
 
 pytestmark = pytest.mark.django_db
 
