@@ -27,9 +27,9 @@ def model_dir(tmp_path: Path, settings: object, monkeypatch: pytest.MonkeyPatch)
     }
     for name in ("MOVIEMATCH_MOVIELENS_DIR", "MOVIEMATCH_IMDB_DIR"):
         monkeypatch.delenv(name, raising=False)
-    services._caches.clear()
+    services.model_forget()
     yield tmp_path / "var" / "model"
-    services._caches.clear()
+    services.model_forget()
 
 
 @pytest.fixture

@@ -56,10 +56,10 @@ def test_setup_on_ml_latest_small(ml_small: Path) -> None:
     # the published artifact loads on its own, and through the per-process cache
     artifact = current(Path(settings.MOVIEMATCH["MODEL_PATH"]))
     assert Model.load(artifact).metadata["n_ratings"] == 90_274
-    services._caches.clear()
+    services.model_forget()
     assert services.model_current() is not None
 
-    similar = [movie.id for movie, _ in services.movie_similar_list(movie_id=1, k=10)]
+    similar = [s.movie.id for s in services.movie_similar_list(movie_id=1, k=10)]
     assert 3114 in similar  # Toy Story -> Toy Story 2
 
     fan = get_user_model().objects.create_user(username="horror-fan", password="x")
@@ -68,9 +68,9 @@ def test_setup_on_ml_latest_small(ml_small: Path) -> None:
     horror = [968, 1345, 1347, 1350, 1974, 1982, 1994, 1997, 2459, 4105]
     for movie_id in horror:
         Rating.objects.create(user=fan, movie_id=movie_id, stars=Decimal("5"))
-    groups = services.recommendation_groups(user=fan, n=40)
-    assert groups[0][0] == "Horror"
-    recommended = [movie for _, items in groups for movie, _ in items]
+    groups = services.home_feed(user=fan, n=40).groups
+    assert groups[0].genres == ("Horror",)
+    recommended = [r.movie for g in groups for r in g.movies]
     assert len(recommended) == 40
     assert all(movie.in_catalogue for movie in recommended)
     assert not {movie.id for movie in recommended} & set(horror)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -17,11 +18,7 @@ from django.core.management import call_command
 from moviematch.catalog.models import Movie
 from moviematch.ratings.models import Rating
 from moviematch.recommendations import services
-from moviematch.recommendations.errors import (
-    ModelUnavailableError,
-    MovieNotRecommendableError,
-    RatingsNeededError,
-)
+from moviematch.recommendations.errors import ModelUnavailableError, MovieNotRecommendableError
 
 pytestmark = pytest.mark.django_db
 
@@ -63,19 +60,19 @@ def rate(user: object, stars: dict[int, float]) -> None:
 def test_similar_movies_share_the_genre_and_are_catalogue_movies(trained: set[int]) -> None:
     similar = services.movie_similar_list(movie_id=30, k=10)
     assert len(similar) == 10
-    movies = [m for m, _ in similar]
+    movies = [s.movie for s in similar]
     assert 30 not in {m.id for m in movies}
     assert {m.id for m in movies} <= trained
     assert all(genre(m) == "Horror" for m in movies)
-    cosines = [c for _, c in similar]
+    cosines = [s.similarity for s in similar]
     assert cosines == sorted(cosines, reverse=True)
     assert all(-1.0 <= c <= 1.0 for c in cosines)
 
 
 def test_similar_skips_movies_dropped_from_the_catalogue_after_training(trained: set[int]) -> None:
-    before = [m.id for m, _ in services.movie_similar_list(movie_id=30, k=5)]
+    before = [s.movie.id for s in services.movie_similar_list(movie_id=30, k=5)]
     Movie.objects.filter(pk=before[0]).update(in_catalogue=False, excluded_reason="no_year")
-    after = [m.id for m, _ in services.movie_similar_list(movie_id=30, k=5)]
+    after = [s.movie.id for s in services.movie_similar_list(movie_id=30, k=5)]
     assert before[0] not in after
     assert after[:4] == before[1:]
     assert len(after) == 5
@@ -103,10 +100,24 @@ def test_similar_of_a_movie_the_model_does_not_know() -> None:
 def test_no_model_published_is_a_domain_error(user: object) -> None:
     with pytest.raises(ModelUnavailableError):
         services.movie_similar_list(movie_id=1)
-    with pytest.raises(ModelUnavailableError):
-        services.recommendation_groups(user=user)
-    with pytest.raises(ModelUnavailableError):
-        services.onboarding_movies(user=user)
+    for call in (
+        lambda: services.home_feed(user=user),
+        lambda: services.recommendation_list(user=user),
+        lambda: services.movie_predicted_stars(user=user, movie_ids=[1]),
+        lambda: services.onboarding_movies(user=user),
+    ):
+        with pytest.raises(ModelUnavailableError, match="no recommendation model is published"):
+            call()
+
+
+@pytest.mark.usefixtures("trained")
+def test_a_damaged_model_is_unavailable_not_a_crash(user: object, model_dir: Path) -> None:
+    services.model_forget()
+    version = next(p for p in model_dir.iterdir() if p.is_dir())
+    (version / "arrays.npz").write_bytes(b"not a zip file")
+    with pytest.raises(ModelUnavailableError, match="cannot be loaded") as info:
+        services.home_feed(user=user)
+    assert "cannot be loaded" in info.value.reason
 
 
 # --- recommendations in taste groups -----------------------------------------------------------
@@ -116,38 +127,44 @@ def test_no_model_published_is_a_domain_error(user: object) -> None:
 def test_a_horror_fan_gets_a_horror_group_first(user: object) -> None:
     liked = {m: 5.0 if m % 2 else 4.5 for m in HORROR[:10]}
     rate(user, liked)
-    groups = services.recommendation_groups(user=user, n=20)
-    label, first = groups[0]
-    assert label == "Horror"
-    assert sum(len(items) for _, items in groups) == 20
-    recommended = [m.id for _, items in groups for m, _ in items]
+    feed = services.home_feed(user=user, n=20)
+    assert feed.rated_count == 10
+    assert not feed.needs_onboarding
+    first = feed.groups[0]
+    assert (first.label, first.genres) == ("Horror", ("Horror",))
+    assert sum(len(g.movies) for g in feed.groups) == 20
+    recommended = [r.movie.id for g in feed.groups for r in g.movies]
     assert len(set(recommended)) == 20
     assert not set(recommended) & set(liked)
-    assert all(m.in_catalogue for _, items in groups for m, _ in items)
+    assert all(r.movie.in_catalogue for g in feed.groups for r in g.movies)
     # Every recommended horror film is in the Horror group. Grouping merges a group smaller
     # than min_group_size (3) into its nearest, so one stray film may join it.
     horror_recommended = {m for m in recommended if m in HORROR}
-    assert horror_recommended <= {m.id for m, _ in first}
-    assert sum(genre(m) != "Horror" for m, _ in first) <= 1
-    assert all(stars >= 3.5 for _, stars in first)
+    assert horror_recommended <= {r.movie.id for r in first.movies}
+    assert sum(genre(r.movie) != "Horror" for r in first.movies) <= 1
+    assert all(r.stars >= 3.5 for r in first.movies)
     top = services.recommendation_list(user=user, n=8)
-    assert all(r.movie_id in HORROR for r in top)  # the planted taste, first
-    assert [r.movie_id for r in top] == [
-        r.movie_id for r in services.recommendation_list(user=user, n=20)
+    assert all(r.movie.id in HORROR for r in top)  # the planted taste, first
+    assert [r.movie.id for r in top] == [
+        r.movie.id for r in services.recommendation_list(user=user, n=20)
     ][:8]
+    # the stars shown on a card are the model's prediction for that user
+    predicted = services.movie_predicted_stars(user=user, movie_ids=[r.movie.id for r in top])
+    assert predicted == pytest.approx({r.movie.id: r.stars for r in top}, abs=1e-6)
 
 
 @pytest.mark.usefixtures("trained")
 def test_groups_are_labelled_by_genre_for_a_two_genre_fan(user: object) -> None:
     rate(user, {**{m: 5.0 for m in COMEDY[:5]}, **{m: 5.0 for m in ROMANCE[:5]}})
-    groups = services.recommendation_groups(user=user, n=30)
-    labels = [label for label, _ in groups]
+    groups = services.home_feed(user=user, n=30).groups
+    labels = [g.label for g in groups]
     assert labels[0] in ("Comedy", "Romance")
     assert {"Comedy", "Romance"} <= set(labels)
-    for label, items in groups:
-        assert all(genre(m) == label for m, _ in items)  # one genre per planted film
-        if label in ("Comedy", "Romance"):
-            assert all(stars >= 3.5 for _, stars in items)
+    for g in groups:
+        assert all(genre(r.movie) == g.label for r in g.movies)  # one genre per planted film
+        assert g.genres == (g.label,)
+        if g.label in ("Comedy", "Romance"):
+            assert all(r.stars >= 3.5 for r in g.movies)
 
 
 @pytest.mark.parametrize(
@@ -164,21 +181,45 @@ def test_films_predicted_to_disappoint_are_not_recommended(
 ) -> None:
     rate(user, stars)
     top = services.recommendation_list(user=user, n=10)
-    assert all(r.stars >= 3.0 for r in top), [(r.movie_id, round(r.stars, 1)) for r in top]
+    assert all(r.stars >= 3.0 for r in top), [(r.movie.id, round(r.stars, 1)) for r in top]
 
 
 @pytest.mark.usefixtures("trained")
-def test_a_user_without_ratings_is_asked_to_rate_first(user: object) -> None:
-    with pytest.raises(RatingsNeededError) as info:
-        services.recommendation_groups(user=user)
-    proposals = info.value.onboarding_movie_ids
-    assert len(proposals) == 20
-    assert set(proposals) <= set(
-        Movie.objects.filter(in_catalogue=True).values_list("id", flat=True)
-    )
-    rate(user, {dropped_movie_id(): 5.0})  # outside the model: still nothing to fold in
-    with pytest.raises(RatingsNeededError):
-        services.recommendation_list(user=user)
+def test_a_new_user_is_asked_to_rate_and_sees_the_cold_start_list(user: object) -> None:
+    feed = services.home_feed(user=user, n=20)
+    assert (feed.rated_count, feed.ratings_needed) == (0, 10)
+    assert feed.needs_onboarding
+    assert not feed.is_personal
+    preview = [r.movie for g in feed.groups for r in g.movies]
+    assert len(preview) == 20
+    assert all(m.in_catalogue for m in preview)
+    # the cold-start list leans on well-liked, often-rated films
+    catalogue = Movie.objects.filter(in_catalogue=True)
+    mean_count = sum(m.num_ratings for m in catalogue) / catalogue.count()
+    assert sum(m.num_ratings for m in preview) / 20 > mean_count
+    rate(user, {dropped_movie_id(): 5.0})  # outside the catalogue: does not count
+    assert services.home_feed(user=user).ratings_needed == 10
+    rate(user, {m: 4.0 for m in HORROR[:4]})
+    feed = services.home_feed(user=user)
+    assert (feed.rated_count, feed.ratings_needed) == (4, 6)
+    assert feed.is_personal
+    assert feed.needs_onboarding
+
+
+@pytest.mark.usefixtures("trained")
+def test_the_onboarding_target_comes_from_settings(user: object, settings: object) -> None:
+    settings.MOVIEMATCH = {**settings.MOVIEMATCH, "ONBOARDING_RATINGS": 3}  # type: ignore[attr-defined]
+    rate(user, {m: 4.0 for m in HORROR[:3]})
+    assert services.home_feed(user=user).ratings_needed == 0
+
+
+@pytest.mark.usefixtures("trained")
+def test_predicted_stars_leave_out_movies_the_model_does_not_know(user: object) -> None:
+    rate(user, {m: 5.0 for m in HORROR[:5]})
+    predicted = services.movie_predicted_stars(user=user, movie_ids=[HORROR[6], 999_999])
+    assert list(predicted) == [HORROR[6]]
+    assert 0.5 <= predicted[HORROR[6]] <= 5.0
+    assert services.movie_predicted_stars(user=user, movie_ids=[]) == {}
 
 
 # --- onboarding --------------------------------------------------------------------------------

@@ -91,8 +91,10 @@ def test_groups_follow_best_rank_and_keep_list_order() -> None:
 def test_two_genre_label_when_lifts_are_close() -> None:
     ids, vectors, genre_map, _ = planted_list([4, 4], [("Crime", "Thriller"), ("Animation",)])
     shares = {**CATALOGUE, "Crime": 0.15, "Thriller": 0.15}
-    labels = sorted(g.label for g in group(ids, vectors, genre_map, shares))
-    assert labels == ["Animation", "Crime · Thriller"]
+    groups = sorted(group(ids, vectors, genre_map, shares), key=lambda g: g.label)
+    assert [g.label for g in groups] == ["Animation", "Crime · Thriller"]
+    # the genres a translated label is built from, in label order
+    assert [g.genres for g in groups] == [("Animation",), ("Crime", "Thriller")]
 
 
 def test_label_collisions_resolve_to_second_genre_then_fallback() -> None:
@@ -118,7 +120,7 @@ def test_label_collisions_resolve_to_second_genre_then_fallback() -> None:
 def test_empty_and_single_item_lists() -> None:
     assert group([], np.zeros((0, 4)), {}, CATALOGUE) == []
     single = group([5], np.ones((1, 4)), {5: ("Horror", "Comedy")}, CATALOGUE)
-    assert single == [Group("Horror", [5])]
+    assert single == [Group("Horror", [5], ("Horror",))]
     no_genre = group([5], np.ones((1, 4)), {}, CATALOGUE)
     assert no_genre == [Group(FALLBACK_LABEL, [5])]
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import get_object_or_404
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.http import require_safe
 
-from moviematch.catalog.models import Movie
+from moviematch.catalog.selectors import movie_get
 from moviematch.media.placeholders import placeholder_svg
 from moviematch.media.selectors import movie_primary_genre
 
@@ -23,9 +23,10 @@ _SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'"
 @require_safe
 def poster_placeholder(request: HttpRequest, movie_id: int) -> HttpResponseBase:
     """The SVG poster; 404 for an unknown movie, 304 when the client's copy is current."""
-    movie = get_object_or_404(
-        Movie.objects.only("id", "title", "english_title", "year"), pk=movie_id
-    )
+    try:
+        movie = movie_get(movie_id=movie_id)
+    except ObjectDoesNotExist:
+        raise Http404("no such movie") from None
     svg = placeholder_svg(
         title=movie.display_title, year=movie.year, genre=movie_primary_genre(movie=movie)
     )

@@ -1,7 +1,9 @@
-"""Domain errors of the recommendation services, for the web layer to map to HTTP.
+"""Every error the recommendation services let a caller see; the web layer maps them to HTTP.
 
-Suggested mapping: ``MovieNotRecommendableError`` → 404, ``RatingsNeededError`` → 409 (or a
-page that starts the onboarding), ``ModelUnavailableError`` → 503.
+The engine's own exceptions never cross the door: ``services`` translates them into these.
+Mapping used by the pages and the API: ``MovieNotRecommendableError`` → 404,
+``ModelUnavailableError`` → 503, ``TrainingDataError`` and ``TrainingFailedError`` → a
+command-line error (they only come from training).
 """
 
 from __future__ import annotations
@@ -12,10 +14,14 @@ class RecommendationServiceError(Exception):
 
 
 class ModelUnavailableError(RecommendationServiceError):
-    """No model has been published yet (run ``manage.py setup`` or ``train_model``)."""
+    """No usable model: none is published yet, or the published one cannot be loaded.
 
-    def __init__(self) -> None:
-        super().__init__("no recommendation model is published yet: run manage.py train_model")
+    ``reason`` says which, for logs and the health check; pages show a generic message.
+    """
+
+    def __init__(self, reason: str = "no recommendation model is published yet") -> None:
+        super().__init__(f"{reason}: run manage.py setup (or train_model)")
+        self.reason = reason
 
 
 class MovieNotRecommendableError(RecommendationServiceError):
@@ -27,15 +33,9 @@ class MovieNotRecommendableError(RecommendationServiceError):
         self.reason = reason
 
 
-class RatingsNeededError(RecommendationServiceError):
-    """The user has rated nothing the model knows: ask them to rate some movies first.
+class TrainingDataError(RecommendationServiceError):
+    """The data needed to train is missing (no import yet, empty catalogue, unreadable files)."""
 
-    ``onboarding_movie_ids`` are the first movies to propose (``onboarding_movies``).
-    """
 
-    def __init__(self, onboarding_movie_ids: list[int]) -> None:
-        super().__init__(
-            "rate a few movies first: recommendations start from your ratings "
-            "(see onboarding_movies for movies to rate)"
-        )
-        self.onboarding_movie_ids = onboarding_movie_ids
+class TrainingFailedError(RecommendationServiceError):
+    """Training ran but failed (e.g. the factors diverged); nothing was published."""

@@ -1,29 +1,108 @@
 """The recommendation engine: pure Python + NumPy/SciPy/numba, no Django.
 
-Public API (see docs/design.md)::
+This module is the engine's façade: everything outside the engine (the site's service
+layer, the command line, the benchmarks) imports from here, never from the submodules.
+
+Training, serving and publishing::
 
     from moviematch.recommender import Ratings, TrainConfig, train, Model
 
     model = train(ratings, TrainConfig(), movies=movie_info, tags=tags, genome=genome)
+    version = publish(root, model.save)           # atomic; CURRENT then names it
+    model = load_current(root)                    # or ModelCache(root) per process
     profile = model.fold_in([1, 50, 260], [5.0, 4.0, 4.5])
     model.recommend(profile, n=20)
+
+Evaluation (the cold-start protocol of docs/evaluation.md) and tuning::
+
+    report, skipped = evaluate_coldstart(ratings, MFConfig(), RankerConfig(), ...)
+    tuned = tune_for_training(ratings, MFConfig(), RankerConfig(), reveal="picker")
 """
 
-from moviematch.recommender.data import Genome, MovieInfo, Ratings, TagApplications
-from moviematch.recommender.foldin import UserProfile
-from moviematch.recommender.grouping import Group
+from pathlib import Path
+
+from moviematch.recommender.artifact import CURRENT_FILE, publish
+from moviematch.recommender.artifact import current as current_version
+from moviematch.recommender.data import (
+    MAX_STARS,
+    MIN_STARS,
+    Genome,
+    MovieInfo,
+    Ratings,
+    TagApplications,
+)
+from moviematch.recommender.errors import (
+    CorruptModelError,
+    InvalidRatingError,
+    ModelFitError,
+    RecommenderError,
+    UnknownMovieError,
+)
+from moviematch.recommender.evaluation.crossval import cross_validate_mf
+from moviematch.recommender.evaluation.experiment import ExperimentConfig, run_experiment
+from moviematch.recommender.evaluation.mfstars import MFFoldInStars, tune_for_training
+from moviematch.recommender.evaluation.protocol import REVEAL_MODES
+from moviematch.recommender.evaluation.report import (
+    EvaluationReport,
+    evaluate_coldstart,
+    model_metrics,
+)
+from moviematch.recommender.evaluation.tuning import TuningResult
+from moviematch.recommender.foldin import FoldInConfig, UserProfile
+from moviematch.recommender.grouping import FALLBACK_LABEL, Group
+from moviematch.recommender.mf import MFConfig
 from moviematch.recommender.model import Model, Recommendation, TrainConfig
+from moviematch.recommender.model_cache import ModelCache
+from moviematch.recommender.ranking import RankerConfig
 from moviematch.recommender.training import train
 
+
+def load_current(root: Path | str) -> Model:
+    """The model version ``root/CURRENT`` names.
+
+    Raises
+    ------
+    CorruptModelError
+        Nothing published, or the version is missing or damaged.
+    """
+    return Model.load(current_version(root))
+
+
 __all__ = [
+    "CURRENT_FILE",
+    "FALLBACK_LABEL",
+    "MAX_STARS",
+    "MIN_STARS",
+    "REVEAL_MODES",
+    "CorruptModelError",
+    "EvaluationReport",
+    "ExperimentConfig",
+    "FoldInConfig",
     "Genome",
     "Group",
+    "InvalidRatingError",
+    "MFConfig",
+    "MFFoldInStars",
     "Model",
+    "ModelCache",
+    "ModelFitError",
     "MovieInfo",
+    "RankerConfig",
     "Ratings",
     "Recommendation",
+    "RecommenderError",
     "TagApplications",
     "TrainConfig",
+    "TuningResult",
+    "UnknownMovieError",
     "UserProfile",
+    "cross_validate_mf",
+    "current_version",
+    "evaluate_coldstart",
+    "load_current",
+    "model_metrics",
+    "publish",
+    "run_experiment",
     "train",
+    "tune_for_training",
 ]

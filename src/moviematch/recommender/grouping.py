@@ -37,13 +37,18 @@ class Group:
     Attributes
     ----------
     label : str
-        Non-empty, distinct among the groups of one call.
+        Non-empty, distinct among the groups of one call: the genres joined by
+        ``SEPARATOR``, or ``FALLBACK_LABEL`` (numbered) when no genre describes the group.
     movie_ids : list of int
         Members, in the order of the input list.
+    genres : tuple of str
+        The genres the label names, in label order; empty for a fallback label. A caller
+        that translates labels builds them from these.
     """
 
     label: str
     movie_ids: list[int] = field(default_factory=list)
+    genres: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -235,16 +240,17 @@ def group(
         members = [m for m, c in zip(ids, clusters.tolist(), strict=True) if c == cluster]
         ranked = _ranked_genres(members, lookup, catalogue_genre_share, config)
         label = None
+        named: tuple[str, ...] = ()
         for candidate in _label_candidates(ranked, config):
             key = frozenset(candidate.split(SEPARATOR))
             if key not in used:
                 used.add(key)
-                label = candidate
+                label, named = candidate, tuple(candidate.split(SEPARATOR))
                 break
         if label is None:
             fallback_count += 1
             label = FALLBACK_LABEL if fallback_count == 1 else f"{FALLBACK_LABEL} {fallback_count}"
-        groups.append(Group(label, members))
+        groups.append(Group(label, members, named))
     return groups
 
 

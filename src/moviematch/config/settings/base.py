@@ -7,6 +7,7 @@ Variables (all optional):
 ``MOVIEMATCH_DEBUG``        ``1`` (default) or ``0``
 ``MOVIEMATCH_ALLOWED_HOSTS`` comma-separated
 ``DATABASE_URL``            ``postgres://user:pass@host:port/name``; SQLite when unset
+``MOVIEMATCH_ONBOARDING_RATINGS`` ratings a new user is asked for (default 10)
 ``TMDB_API_KEY``            TMDb v3 key; posters are generated placeholders without one
 """
 
@@ -117,6 +118,7 @@ REST_FRAMEWORK = {
 
 MOVIEMATCH = {
     "MODEL_PATH": DATA_DIR / "model",
+    "ONBOARDING_RATINGS": int(os.environ.get("MOVIEMATCH_ONBOARDING_RATINGS", "10")),
     "TMDB_API_KEY": os.environ.get("TMDB_API_KEY", ""),
     "TMDB_BASE_URL": os.environ.get("TMDB_BASE_URL", "https://api.themoviedb.org/3"),
     "TMDB_CACHE_DAYS": int(os.environ.get("TMDB_CACHE_DAYS", "7")),

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from moviematch.recommendations import services
+from moviematch.recommendations.errors import TrainingDataError, TrainingFailedError
 
 
 class Command(BaseCommand):
@@ -68,18 +69,17 @@ class Command(BaseCommand):
                 seed=seed,
                 log=(lambda line: self.stderr.write(f"... {line}")) if verbose else None,
             )
-        except services.TrainingDataError as exc:
+        except TrainingDataError as exc:
             raise CommandError(str(exc)) from exc
-        except services.RecommenderError as exc:
+        except TrainingFailedError as exc:
             raise CommandError(f"training failed, nothing published: {exc}") from exc
         self.stdout.write(
             f"Trained on {report.ratings} ratings ({report.site_ratings} from site users) of "
             f"{report.users} users and {report.movies} movies in {report.seconds_train:.2f} s"
         )
-        ranker = report.ranker
-        chosen = (
-            f"l2={ranker.l2:g}, dropout={ranker.dropout:g}, seen_weight={ranker.seen_weight:g}, "
-            f"stars_weight={ranker.stars_weight:g}, popularity_weight={ranker.popularity_weight:g}"
+        chosen = ", ".join(
+            f"{name}={report.ranker[name]:g}"
+            for name in ("l2", "dropout", "seen_weight", "stars_weight", "popularity_weight")
         )
         if report.tuning is not None:
             self.stdout.write(
@@ -89,8 +89,8 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(f"Ranker defaults: {chosen}")
-        if report.evaluation is not None:
-            self.stdout.write(report.evaluation.summary)
+        if report.evaluation_summary is not None:
+            self.stdout.write(report.evaluation_summary)
         elif not no_eval:
             self.stdout.write(f"Evaluation skipped: {report.evaluation_skipped}")
         self.stdout.write(f"Published {report.artifact}")

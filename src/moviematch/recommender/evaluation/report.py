@@ -1,6 +1,6 @@
 """The engine's cold-start evaluation of a training run, summarised for people and JSON.
 
-``train_model`` calls ``evaluation_run`` on exactly the ratings it trains on. The protocol
+Training for the site calls ``evaluate_coldstart`` on exactly the ratings it trains on. The protocol
 is the engine's (``moviematch.recommender.evaluation``; docs/evaluation.md): a seeded 20 %
 of the users are held out, each reveals ten ratings (at random, their most popular films,
 or through the onboarding picker), the methods fold those in and are scored on the user's
@@ -29,8 +29,6 @@ from moviematch.recommender.evaluation.runner import paired_difference
 from moviematch.recommender.mf import MFConfig
 from moviematch.recommender.ranking import RankerConfig
 
-#: How simulated new users reveal their first ratings (``evaluation.protocol``).
-REVEAL_MODES = ("random", "popular", "picker")
 _REVEAL_WORDS = {
     "random": "at random",
     "popular": "their most popular films",
@@ -56,7 +54,7 @@ class EvaluationReport:
     data: dict[str, Any]
 
 
-def evaluation_run(
+def evaluate_coldstart(
     ratings: Ratings, mf: MFConfig, ranker: RankerConfig, *, tune: bool, reveal: str, seed: int
 ) -> tuple[EvaluationReport | None, str]:
     """The engine's cold-start run on ``ratings``; (None, reason) when the data is too small.

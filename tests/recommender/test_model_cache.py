@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from moviematch.recommendations.model_cache import ModelCache
+from moviematch.recommender.model_cache import ModelCache
 
 
 class Clock:
@@ -107,10 +107,3 @@ def test_broken_version_keeps_old_model(tmp_path: Path, clock: Clock) -> None:
     publish(root, "v3")
     clock.now += 2
     assert cache.get() == "model v3"
-
-
-def test_pointer_name_is_the_engines() -> None:
-    from moviematch.recommendations.model_cache import POINTER_NAME
-    from moviematch.recommender.artifact import CURRENT_FILE
-
-    assert POINTER_NAME == CURRENT_FILE

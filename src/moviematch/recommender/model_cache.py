@@ -1,6 +1,6 @@
 """The model loaded in this process, swapped for a new one when a new artifact is published.
 
-``train_model`` publishes a new artifact version and then atomically replaces the ``CURRENT``
+Training publishes a new artifact version and then atomically replaces the ``CURRENT``
 pointer file in the model directory. Each web process keeps its model in memory and, at most
 once per ``check_interval`` seconds, compares the pointer file's identity (inode, size,
 modification time: one ``stat`` call) with the one it loaded. When it differs the new version
@@ -19,16 +19,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Generic, TypeVar
 
+from moviematch.recommender.artifact import CURRENT_FILE
+
 logger = logging.getLogger(__name__)
 
 M = TypeVar("M")
-#: name of the pointer file inside the model directory (written by the engine's publish)
-POINTER_NAME = "CURRENT"
 
 
 def _pointer_signature(root: Path) -> tuple[int, int, int] | None:
     try:
-        st = os.stat(root / POINTER_NAME)
+        st = os.stat(root / CURRENT_FILE)
     except FileNotFoundError:
         return None
     return (st.st_ino, st.st_size, st.st_mtime_ns)

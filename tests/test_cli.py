@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from moviematch.recommender.cli import main, parse_rating
+from moviematch.cli import main, parse_rating
 
 
 def write_ratings_csv(
@@ -149,7 +149,7 @@ def test_malformed_ratings_file_names_path_and_line(tmp_path: Path) -> None:
         "userId,movieId,rating,timestamp\n1,2,4.0,5\n1,3,lots,6\n", encoding="utf-8"
     )
     result = subprocess.run(
-        [sys.executable, "-m", "moviematch.recommender.cli", "evaluate", str(bad)],
+        [sys.executable, "-m", "moviematch.cli", "evaluate", str(bad)],
         capture_output=True,
         text=True,
         check=False,
@@ -161,7 +161,7 @@ def test_malformed_ratings_file_names_path_and_line(tmp_path: Path) -> None:
 
 
 def test_every_option_has_help_text() -> None:
-    from moviematch.recommender.cli import build_parser
+    from moviematch.cli import build_parser
 
     parser = build_parser()
     subparsers = next(a for a in parser._actions if a.dest == "command")

@@ -1,8 +1,8 @@
 """What the engine trains on, read from the catalogue: ratings, titles/genres, tags, genome.
 
 These functions turn database rows (and the imported MovieLens ratings file) into the
-engine's plain data containers (``moviematch.recommender.data``); fitting, evaluating and
-serving stay in :mod:`moviematch.recommendations.services`.
+engine's plain data containers (``moviematch.recommender.data``); fitting and evaluating
+are in ``services.training``, serving in ``services.serving``.
 """
 
 from __future__ import annotations
@@ -25,14 +25,11 @@ from moviematch.catalog.selectors import (
 from moviematch.datasets.errors import DatasetError
 from moviematch.datasets.movielens import load_ratings
 from moviematch.ratings.models import Rating
-from moviematch.recommender.data import Genome, MovieInfo, Ratings, TagApplications
+from moviematch.recommendations.errors import TrainingDataError
+from moviematch.recommender import Genome, MovieInfo, Ratings, TagApplications
 
 #: Site users join the MovieLens users in training under ids above every MovieLens userId.
 SITE_USER_OFFSET = 1_000_000_000
-
-
-class TrainingDataError(Exception):
-    """The data needed to train is missing (no import yet, empty catalogue, unreadable files)."""
 
 
 def training_ratings(*, ratings_dir: Path | None, include_site_ratings: bool) -> Ratings:

@@ -18,9 +18,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from moviematch.recommender.data import MAX_STARS, MIN_STARS, Ratings
-from moviematch.recommender.errors import RecommenderError
-from moviematch.recommender.ranking import RankerConfig
+from moviematch.recommender import MAX_STARS, MIN_STARS, RankerConfig, Ratings, RecommenderError
 
 EXIT_USAGE = 2
 
@@ -164,7 +162,7 @@ def _add_ranker_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_mf_options(parser: argparse.ArgumentParser) -> None:
-    from moviematch.recommender.mf import MFConfig
+    from moviematch.recommender import MFConfig
 
     d = MFConfig()
     group = parser.add_argument_group("matrix factorisation (predicted stars)")
@@ -182,7 +180,7 @@ def _add_mf_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _mf_config(args: argparse.Namespace) -> Any:
-    from moviematch.recommender.mf import MFConfig
+    from moviematch.recommender import MFConfig
 
     try:
         return MFConfig(
@@ -276,8 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from moviematch.recommender import TrainConfig, train
-    from moviematch.recommender.evaluation.mfstars import tune_for_training
+    from moviematch.recommender import TrainConfig, train, tune_for_training
 
     ratings = _load_ratings(args.data_dir)
     features = _load_features(args.data_dir)
@@ -324,9 +321,12 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from moviematch.recommender.evaluation.crossval import cross_validate_mf
-    from moviematch.recommender.evaluation.experiment import ExperimentConfig, run_experiment
-    from moviematch.recommender.evaluation.mfstars import MFFoldInStars
+    from moviematch.recommender import (
+        ExperimentConfig,
+        MFFoldInStars,
+        cross_validate_mf,
+        run_experiment,
+    )
 
     if not 0.0 < args.test_fraction < 1.0:
         raise CliError(f"--test-fraction must be between 0 and 1, got {args.test_fraction}")

@@ -1,0 +1,90 @@
+"""What the recommendation services return: typed results made for pages and the API.
+
+No engine type appears here. Movies are catalogue rows (genres prefetched); scores and
+stars are plain floats; a group carries the genres its label names so that the web layer
+can translate the label.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from moviematch.catalog.models import Movie
+
+
+@dataclass(frozen=True)
+class RecommendedMovie:
+    """A movie recommended to one user.
+
+    Attributes
+    ----------
+    movie : Movie
+    stars : float
+        The stars the model predicts the user would give it, in [0.5, 5] (what a page shows
+        as "We think ★3.8").
+    score : float
+        The ranking score that ordered the list (higher first; only its order means
+        anything).
+    """
+
+    movie: Movie
+    stars: float
+    score: float
+
+
+@dataclass(frozen=True)
+class TasteGroup:
+    """One labelled row of the home page.
+
+    Attributes
+    ----------
+    label : str
+        The engine's English label: the genres joined by " · ", or "More picks" (numbered)
+        when no genre describes the group.
+    genres : tuple of str
+        The MovieLens genre names the label is made of, in order; empty for "More picks".
+    movies : list of RecommendedMovie
+        Best first.
+    """
+
+    label: str
+    genres: tuple[str, ...]
+    movies: list[RecommendedMovie]
+
+
+@dataclass(frozen=True)
+class HomeFeed:
+    """The home page of one user, whatever state their account is in.
+
+    Attributes
+    ----------
+    rated_count : int
+        Catalogue movies the user has rated.
+    ratings_needed : int
+        How many more ratings the onboarding asks for (0 once it is complete).
+    groups : list of TasteGroup
+        Recommendations grouped by taste. With no rating yet they are the engine's
+        cold-start list (popular, well-liked films), offered as a preview.
+    """
+
+    rated_count: int
+    ratings_needed: int
+    groups: list[TasteGroup] = field(default_factory=list)
+
+    @property
+    def needs_onboarding(self) -> bool:
+        """True while the user has rated fewer movies than the onboarding asks for."""
+        return self.ratings_needed > 0
+
+    @property
+    def is_personal(self) -> bool:
+        """True when the groups come from the user's own ratings (not the cold-start list)."""
+        return self.rated_count > 0
+
+
+@dataclass(frozen=True)
+class SimilarMovie:
+    """A movie similar to another one, with the cosine of their feature vectors (≤ 1)."""
+
+    movie: Movie
+    similarity: float

@@ -1,0 +1,222 @@
+"""Answers for the site from the published model: home feed, lists, similar movies, picks.
+
+Each process keeps the published model loaded and switches to a newly published one within
+a second, without a restart (``model_current``). A user is folded in from their ratings on
+every call (well under a millisecond), so a rating made anywhere changes the next answer
+without retraining. Movies that left the catalogue since the model was trained are dropped
+from every answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from pathlib import Path
+
+from django.conf import settings
+
+from moviematch.accounts.models import User
+from moviematch.catalog.models import Movie
+from moviematch.catalog.selectors import movie_in_bulk
+from moviematch.ratings.models import Rating
+from moviematch.recommendations.errors import ModelUnavailableError, MovieNotRecommendableError
+from moviematch.recommendations.services.results import (
+    HomeFeed,
+    RecommendedMovie,
+    SimilarMovie,
+    TasteGroup,
+)
+from moviematch.recommender import (
+    CURRENT_FILE,
+    Model,
+    ModelCache,
+    UnknownMovieError,
+    UserProfile,
+    load_current,
+)
+
+#: Extra candidates asked of the engine, so that lists stay full after dropping movies that
+#: left the catalogue since training.
+_SLACK = 20
+
+
+def model_root() -> Path:
+    """The model directory: ``settings.MOVIEMATCH["MODEL_PATH"]`` (next to the database)."""
+    return Path(settings.MOVIEMATCH["MODEL_PATH"])
+
+
+def onboarding_target() -> int:
+    """Ratings a new user is asked for before the home page counts as personal."""
+    return int(settings.MOVIEMATCH["ONBOARDING_RATINGS"])
+
+
+_caches: dict[Path, ModelCache[Model]] = {}
+
+
+def model_current() -> Model | None:
+    """This process's model, reloaded within a second of a new publish; None before any."""
+    root = model_root()
+    cache = _caches.get(root)
+    if cache is None:
+        cache = _caches.setdefault(root, ModelCache(root, load=load_current))
+    return cache.get()
+
+
+def model_forget() -> None:
+    """Drop every process-local model (tests; the next call loads again)."""
+    for cache in _caches.values():
+        cache.clear()
+    _caches.clear()
+
+
+def _model_required() -> Model:
+    model = model_current()
+    if model is None:
+        if (model_root() / CURRENT_FILE).exists():
+            raise ModelUnavailableError("the published model cannot be loaded (see the log)")
+        raise ModelUnavailableError()
+    return model
+
+
+def _user_ratings(user: User) -> dict[int, float]:
+    return {
+        m: float(s) for m, s in Rating.objects.filter(user=user).values_list("movie_id", "stars")
+    }
+
+
+def _profile(model: Model, rated: dict[int, float]) -> UserProfile:
+    """The user folded in (an empty profile, the cold-start case, when they rated nothing)."""
+    return model.fold_in(list(rated), list(rated.values()))
+
+
+def _catalogue_movies(movie_ids: Iterable[int]) -> dict[int, Movie]:
+    """The catalogue movies among ``movie_ids`` (the catalogue may have changed since training)."""
+    return {
+        m: movie for m, movie in movie_in_bulk(movie_ids=movie_ids).items() if movie.in_catalogue
+    }
+
+
+def _recommend(model: Model, rated: dict[int, float], n: int) -> list[RecommendedMovie]:
+    recs = model.recommend(_profile(model, rated), n=n + _SLACK, exclude=list(rated))
+    movies = _catalogue_movies(r.movie_id for r in recs)
+    return [
+        RecommendedMovie(movies[r.movie_id], float(r.stars), float(r.score))
+        for r in recs
+        if r.movie_id in movies
+    ][:n]
+
+
+def _grouped(model: Model, recs: list[RecommendedMovie]) -> list[TasteGroup]:
+    by_id = {r.movie.pk: r for r in recs}
+    return [
+        TasteGroup(g.label, g.genres, [by_id[m] for m in g.movie_ids])
+        for g in model.group(list(by_id))
+    ]
+
+
+def recommendation_list(*, user: User, n: int = 20) -> list[RecommendedMovie]:
+    """The user's top-``n`` catalogue movies, best first, never one they rated.
+
+    A user with no rating gets the engine's cold-start list.
+
+    Raises
+    ------
+    ModelUnavailableError
+        No model is published (or it cannot be loaded).
+    """
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    return _recommend(_model_required(), _user_ratings(user), n)
+
+
+def home_feed(*, user: User, n: int = 40) -> HomeFeed:
+    """The user's top-``n`` recommendations in taste groups, and where their onboarding is.
+
+    Groups come in the order of the best rank they hold and keep the list's order inside.
+    A user who has not finished onboarding still gets groups (from what they rated so far,
+    or the cold-start list with no rating): the page decides how to present them.
+
+    Raises
+    ------
+    ModelUnavailableError
+        No model is published (or it cannot be loaded).
+    """
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    model = _model_required()  # one model for every step, even if a new one is published
+    rated = _user_ratings(user)
+    rated_count = len(_catalogue_movies(rated))
+    return HomeFeed(
+        rated_count=rated_count,
+        ratings_needed=max(0, onboarding_target() - rated_count),
+        groups=_grouped(model, _recommend(model, rated, n)),
+    )
+
+
+def movie_predicted_stars(*, user: User, movie_ids: Collection[int]) -> dict[int, float]:
+    """Stars the model predicts ``user`` would give each of ``movie_ids``.
+
+    Movies the model does not know are left out of the answer. The prediction is made
+    whether or not the user rated the movie (a page shows both).
+
+    Raises
+    ------
+    ModelUnavailableError
+        No model is published (or it cannot be loaded).
+    """
+    ids = [int(m) for m in movie_ids]
+    if not ids:
+        return {}
+    model = _model_required()
+    stars = model.predict(_profile(model, _user_ratings(user)), ids)
+    return {m: float(s) for m, s in zip(ids, stars.tolist(), strict=True) if s == s}
+
+
+def movie_similar_list(*, movie_id: int, k: int = 10) -> list[SimilarMovie]:
+    """The ``k`` catalogue movies most similar to ``movie_id``, best first.
+
+    Raises
+    ------
+    MovieNotRecommendableError
+        ``movie_id`` is not a catalogue movie, or the current model does not know it.
+    ModelUnavailableError
+        No model is published (or it cannot be loaded).
+    """
+    if k < 0:
+        raise ValueError(f"k must be >= 0, got {k}")
+    if movie_id not in _catalogue_movies([movie_id]):
+        raise MovieNotRecommendableError(movie_id, "not in the catalogue")
+    model = _model_required()
+    try:
+        similar = model.similar(movie_id, k + _SLACK)
+    except UnknownMovieError:
+        raise MovieNotRecommendableError(movie_id, "unknown to the current model") from None
+    movies = _catalogue_movies(m for m, _ in similar)
+    return [SimilarMovie(movies[m], float(c)) for m, c in similar if m in movies][:k]
+
+
+def onboarding_movies(*, user: User, n: int = 20, skipped: Collection[int] = ()) -> list[Movie]:
+    """Movies to ask ``user`` to rate next: likely seen, informative, diverse.
+
+    Movies the user rated steer the proposals; ``skipped`` (movies the user said they have
+    not seen) are never proposed again and steer away. Proposals are stable for a user
+    (seeded by their id) until they rate or skip something.
+
+    Raises
+    ------
+    ModelUnavailableError
+        No model is published (or it cannot be loaded).
+    """
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    model = _model_required()
+    rated = _user_ratings(user)
+    skipped_ids = sorted({int(m) for m in skipped})
+    proposed = model.onboarding(
+        n + _SLACK,
+        exclude=set(rated) | set(skipped_ids),
+        seed=int(user.pk),
+        rated=list(rated),
+        skipped=skipped_ids,
+    )
+    movies = _catalogue_movies(proposed)
+    return [movies[m] for m in proposed if m in movies][:n]
