@@ -10,6 +10,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = Path(os.environ.get("MOVIEMATCH_DATASETS", ROOT.parent / "shared" / "datasets"))
 
+# Subprocesses started by tests (``python -c ...``, ``python -m moviematch.cli``) import the
+# package from the checkout, installed or not: pytest's ``pythonpath`` reaches only this
+# process.
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (str(ROOT / "src"), str(ROOT), os.environ.get("PYTHONPATH", "")) if p
+)
+
 
 def dataset_path(name: str) -> Path:
     """Directory of a real MovieLens dataset, or skip (fail under CI=true) when absent."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import models
 
@@ -43,7 +44,7 @@ def sync_rows(
     *,
     key_fields: Sequence[str],
     value_fields: Sequence[str],
-    desired: Mapping[tuple[Hashable, ...], tuple[object, ...]],
+    desired: Mapping[Any, tuple[object, ...]],
     scope: models.QuerySet | None = None,
     delete_missing: bool = True,
     batch_size: int = BATCH_SIZE,

@@ -68,9 +68,13 @@ def imdb_import(*, directory: Path) -> IMDbImportReport:
     if missing:
         raise DatasetError(f"{directory}: missing IMDb file(s): {', '.join(missing)}")
     path = {key: directory / name for key, name in IMDB_FILES.items()}
-    movie_of = dict(
-        Movie.objects.filter(imdb_id__isnull=False).values_list("imdb_id", "id").iterator()
-    )
+    movie_of: dict[str, int] = {
+        imdb_id: movie_id
+        for imdb_id, movie_id in Movie.objects.filter(imdb_id__isnull=False)
+        .values_list("imdb_id", "id")
+        .iterator()
+        if imdb_id is not None
+    }
     keep = set(movie_of)
 
     basics = {b.tconst: b for b in imdb.iter_title_basics(path["basics"], keep)}

@@ -48,7 +48,7 @@ class CatalogueFilterReport:
         return self.kept + sum(self.dropped.values())
 
 
-def _rules(min_ratings: int) -> list[tuple[Q, str]]:
+def _rules(min_ratings: int) -> list[tuple[Q, ExclusionReason]]:
     """(condition that excludes, reason) in precedence order: the first failing rule wins."""
     return [
         (Q(num_ratings__lt=min_ratings), ExclusionReason.FEW_RATINGS),

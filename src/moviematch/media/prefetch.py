@@ -80,7 +80,7 @@ def prefetch_movies(
         needed = [
             movie_id
             for movie_id, tmdb_id in movies.values_list("id", "tmdb_id")
-            if any(_resource(tmdb_id) not in f for f in fresh)
+            if tmdb_id is not None and any(_resource(tmdb_id) not in f for f in fresh)
         ]
         movies = movies.filter(id__in=needed)
     return movies[:limit] if limit is not None else movies

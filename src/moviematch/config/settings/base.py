@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from django.core.exceptions import ImproperlyConfigured
@@ -116,7 +117,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 
-MOVIEMATCH = {
+MOVIEMATCH: dict[str, Any] = {
     "MODEL_PATH": DATA_DIR / "model",
     "ONBOARDING_RATINGS": int(os.environ.get("MOVIEMATCH_ONBOARDING_RATINGS", "10")),
     "TMDB_API_KEY": os.environ.get("TMDB_API_KEY", ""),
