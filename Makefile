@@ -21,7 +21,7 @@ test-fast:  ## unit tests only
 test-postgres:  ## the database-backed tests against a throwaway PostgreSQL on loopback
 	DATABASE_URL=$$(.ci/start-postgres) $(PYTHON) -m pytest tests/catalog tests/ratings tests/recommendations tests/media
 
-lint:  ## ruff lint + format check, mypy on the pure packages
+lint:  ## ruff lint + format check, mypy on the whole package
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
 	$(PYTHON) -m mypy
