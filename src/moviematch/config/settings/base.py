@@ -8,6 +8,7 @@ Variables (all optional):
 ``MOVIEMATCH_ALLOWED_HOSTS`` comma-separated
 ``DATABASE_URL``            ``postgres://user:pass@host:port/name``; SQLite when unset
 ``MOVIEMATCH_ONBOARDING_RATINGS`` ratings a new user is asked for (default 10)
+``MOVIEMATCH_GUEST_DAYS``   days a guest account is kept after its last visit (default 30)
 ``TMDB_API_KEY``            TMDb v3 key; posters are generated placeholders without one
 """
 
@@ -50,6 +51,16 @@ INSTALLED_APPS = [
 ]
 
 AUTH_USER_MODEL = "accounts.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -120,6 +131,7 @@ REST_FRAMEWORK = {
 MOVIEMATCH: dict[str, Any] = {
     "MODEL_PATH": DATA_DIR / "model",
     "ONBOARDING_RATINGS": int(os.environ.get("MOVIEMATCH_ONBOARDING_RATINGS", "10")),
+    "GUEST_DAYS": float(os.environ.get("MOVIEMATCH_GUEST_DAYS", "30")),
     "TMDB_API_KEY": os.environ.get("TMDB_API_KEY", ""),
     "TMDB_BASE_URL": os.environ.get("TMDB_BASE_URL", "https://api.themoviedb.org/3"),
     "TMDB_CACHE_DAYS": int(os.environ.get("TMDB_CACHE_DAYS", "7")),
