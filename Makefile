@@ -5,8 +5,9 @@ PORT ?= 8000
 
 .PHONY: install run test test-fast test-postgres lint format bench
 
-install:  ## install the package with its development extras
+install:  ## install the package with its development extras, and the site's front-end libraries
 	$(PYTHON) -m pip install -e '.[dev]'
+	npm ci --no-audit --no-fund
 
 run:  ## set up (download or MOVIELENS_DIR), then serve the site on http://127.0.0.1:$(PORT)
 	$(PYTHON) manage.py setup $(if $(MOVIELENS_DIR),--from $(MOVIELENS_DIR))

@@ -22,6 +22,7 @@ from urllib.parse import urlparse
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parents[4]
+PACKAGE_DIR = Path(__file__).resolve().parents[2]
 DATA_DIR = Path(os.environ.get("MOVIEMATCH_DATA_DIR", BASE_DIR / "var")).resolve()
 
 DEBUG = os.environ.get("MOVIEMATCH_DEBUG", "1") == "1"
@@ -42,12 +43,16 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "moviematch.accounts",
     "moviematch.catalog",
     "moviematch.ratings",
     "moviematch.recommendations",
     "moviematch.media",
+    "moviematch.pages",
+    "moviematch.api",
 ]
 
 AUTH_USER_MODEL = "accounts.User"
@@ -64,7 +69,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -78,7 +85,7 @@ WSGI_APPLICATION = "moviematch.config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [PACKAGE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -121,8 +128,27 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT: Path | None = DATA_DIR / "static"
+# Front-end libraries come from the npm registry (package.json + package-lock.json; `make
+# install` runs `npm ci`) and are served by the site itself, never from a CDN.
+NODE_MODULES = BASE_DIR / "node_modules"
+STATICFILES_DIRS: list[Path | tuple[str, Path]] = [
+    PACKAGE_DIR / "static",
+    ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
