@@ -30,6 +30,7 @@ from moviematch.catalog.models import (
     TagRelevance,
 )
 from moviematch.catalog.tags import tag_normalise
+from moviematch.catalog.titles import movie_search_text_refresh
 from moviematch.datasets import movielens
 
 #: MovieLens' placeholder for a movie without genres; stored as no genre at all.
@@ -98,6 +99,7 @@ def movielens_import(*, directory: Path) -> MovieLensImportReport:
         movie_counts = _movies_sync(records, imdb_of, tmdb_of, counts, sums)
         total = movie_counts
         total += _movie_genres_sync(records, genre_ids)
+        movie_search_text_refresh()  # titles may have changed
         tag_counts = _tag_counts(tag_records, known)
         genome_names = (
             [tag_normalise(n)[:TAG_MAX_LENGTH] for n in genome.tag_names] if genome else []

@@ -21,7 +21,7 @@ from moviematch.integrations.tmdb import (
     TmdbConfigurationError,
 )
 from moviematch.media.selectors import tmdb_fresh_movie_resources
-from moviematch.media.services import movie_images_store
+from moviematch.media.services import movie_images_store, movie_localized_store
 
 
 @dataclass
@@ -141,6 +141,7 @@ def tmdb_prefetch(
                 )
             if lookup.value is not None:
                 details[language] = lookup.value
+                movie_localized_store(movie=movie, details=lookup.value)
         chosen = details.get(store_language) or next(iter(details.values()), None)
         if chosen is not None:
             for other in details.values():
