@@ -7,6 +7,7 @@ Variables (all optional):
 ``MOVIEMATCH_DEBUG``        ``1`` (default) or ``0``
 ``MOVIEMATCH_ALLOWED_HOSTS`` comma-separated
 ``DATABASE_URL``            ``postgres://user:pass@host:port/name``; SQLite when unset
+``MOVIEMATCH_SQLITE_TIMEOUT`` seconds a SQLite writer waits for another (default 20)
 ``MOVIEMATCH_ONBOARDING_RATINGS`` ratings a new user is asked for (default 10)
 ``MOVIEMATCH_GUEST_DAYS``   days a guest account is kept after its last visit (default 30)
 ``TMDB_API_KEY``            TMDb v3 key; posters are generated placeholders without one
@@ -104,7 +105,15 @@ def _database_from_env() -> dict[str, object]:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "moviematch.sqlite3",
-            "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;"},
+            # WAL lets readers run beside a writer; a writer waits up to SQLITE_TIMEOUT
+            # seconds for another one instead of failing with "database is locked"; IMMEDIATE
+            # transactions take the write lock at BEGIN, so two writers never deadlock on
+            # lock upgrades.
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "timeout": float(os.environ.get("MOVIEMATCH_SQLITE_TIMEOUT", "20")),
+                "transaction_mode": "IMMEDIATE",
+            },
         }
     parsed = urlparse(url)
     if parsed.scheme not in {"postgres", "postgresql"}:
