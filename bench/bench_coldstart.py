@@ -46,7 +46,7 @@ from moviematch.recommender.evaluation.mfstars import MFFoldInStars
 from moviematch.recommender.evaluation.protocol import RandomReveal, reveal_users, split_users
 from moviematch.recommender.evaluation.runner import paired_difference, training_data
 from moviematch.recommender.mf import MFConfig
-from moviematch.recommender.ranking import RankerConfig
+from moviematch.recommender.ranker import RankerConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = Path(os.environ.get("MOVIEMATCH_DATASETS", ROOT.parent / "shared" / "datasets"))

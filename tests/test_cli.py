@@ -70,7 +70,7 @@ def test_train_then_recommend_follows_the_users_taste(
 
 def test_train_writes_the_tuned_ranker_into_the_model(model_dir: Path) -> None:
     from moviematch.recommender import Model
-    from moviematch.recommender.ranking import ItemItemRanker
+    from moviematch.recommender.ranker import ItemItemRanker
 
     ranker = Model.load(model_dir).component("ranker")
     assert isinstance(ranker, ItemItemRanker)

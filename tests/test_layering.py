@@ -173,12 +173,12 @@ def _plant(tmp_path: Path, module: str, code: str) -> list[str]:
         ),
         (
             "moviematch.recommendations.services.x",
-            "from moviematch.recommender.ranking import RankerConfig\n",
+            "from moviematch.recommender.ranker import RankerConfig\n",
             "façade",
         ),
         (
             "moviematch.recommendations.services.x",
-            "from moviematch.recommender import ranking\n",
+            "from moviematch.recommender import ranker\n",
             "façade",
         ),
         ("moviematch.ratings.views", "from moviematch.catalog.models import Movie\n", "reach"),

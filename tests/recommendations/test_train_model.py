@@ -30,7 +30,7 @@ from moviematch.recommendations.models import TrainingRun
 from moviematch.recommender import Model
 from moviematch.recommender.artifact import current
 from moviematch.recommender.evaluation.tuning import RankerGrid
-from moviematch.recommender.ranking import RankerConfig
+from moviematch.recommender.ranker import RankerConfig
 from tests.catalog.movielens_files import write_movielens
 
 pytestmark = pytest.mark.django_db

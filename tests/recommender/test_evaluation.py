@@ -31,13 +31,13 @@ from moviematch.recommender.evaluation.runner import (
 )
 from moviematch.recommender.evaluation.tuning import (
     RankerGrid,
-    _blend,
     _mean_ndcg,
     tune_ease,
     tune_ranker,
 )
 from moviematch.recommender.mf import MFConfig
-from moviematch.recommender.ranking import ItemItemRanker, RankerConfig
+from moviematch.recommender.ranker import ItemItemRanker, RankerConfig, blend_scores
+from moviematch.recommender.ranker_solver import solve
 
 
 def planted_ratings(n_users: int = 200, n_items: int = 60, seed: int = 0) -> Ratings:
@@ -220,20 +220,18 @@ def test_tuning_blend_reproduces_the_rankers_own_scores(ratings: Ratings) -> Non
         l2=0.2, dropout=3.0, seen_weight=0.4, stars_weight=0.3, popularity_weight=0.1, top_k=0
     )
     ranker = ItemItemRanker(config)
-    parts = ranker.dense_parts(data.user_rows, data.item_rows, data.stars, data.n_items)
+    parts = solve(data.user_rows, data.item_rows, data.stars, data.n_items, config)
     ranker.fit(data.user_rows, data.item_rows, data.stars, data.n_items)
     inputs = [u.revealed_rows for u in users[:5]]
     predicted = np.random.default_rng(0).uniform(1, 5, size=(5, data.n_items))
     liked, seen = parts.input_scores(inputs)
-    blended = _blend(
+    blended = blend_scores(
         liked + 0.4 * seen,
-        inputs,
-        ranker.modelled_,  # type: ignore[arg-type]
-        ranker.log_popularity_.astype(np.float64),  # type: ignore[union-attr]
+        np.array([parts.modelled[rows].any() for rows in inputs]),
         predicted,
-        0.3,
-        0.1,
-        config.min_stars,
+        modelled=parts.modelled,
+        log_popularity=parts.log_popularity,
+        config=config,
     )
     for u, user in enumerate(users[:5]):
         direct = ranker.score(user.revealed_rows, user.revealed_stars, predicted[u])

@@ -19,7 +19,7 @@ from moviematch.recommender.evaluation.experiment import ExperimentConfig, run_e
 from moviematch.recommender.evaluation.mfstars import MFFoldInStars
 from moviematch.recommender.evaluation.tuning import RankerGrid
 from moviematch.recommender.mf import MFConfig
-from moviematch.recommender.ranking import RankerConfig
+from moviematch.recommender.ranker import RankerConfig
 
 GRID = RankerGrid(
     l2=(1.0, 4.0), dropout=(10.0, 30.0), seen_weight=(0.25, 0.5), stars_weight=(0.0, 0.1)

@@ -53,7 +53,7 @@ from moviematch.recommender.grouping import FALLBACK_LABEL, Group
 from moviematch.recommender.mf import MFConfig
 from moviematch.recommender.model import Model, Recommendation, TrainConfig
 from moviematch.recommender.model_cache import ModelCache
-from moviematch.recommender.ranking import RankerConfig
+from moviematch.recommender.ranker import RankerConfig
 from moviematch.recommender.training import train
 
 

@@ -24,7 +24,7 @@ from moviematch.recommender.errors import CorruptModelError, RecommenderError
 from moviematch.recommender.foldin import FoldInConfig, UserProfile, fold_in
 from moviematch.recommender.grouping import Group
 from moviematch.recommender.mf import MFConfig
-from moviematch.recommender.ranking import ItemItemRanker, RankerConfig
+from moviematch.recommender.ranker import ItemItemRanker, RankerConfig
 from moviematch.recommender.similarity_component import SimilarityComponent, SimilaritySpec
 from moviematch.recommender.vocab import Vocabulary
 
@@ -59,7 +59,7 @@ class TrainConfig:
         100 is a compromise rather than the argmax; see docs/engine.md.
     ranker, similarity : ComponentSpec or None
         Specs of the components fitted after MF (see ``components``): by default the
-        item-item ranker (``ranking.RankerConfig``) and similar movies, groups and the
+        item-item ranker (``ranker.RankerConfig``) and similar movies, groups and the
         onboarding picker (``similarity_component.SimilaritySpec``). ``None`` leaves the
         slot empty (a smaller model; ``recommend`` then uses the default ranking).
     """

@@ -8,7 +8,7 @@ when the method predicts ratings, stars for every item.
 * ``BiasOnly``: μ + b_i + b_u, b_u folded in from the revealed ratings; ranks by stars.
 * ``Ease``: Steck's EASE on the binarised training matrix, new user = revealed movies.
 * ``StarsRanking``: a stars model (the MF fold-in) sorted by predicted stars.
-* ``Ours``: ``ranking.ItemItemRanker`` blended with the same stars model's predictions.
+* ``Ours``: ``ranker.ItemItemRanker`` blended with the same stars model's predictions.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from moviematch.recommender.data import MAX_STARS, MIN_STARS, Ratings
-from moviematch.recommender.ranking import ItemItemRanker, RankerConfig
+from moviematch.recommender.ranker import ItemItemRanker, RankerConfig
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Used by ``moviematch evaluate`` and ``bench/bench_coldstart.py``; the methods compared are
 popularity, bias-only, EASE (λ tuned like ours), the MF fold-in sorted by stars, and ours
-(``ranking.ItemItemRanker`` tuned on training users, ordering; MF fold-in stars).
+(``ranker.ItemItemRanker`` tuned on training users, ordering; MF fold-in stars).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from moviematch.recommender.evaluation.runner import (
     training_data,
 )
 from moviematch.recommender.evaluation.tuning import RankerGrid, tune_ease, tune_ranker
-from moviematch.recommender.ranking import RankerConfig
+from moviematch.recommender.ranker import RankerConfig
 
 Progress = Callable[[Iterable[Any], str], Iterable[Any]]
 

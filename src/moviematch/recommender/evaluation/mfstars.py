@@ -18,7 +18,7 @@ from moviematch.recommender.evaluation.baselines import TrainingData
 from moviematch.recommender.evaluation.tuning import RankerGrid, TuningResult, tune_ranker
 from moviematch.recommender.foldin import FoldInConfig, solve_user
 from moviematch.recommender.mf import MFConfig, train_mf
-from moviematch.recommender.ranking import RankerConfig
+from moviematch.recommender.ranker import RankerConfig
 
 
 class MFFoldInStars:

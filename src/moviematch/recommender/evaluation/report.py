@@ -27,7 +27,7 @@ from moviematch.recommender.evaluation.experiment import (
 from moviematch.recommender.evaluation.mfstars import MFFoldInStars
 from moviematch.recommender.evaluation.runner import paired_difference
 from moviematch.recommender.mf import MFConfig
-from moviematch.recommender.ranking import RankerConfig
+from moviematch.recommender.ranker import RankerConfig
 
 _REVEAL_WORDS = {
     "random": "at random",

@@ -30,7 +30,8 @@ from moviematch.recommender.data import Ratings
 from moviematch.recommender.evaluation.baselines import Ease, StarsModel
 from moviematch.recommender.evaluation.protocol import make_strategy, reveal_users, split_users
 from moviematch.recommender.evaluation.runner import evaluate_method, training_data
-from moviematch.recommender.ranking import ItemItemRanker, RankerConfig, apply_stars_floor
+from moviematch.recommender.ranker import RankerConfig, blend_scores
+from moviematch.recommender.ranker_solver import solve
 
 
 @dataclass(frozen=True)
@@ -126,24 +127,16 @@ def tune_ranker(
     best: tuple[float, RankerConfig] | None = None
     pairs: Iterable[tuple[float, float]] = list(itertools.product(grid.l2, grid.dropout))
     for l2, dropout in progress(pairs) if progress else pairs:
-        ranker = ItemItemRanker(dataclasses.replace(base, l2=l2, dropout=dropout, top_k=0))
-        parts = ranker.dense_parts(data.user_rows, data.item_rows, data.stars, data.n_items)
+        parts = solve(
+            data.user_rows,
+            data.item_rows,
+            data.stars,
+            data.n_items,
+            dataclasses.replace(base, l2=l2, dropout=dropout, top_k=0),
+        )
         liked, seen = parts.input_scores(inputs)
-        modelled, log_pop = ranker.modelled_, ranker.log_popularity_
-        if modelled is None or log_pop is None:  # pragma: no cover - set by dense_parts
-            raise RuntimeError("dense_parts did not set the popularity arrays")
+        has_input = np.array([parts.modelled[rows].any() for rows in inputs])
         for sw, stw, pw in itertools.product(grid.seen_weight, stars_grid, grid.popularity_weight):
-            scores = _blend(
-                liked + sw * seen,
-                inputs,
-                modelled,
-                log_pop.astype(np.float64),
-                predicted,
-                stw,
-                pw,
-                base.min_stars,
-            )
-            ndcg = _mean_ndcg(scores, inputs, relevant)
             config = dataclasses.replace(
                 base,
                 l2=l2,
@@ -152,42 +145,20 @@ def tune_ranker(
                 stars_weight=stw,
                 popularity_weight=pw,
             )
+            scores = blend_scores(
+                liked + sw * seen,
+                has_input,
+                predicted,
+                modelled=parts.modelled,
+                log_popularity=parts.log_popularity,
+                config=config,
+            )
+            ndcg = _mean_ndcg(scores, inputs, relevant)
             trials.append({**dataclasses.asdict(config), "ndcg10": round(ndcg, 6)})
             if best is None or ndcg > best[0]:
                 best = (ndcg, config)
     assert best is not None
     return TuningResult(config=best[1], ndcg=best[0], trials=trials)
-
-
-def _zrows(m: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    std = m.std(axis=1, keepdims=True)
-    safe = np.where(std > 0, std, 1.0)
-    return np.where(std > 0, (m - m.mean(axis=1, keepdims=True)) / safe, 0.0)
-
-
-def _blend(
-    item_item: npt.NDArray[np.float64],
-    inputs: list[npt.NDArray[np.int64]],
-    modelled: npt.NDArray[np.bool_],
-    popularity: npt.NDArray[np.float64],
-    predicted: npt.NDArray[np.float64],
-    stars_weight: float,
-    popularity_weight: float,
-    min_stars: float,
-) -> npt.NDArray[np.float64]:
-    """Row-wise ``ItemItemRanker.score`` on unpruned scores (same formula, many users)."""
-    pop_z = _zrows(popularity[None, :])
-    side = stars_weight * _zrows(predicted) + popularity_weight * pop_z
-    ii = item_item[:, modelled].copy()
-    has_input = np.array([modelled[rows].any() for rows in inputs])
-    ii[~has_input] = popularity[modelled][None, :]
-    out = np.empty_like(item_item)
-    out[:, modelled] = _zrows(ii) + side[:, modelled]
-    if not modelled.all():
-        rest = side[:, ~modelled]
-        floor = out[:, modelled].min(axis=1, keepdims=True)
-        out[:, ~modelled] = floor - 1.0 - (rest.max(axis=1, keepdims=True) - rest)
-    return apply_stars_floor(out, predicted, min_stars)
 
 
 def _mean_ndcg(
