@@ -240,7 +240,7 @@ def test_serving_a_model_does_not_load_numba(tmp_path: Path) -> None:
     info = MovieInfo(np.arange(1, 21), ["m"] * 20, np.zeros(20, np.int32), [("Drama",)] * 20)
     config = TrainConfig(mf=MFConfig(n_factors=2, n_epochs=2))
     model = train(ratings, config, movies=info)
-    assert sorted(model.components) == ["ranker", "similarity"]
+    assert sorted(model.components) == ["onboarding", "ranker", "similarity"]
     model.save(tmp_path / "m")
     code = (
         "import sys\n"
