@@ -149,19 +149,17 @@ def _train_and_publish(
     mf = MFConfig(seed=seed)
     ranker = RankerConfig()
     # The same features and config for tuning, evaluation and the published model.
-    movies, tags, genome = catalogue_movie_info(), catalogue_tags(), catalogue_genome()
+    features: dict[str, Any] = {
+        "movies": catalogue_movie_info(),
+        "tags": catalogue_tags(),
+        "genome": catalogue_genome(),
+    }
     tuning: dict[str, Any] | None = None
     if tune:
         say(f"choosing the ranker's hyperparameters on the training users ({reveal} reveal)")
         started = time.perf_counter()
         tuned = tune_for_training(
-            ratings,
-            TrainConfig(mf=mf, ranker=ranker),
-            movies=movies,
-            tags=tags,
-            genome=genome,
-            reveal=reveal,
-            seed=seed,
+            ratings, TrainConfig(mf=mf, ranker=ranker), **features, reveal=reveal, seed=seed
         )
         ranker = tuned.config
         tuning = {
@@ -176,9 +174,7 @@ def _train_and_publish(
         evaluation, skipped = evaluate_coldstart(
             ratings,
             TrainConfig(mf=mf, ranker=ranker),
-            movies=movies,
-            tags=tags,
-            genome=genome,
+            **features,
             tune=tune,
             reveal=reveal,
             seed=seed,
@@ -186,9 +182,7 @@ def _train_and_publish(
 
     say("training the model")
     started = time.perf_counter()
-    model = train(
-        ratings, TrainConfig(mf=mf, ranker=ranker), movies=movies, tags=tags, genome=genome
-    )
+    model = train(ratings, TrainConfig(mf=mf, ranker=ranker), **features)
     seconds = time.perf_counter() - started
     model = model.with_metrics(model_metrics(evaluation, tuning))
     path = Path(publish(model_root(), model.save))

@@ -18,8 +18,9 @@ import numpy.typing as npt
 
 from moviematch.recommender.evaluation.baselines import Answer, answer_from_scores
 from moviematch.recommender.evaluation.protocol import TestUser
+from moviematch.recommender.foldin import UserProfile
 from moviematch.recommender.model import Model
-from moviematch.recommender.vocab import MISSING, Vocabulary
+from moviematch.recommender.vocab import Vocabulary
 
 
 class ServedModel:
@@ -36,11 +37,11 @@ class ServedModel:
     Raises
     ------
     ValueError
-        The model knows movies outside the catalogue (it was trained on other ratings).
+        The model's items are not exactly the catalogue (it was trained on other ratings).
     """
 
     def __init__(self, model: Model, catalogue: Vocabulary, name: str = "ours") -> None:
-        if not np.isin(model.items.ids, catalogue.ids).all():
+        if not np.array_equal(model.items.ids, catalogue.ids):
             raise ValueError(f"{name}: the model was not trained on the split's catalogue")
         self.model = model
         self.catalogue = catalogue
@@ -50,35 +51,22 @@ class ServedModel:
         profile = self.model.fold_in(
             self.catalogue.external(user.revealed_rows), user.revealed_stars
         )
-        recommended = self.model.recommend(profile, n=n)
-        ranked = self.catalogue.rows(np.asarray([r.movie_id for r in recommended], np.int64))
-        assert (ranked != MISSING).all()  # checked in __init__: the model's ids are in it
+        # The stars shown are Model.predict's, for ours and mf-stars alike.
         stars = self.model.predict(profile, self.catalogue.external(user.heldout_rows))
-        return Answer(ranked, stars.astype(np.float64))
+        return Answer(self._ranked(profile, user, n), stars.astype(np.float64))
+
+    def _ranked(self, profile: UserProfile, user: TestUser, n: int) -> npt.NDArray[np.int64]:
+        recommended = self.model.recommend(profile, n=n)
+        ids = np.asarray([r.movie_id for r in recommended], dtype=np.int64)
+        return self.catalogue.rows(ids)  # the model's items are the catalogue: no MISSING
 
 
-class ServedStars:
-    """The same ``Model``'s predicted stars (``predict_all``) used as the ranking.
-
-    Raises
-    ------
-    ValueError
-        The model's items are not exactly the catalogue (rows must coincide).
-    """
+class ServedStars(ServedModel):
+    """The same ``Model``'s predicted stars (``predict_all``) used as the ranking."""
 
     def __init__(self, model: Model, catalogue: Vocabulary, name: str = "mf-stars") -> None:
-        if not np.array_equal(model.items.ids, catalogue.ids):
-            raise ValueError(f"{name}: the model's items are not the split's catalogue")
-        self.model = model
-        self.catalogue = catalogue
-        self.name = name
+        super().__init__(model, catalogue, name)
 
-    def answer(self, user: TestUser, n: int) -> Answer:
-        profile = self.model.fold_in(
-            self.catalogue.external(user.revealed_rows), user.revealed_stars
-        )
-        ranking: npt.NDArray[np.float64] = self.model.predict_all(profile).astype(np.float64)
-        ranked = answer_from_scores(user, n, ranking, None).ranked
-        # The stars shown are Model.predict's, exactly as for ServedModel.
-        stars = self.model.predict(profile, self.catalogue.external(user.heldout_rows))
-        return Answer(ranked, stars.astype(np.float64))
+    def _ranked(self, profile: UserProfile, user: TestUser, n: int) -> npt.NDArray[np.int64]:
+        stars = self.model.predict_all(profile).astype(np.float64)
+        return answer_from_scores(user, n, stars, None).ranked
