@@ -64,8 +64,9 @@ if TYPE_CHECKING:
 class RankerConfig:
     """Hyperparameters of ``ItemItemRanker`` (``tuning.tune_for_training`` chooses them).
 
-    The defaults are what the tuning picked on ML-100K's training users (random reveal,
-    an earlier grid).
+    The defaults come from an earlier tuning run on ML-100K's training users (random
+    reveal) and are what the site serves without ``--tune``; what the current grid picks
+    per dataset and reveal is in ``bench/results/coldstart.json`` (``ranker_config``).
 
     Attributes
     ----------
