@@ -18,15 +18,15 @@ MIN_RATINGS = 5
 
 
 @pytest.fixture
-def model_dir(tmp_path: Path, settings: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def model_dir(tmp_path: Path, settings: object) -> Iterator[Path]:
     """Point DATA_DIR and MODEL_PATH into tmp_path; forget models loaded by earlier tests."""
     settings.DATA_DIR = tmp_path / "var"  # type: ignore[attr-defined]
     settings.MOVIEMATCH = {  # type: ignore[attr-defined]
         **settings.MOVIEMATCH,  # type: ignore[attr-defined]
         "MODEL_PATH": tmp_path / "var" / "model",
+        "MOVIELENS_DIR": None,
+        "IMDB_DIR": None,
     }
-    for name in ("MOVIEMATCH_MOVIELENS_DIR", "MOVIEMATCH_IMDB_DIR"):
-        monkeypatch.delenv(name, raising=False)
     services.model_forget()
     yield tmp_path / "var" / "model"
     services.model_forget()

@@ -10,6 +10,9 @@ Variables (all optional):
 ``MOVIEMATCH_SQLITE_TIMEOUT`` seconds a SQLite writer waits for another (default 20)
 ``MOVIEMATCH_ONBOARDING_RATINGS`` ratings a new user is asked for (default 10)
 ``MOVIEMATCH_GUEST_DAYS``   days a guest account is kept after its last visit (default 30)
+``MOVIEMATCH_MOVIELENS_DIR`` a local MovieLens copy for ``setup``/``download_data`` (as ``--from``)
+``MOVIEMATCH_IMDB_DIR``     local IMDb ``.tsv.gz`` files (``setup`` then imports IMDb too)
+``MOVIEMATCH_MOVIELENS_URL``, ``MOVIEMATCH_IMDB_URL`` download base URLs (default: publishers)
 ``TMDB_API_KEY``            TMDb v3 key; posters are generated placeholders without one
 ``TMDB_BASE_URL``, ``TMDB_CACHE_DAYS`` (7), ``TMDB_NOT_FOUND_CACHE_DAYS`` (1),
 ``TMDB_BUDGET_SECONDS`` (1.5, per page), ``TMDB_BATCH_BUDGET_SECONDS`` (20, per call of a
@@ -172,6 +175,12 @@ MOVIEMATCH: dict[str, Any] = {
     "MODEL_PATH": DATA_DIR / "model",
     "ONBOARDING_RATINGS": int(os.environ.get("MOVIEMATCH_ONBOARDING_RATINGS", "10")),
     "GUEST_DAYS": float(os.environ.get("MOVIEMATCH_GUEST_DAYS", "30")),
+    # Where the datasets come from (None: download from the publisher's URL). The pure
+    # ``moviematch.datasets`` package takes these as arguments; it reads no environment.
+    "MOVIELENS_DIR": os.environ.get("MOVIEMATCH_MOVIELENS_DIR") or None,
+    "IMDB_DIR": os.environ.get("MOVIEMATCH_IMDB_DIR") or None,
+    "MOVIELENS_URL": os.environ.get("MOVIEMATCH_MOVIELENS_URL") or None,
+    "IMDB_URL": os.environ.get("MOVIEMATCH_IMDB_URL") or None,
     "TMDB_API_KEY": os.environ.get("TMDB_API_KEY", ""),
     "TMDB_BASE_URL": os.environ.get("TMDB_BASE_URL", TMDB_DEFAULT_BASE_URL),
     "TMDB_CACHE_DAYS": int(os.environ.get("TMDB_CACHE_DAYS", "7")),
