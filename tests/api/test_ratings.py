@@ -131,6 +131,8 @@ def test_my_ratings_are_paginated_and_ordered(client_of: APIClient, user: Any) -
     ("query", "field"),
     [
         ("order=best", "order"),
+        ("order=", "order"),  # empty is not "absent": the schema promises an enum
+        ("limit=", "limit"),
         ("limit=0", "limit"),
         ("limit=101", "limit"),
         ("offset=-1", "offset"),
@@ -164,6 +166,8 @@ def test_another_users_ratings_are_never_read_or_changed(client_of: APIClient, u
         ("get", "/api/me/ratings/1/"),
         ("put", "/api/me/ratings/1/"),
         ("delete", "/api/me/ratings/1/"),
+        ("get", "/api/me/recommendations/"),
+        ("get", "/api/onboarding/"),
         ("post", "/api/me/convert/"),
     ],
 )

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, SuspiciousOperation
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -68,6 +68,8 @@ def _from_domain(exc: Exception) -> ApiError | None:
         return ApiError(400, str(exc), code, {exc.field or "non_field_errors": exc.messages})
     if isinstance(exc, ObjectDoesNotExist):
         return ApiError(404, str(exc), "not_found")
+    if isinstance(exc, SuspiciousOperation):  # e.g. more query parameters than Django reads
+        return ApiError(400, str(exc) or "Bad request.", "bad_request")
     return None
 
 

@@ -14,6 +14,7 @@ from moviematch.api.authentication import request_user
 from moviematch.api.exceptions import ApiError
 from moviematch.api.fields import MOVIE_ID_PARAMETER, StarsField, movie_id_parse
 from moviematch.api.pagination import PageInputSerializer, page, page_serializer
+from moviematch.api.params import params_parse
 from moviematch.api.schema import errors
 from moviematch.api.serializers import MovieCardSerializer, card_context
 from moviematch.ratings.selectors import rating_get, rating_list
@@ -51,10 +52,9 @@ class RatingListApi(APIView):
         responses={200: OutputSerializer, **errors(400, 401)},
     )
     def get(self, request: Request) -> Response:
-        params = self.InputSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        limit, offset = params.validated_data["limit"], params.validated_data["offset"]
-        ratings = rating_list(user=request_user(request), order=params.validated_data["order"])
+        params = params_parse(request, self.InputSerializer)
+        limit, offset = params["limit"], params["offset"]
+        ratings = rating_list(user=request_user(request), order=params["order"])
         items = list(ratings[offset : offset + limit])
         body = page(request, items, limit=limit, offset=offset, count=ratings.count())
         context = card_context(request, [r.movie for r in items])
