@@ -84,12 +84,17 @@ class GuestCreateApi(APIView):
         return _signed_in(user, status.HTTP_201_CREATED)
 
 
-class TokenCreateApi(APIView):
-    """The token of a username and password."""
+class _AnonymousApi(APIView):
+    """Ignores any credentials sent (so no CSRF check either): throttled per address."""
 
     authentication_classes = ()
     permission_classes = (AllowAny,)
     throttle_classes = (ScopedRateThrottle,)
+
+
+class TokenCreateApi(_AnonymousApi):
+    """The token of a username and password."""
+
     throttle_scope = "auth.token"
 
     class InputSerializer(CredentialsInputSerializer):
@@ -116,12 +121,9 @@ class TokenCreateApi(APIView):
         return _signed_in(user)
 
 
-class SignupApi(APIView):
+class SignupApi(_AnonymousApi):
     """A new full account and its token."""
 
-    authentication_classes = ()
-    permission_classes = (AllowAny,)
-    throttle_classes = (ScopedRateThrottle,)
     throttle_scope = "auth.signup"
 
     class InputSerializer(AccountInputSerializer):
