@@ -19,6 +19,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from moviematch.catalog.models import Genre, Movie
+from moviematch.catalog.titles import movie_search_text_refresh
 from moviematch.ratings.models import Rating
 from tests.recommendations import conftest as recommendation_fixtures
 
@@ -87,6 +88,7 @@ def films() -> list[Movie]:
             movie.genres.add(genre)
         movies.append(movie)
     Movie.objects.create(id=9, title="Obscure", year=2001)
+    movie_search_text_refresh()
     return movies
 
 

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from moviematch.catalog.models import Credit, Movie, Person
+from moviematch.catalog.models import Credit, Movie, MovieTitle, Person
+from moviematch.catalog.titles import movie_search_text_refresh
 from moviematch.recommendations.services import movie_predicted_stars, movie_similar_list
 from tests.api.conftest import HORROR, outside_catalogue, rate
 
@@ -38,12 +39,42 @@ def test_movies_are_listed_most_rated_first_a_page_at_a_time(anon: APIClient) ->
 @pytest.mark.usefixtures("films")
 def test_search_matches_titles(anon: APIClient) -> None:
     assert [m["id"] for m in anon.get("/api/movies/?search=alien").json()["results"]] == [2]
+    assert [m["id"] for m in anon.get("/api/movies/?search=ALIEN 1979").json()["results"]] == [2]
+    assert anon.get("/api/movies/?search=alien 1980").json()["results"] == []
+    Movie.objects.create(
+        id=4, title="Amélie", year=2001, in_catalogue=True, excluded_reason="", num_ratings=3
+    )
+    Movie.objects.create(
+        id=5, title="Matrix, The", year=1999, in_catalogue=True, excluded_reason="", num_ratings=9
+    )
+    movie_search_text_refresh()
+    assert [m["id"] for m in anon.get("/api/movies/?search=amelie").json()["results"]] == [4]
+    found = anon.get("/api/movies/?search=the matrix").json()["results"]
+    assert [m["id"] for m in found] == [5]
+    paged = anon.get("/api/movies/?search=a&limit=1").json()  # Alien and Amélie
+    assert len(paged["results"]) == 1
+    rest = anon.get(paged["next"]).json()
+    assert {paged["results"][0]["id"], rest["results"][0]["id"]} == {2, 4}
+    assert rest["next"] is None
     assert anon.get("/api/movies/?search=obscure").json()["results"] == []  # not catalogue
     assert anon.get("/api/movies/?search=zzz").json() == {
         "next": None,
         "previous": None,
         "results": [],
     }
+
+
+@pytest.mark.usefixtures("films")
+def test_titles_come_in_the_requests_language(anon: APIClient) -> None:
+    MovieTitle.objects.create(movie_id=2, language="ko", title="에이리언")
+    movie_search_text_refresh()
+    korean = {"HTTP_ACCEPT_LANGUAGE": "ko"}
+    assert anon.get("/api/movies/2/", **korean).json()["title"] == "에이리언"
+    assert anon.get("/api/movies/2/").json()["title"] == "Alien"
+    listed = anon.get("/api/movies/?search=에이리언", **korean).json()["results"]
+    assert [(m["id"], m["title"]) for m in listed] == [(2, "에이리언")]
+    heat = anon.get("/api/movies/3/", **korean).json()
+    assert heat["title"] == "Heat"  # no Korean title: the English one
 
 
 @pytest.mark.parametrize(

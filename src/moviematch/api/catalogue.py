@@ -1,23 +1,14 @@
-"""The catalogue reads of the API, each in one place.
-
-``movie_page`` and ``movie_titles`` stand in for the catalogue's search and localised titles
-(``catalog.selectors.movie_search`` / ``movie_titles``) until those selectors exist: the
-switch is one line in each.
-"""
+"""The catalogue list of the API: a search, or the whole catalogue without one."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from typing import Any
 
-from moviematch.catalog.selectors import MovieFilters, movie_list
+from moviematch.catalog.selectors import movie_list, movie_search
 
 
-def movie_page(*, query: str, limit: int, offset: int) -> list[Any]:
-    """Catalogue movies matching ``query`` (all when empty), best match first."""
-    return list(movie_list(filters=MovieFilters(query=query or None))[offset : offset + limit])
-
-
-def movie_titles(*, movie_ids: Collection[int], language: str) -> dict[int, str]:
-    """Titles of ``movie_ids`` in ``language`` where known; the card falls back to its own."""
-    return {}
+def movie_page(*, query: str, limit: int, offset: int, language: str) -> list[Any]:
+    """Catalogue movies matching ``query``, best match first; most rated first when empty."""
+    if not query.strip():
+        return list(movie_list()[offset : offset + limit])
+    return movie_search(query=query, limit=limit, offset=offset, language=language)

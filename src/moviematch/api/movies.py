@@ -17,7 +17,7 @@ from moviematch.api.fields import MOVIE_ID_PARAMETER, movie_id_parse
 from moviematch.api.pagination import PageInputSerializer, page, page_serializer
 from moviematch.api.params import params_parse
 from moviematch.api.schema import errors
-from moviematch.api.serializers import MovieCardSerializer, card_context
+from moviematch.api.serializers import MovieCardSerializer, card_context, language
 from moviematch.catalog.selectors import movie_credits, movie_get, movie_top_tags
 from moviematch.ratings.selectors import rating_get
 from moviematch.recommendations.errors import ModelUnavailableError
@@ -27,7 +27,7 @@ TOP_TAGS = 10
 
 
 class MovieListApi(APIView):
-    """Catalogue movies, most rated first or by match."""
+    """Catalogue movies: best matches first, or most rated first without a search."""
 
     permission_classes = (AllowAny,)
 
@@ -37,7 +37,9 @@ class MovieListApi(APIView):
             default="",
             allow_blank=True,
             max_length=200,
-            help_text="Words of the title (and year); empty lists the catalogue.",
+            help_text="Title words, in any case, with or without accents, and a year "
+            '("amelie", "matrix, the", "alien 1979"); Korean titles too. Empty lists the '
+            "catalogue, most rated first.",
         )
 
     OutputSerializer = page_serializer(MovieCardSerializer, "MoviePage", counted=False)
@@ -52,7 +54,9 @@ class MovieListApi(APIView):
     def get(self, request: Request) -> Response:
         params = params_parse(request, self.InputSerializer)
         limit, offset = params["limit"], params["offset"]
-        movies = movie_page(query=params["search"].strip(), limit=limit + 1, offset=offset)
+        movies = movie_page(
+            query=params["search"], limit=limit + 1, offset=offset, language=language(request)
+        )
         body = page(request, movies, limit=limit, offset=offset)
         return Response(self.OutputSerializer(body, context=card_context(request, movies)).data)
 

@@ -15,17 +15,18 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 
-from moviematch.api.catalogue import movie_titles
+from moviematch.catalog.selectors import movie_titles
 from moviematch.media.services import movie_poster_url
 
 
 def card_context(request: Request, movies: Iterable[Any]) -> dict[str, Any]:
     """Serializer context for cards of ``movies``: the request and their titles."""
     ids = [m.pk for m in movies]
-    return {"request": request, "titles": movie_titles(movie_ids=ids, language=_language(request))}
+    return {"request": request, "titles": movie_titles(movie_ids=ids, language=language(request))}
 
 
-def _language(request: Request) -> str:
+def language(request: Request) -> str:
+    """The request's language (``LocaleMiddleware``: the site's choice, else Accept-Language)."""
     return str(getattr(request, "LANGUAGE_CODE", "en"))
 
 
