@@ -167,8 +167,42 @@ STORAGES = {
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# The REST API (moviematch.api, docs/api.md): JSON only; token first, so that a request without
+# credentials is a 401 with ``WWW-Authenticate: Token``; session requests pass CSRF on writes.
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "moviematch.api.authentication.TokenAuthentication",
+        "moviematch.api.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "moviematch.api.exceptions.exception_handler",
+    # Per client (IP address, or user once signed in), for the endpoints that create
+    # accounts or check passwords; each has its own ``throttle_scope``.
+    "DEFAULT_THROTTLE_RATES": {
+        "auth.guest": "20/hour",
+        "auth.signup": "10/hour",
+        "auth.token": "10/minute",
+    },
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "moviematch API",
+    "DESCRIPTION": (
+        "Rate movies, get recommendations grouped by taste, browse the catalogue. "
+        "Sign in with a token (`Authorization: Token <key>`) or the site's session cookie "
+        "(writes then need the `X-CSRFToken` header). Every error has the body "
+        '`{"detail": ..., "code": ..., "fields": {...}}`. See docs/api.md.'
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The documentation pages' scripts are served by the site (drf-spectacular-sidecar).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 MOVIEMATCH: dict[str, Any] = {
