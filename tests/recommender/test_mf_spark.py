@@ -111,9 +111,9 @@ def test_folding_in_a_training_user_recovers_the_spark_factors(spark: Any) -> No
 
 
 def test_bad_input_is_refused_before_spark_starts() -> None:
-    with pytest.raises(ModelFitError, match="no ratings"):
+    with pytest.raises(ModelFitError, match="empty set of ratings"):
         train_mf_spark([], [], [], 1, 1)
-    with pytest.raises(ModelFitError, match="out of range"):
+    with pytest.raises(ModelFitError, match=r"item rows must lie in \[0, 2\)"):
         train_mf_spark([0], [5], [4.0], 1, 2)
     with pytest.raises(ValueError, match="als_iterations"):
         SparkConfig(als_iterations=0)

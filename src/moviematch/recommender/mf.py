@@ -40,6 +40,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -246,7 +247,7 @@ def _train(
     users = np.ascontiguousarray(user_rows, dtype=np.int32)
     items = np.ascontiguousarray(item_rows, dtype=np.int32)
     stars = np.ascontiguousarray(values, dtype=np.float32)
-    _check_inputs(users, items, stars, n_users, n_items)
+    check_inputs(users, items, stars, n_users, n_items)
 
     # Sort by user once so that each user's ratings are contiguous (see "Visiting order").
     by_user = np.argsort(users, kind="stable")
@@ -296,13 +297,14 @@ def _train(
     return MFFit(mu, bu, bi, pu, qi, epoch_rmse)
 
 
-def _check_inputs(
-    users: npt.NDArray[np.int32],
-    items: npt.NDArray[np.int32],
-    stars: npt.NDArray[np.float32],
+def check_inputs(
+    users: npt.NDArray[np.integer[Any]],
+    items: npt.NDArray[np.integer[Any]],
+    stars: npt.NDArray[np.floating[Any]],
     n_users: int,
     n_items: int,
 ) -> None:
+    """Refuse what no trainer can fit (``ModelFitError``): shared by every MF backend."""
     if len(stars) == 0:
         raise ModelFitError("cannot train on an empty set of ratings")
     if not (len(users) == len(items) == len(stars)):

@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from moviematch.recommender.errors import ModelFitError
-from moviematch.recommender.mf import MFConfig, MFFit
+from moviematch.recommender.mf import MFConfig, MFFit, check_inputs
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from pyspark.sql import SparkSession
@@ -119,7 +119,9 @@ def train_mf_spark(
     users = np.asarray(user_rows, dtype=np.int64)
     items = np.asarray(item_rows, dtype=np.int64)
     stars = np.asarray(values, dtype=np.float64)
-    _check_inputs(users, items, stars, n_users, n_items)
+    check_inputs(users, items, stars, n_users, n_items)
+    if n_users >= 2**31 or n_items >= 2**31:
+        raise ModelFitError("Spark MF: MLlib ALS needs ids below 2**31")
     mu = float(stars.mean())
     with _session(spark, sc) as session, _spooled(users, items, stars, sc.spool_dir) as path:
         frame = _read(session, path)
@@ -146,25 +148,6 @@ def train_mf_spark(
         if not np.all(np.isfinite(getattr(fit, name))):
             raise ModelFitError(f"Spark MF produced non-finite {name}")
     return fit
-
-
-def _check_inputs(
-    users: npt.NDArray[np.int64],
-    items: npt.NDArray[np.int64],
-    stars: npt.NDArray[np.float64],
-    n_users: int,
-    n_items: int,
-) -> None:
-    if len(stars) == 0:
-        raise ModelFitError("Spark MF: no ratings to train on")
-    if not len(users) == len(items) == len(stars):
-        raise ModelFitError("Spark MF: user_rows, item_rows and values differ in length")
-    if users.min() < 0 or users.max() >= n_users or items.min() < 0 or items.max() >= n_items:
-        raise ModelFitError("Spark MF: rows out of range")
-    if n_users >= 2**31 or n_items >= 2**31:
-        raise ModelFitError("Spark MF: MLlib ALS needs ids below 2**31")
-    if not np.all(np.isfinite(stars)):
-        raise ModelFitError("Spark MF: ratings contain NaN or infinity")
 
 
 @contextlib.contextmanager
