@@ -14,6 +14,7 @@ how simulated new users reveal their ratings in tuning and evaluation.
 
 from moviematch.recommendations.services.results import (
     HomeFeed,
+    ModelStatus,
     RecommendedMovie,
     SimilarMovie,
     TasteGroup,
@@ -23,6 +24,7 @@ from moviematch.recommendations.services.serving import (
     model_current,
     model_forget,
     model_root,
+    model_status,
     movie_predicted_stars,
     movie_similar_list,
     onboarding_movies,
@@ -41,6 +43,7 @@ __all__ = [
     "REVEAL_MODES",
     "SITE_USER_OFFSET",
     "HomeFeed",
+    "ModelStatus",
     "RecommendedMovie",
     "SimilarMovie",
     "TasteGroup",
@@ -50,6 +53,7 @@ __all__ = [
     "model_forget",
     "model_is_up_to_date",
     "model_root",
+    "model_status",
     "model_train",
     "movie_predicted_stars",
     "movie_similar_list",

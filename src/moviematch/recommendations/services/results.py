@@ -88,3 +88,26 @@ class SimilarMovie:
 
     movie: Movie
     similarity: float
+
+
+@dataclass(frozen=True)
+class ModelStatus:
+    """Whether this process can serve recommendations (for the health check).
+
+    Attributes
+    ----------
+    available : bool
+        A model is loaded and answering.
+    model_id : str
+        The loaded model's id (unique per training run), "" when none.
+    trained_at : str
+        ISO timestamp of the training run, "" when unknown.
+    problem : str
+        "" when available; else "not published" or "cannot be loaded" (no paths, no
+        exception text: the health check is public).
+    """
+
+    available: bool
+    model_id: str = ""
+    trained_at: str = ""
+    problem: str = ""

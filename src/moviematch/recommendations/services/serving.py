@@ -21,6 +21,7 @@ from moviematch.ratings.models import Rating
 from moviematch.recommendations.errors import ModelUnavailableError, MovieNotRecommendableError
 from moviematch.recommendations.services.results import (
     HomeFeed,
+    ModelStatus,
     RecommendedMovie,
     SimilarMovie,
     TasteGroup,
@@ -59,6 +60,17 @@ def model_current() -> Model | None:
     if cache is None:
         cache = _caches.setdefault(root, ModelCache(root, load=load_current))
     return cache.get()
+
+
+def model_status() -> ModelStatus:
+    """Whether this process has a usable model, without raising (the health check)."""
+    model = model_current()
+    if model is None:
+        published = (model_root() / CURRENT_FILE).exists()
+        return ModelStatus(False, problem="cannot be loaded" if published else "not published")
+    return ModelStatus(
+        True, model_id=model.model_id, trained_at=str(model.metadata.get("trained_at", ""))
+    )
 
 
 def model_forget() -> None:
