@@ -3,7 +3,7 @@ PYTHON ?= python3
 MOVIELENS_DIR ?=
 PORT ?= 8000
 
-.PHONY: install run test test-fast test-postgres lint format bench messages
+.PHONY: install run test test-sqlite test-fast test-postgres lint format bench messages
 
 install:  ## install the package with its development extras, and the site's front-end libraries
 	$(PYTHON) -m pip install -e '.[dev]'
@@ -13,7 +13,9 @@ run:  ## set up (download or MOVIELENS_DIR), then serve the site on http://127.0
 	$(PYTHON) manage.py setup $(if $(MOVIELENS_DIR),--from $(MOVIELENS_DIR))
 	$(PYTHON) manage.py runserver 127.0.0.1:$(PORT)
 
-test:  ## the whole test suite, slow and dataset tests included
+test: test-sqlite test-postgres  ## the whole suite on SQLite, then again on PostgreSQL
+
+test-sqlite:  ## the whole test suite (slow, dataset and browser tests included) on SQLite
 	$(PYTHON) -m pytest
 
 test-fast:  ## unit tests only

@@ -195,3 +195,37 @@ def test_missing_movies_file_is_a_command_error(tmp_path: Path) -> None:
     (directory / "movies.csv").unlink()
     with pytest.raises(CommandError, match=r"movies\.csv"):
         run(directory)
+
+
+@pytest.mark.parametrize("ratings", ["userId,movieId,rating,timestamp\n", None])
+def test_files_that_would_empty_the_catalogue_are_refused_unless_forced(
+    tmp_path: Path, ratings: str | None
+) -> None:
+    run(write_movielens(tmp_path / "good"))
+    before = catalogue_snapshot()
+    broken = write_movielens(tmp_path / "broken")
+    if ratings is None:
+        (broken / "ratings.csv").unlink()
+    else:
+        (broken / "ratings.csv").write_text(ratings)
+    with pytest.raises(CommandError, match=r"no rating in the files.*--force"):
+        run(broken)
+    assert catalogue_snapshot() == before
+    call_command("import_movielens", str(broken), "--force", stdout=StringIO())
+    assert set(Movie.objects.values_list("num_ratings", flat=True)) == {0}
+
+
+def test_a_second_import_at_the_same_time_is_told_to_wait(tmp_path: Path, settings: object) -> None:
+    import fcntl
+
+    settings.DATA_DIR = tmp_path / "var"  # type: ignore[attr-defined]
+    (tmp_path / "var").mkdir()
+    with (tmp_path / "var" / ".catalogue.lock").open("a") as other_process:
+        fcntl.flock(other_process.fileno(), fcntl.LOCK_EX)
+        with pytest.raises(CommandError, match="another import, catalogue filter or setup"):
+            run(write_movielens(tmp_path / "ml"))
+        with pytest.raises(CommandError, match="another import"):
+            call_command("filter_catalog", stdout=StringIO())
+    assert Movie.objects.count() == 0
+    run(write_movielens(tmp_path / "ml"))  # free again
+    assert Movie.objects.count() == 8

@@ -77,6 +77,16 @@ def test_read_movies_bad_utf8(tmp_path: Path) -> None:
     assert info.value.path == path
 
 
+@pytest.mark.parametrize("bad_line", [3, 67, 5000])
+def test_bad_utf8_is_reported_on_its_own_line(tmp_path: Path, bad_line: int) -> None:
+    rows = [f"{i},Film {i} (1999),Drama\n".encode() for i in range(1, 6000)]
+    rows[bad_line - 2] = f"{bad_line - 1},Caf\xe9 (1999),Drama\n".encode("latin-1")
+    (tmp_path / "movies.csv").write_bytes(b"movieId,title,genres\n" + b"".join(rows))
+    with pytest.raises(MalformedRowError, match="byte 0xe9") as info:
+        ml.read_movies(tmp_path)
+    assert info.value.line == bad_line
+
+
 def test_read_links(tmp_path: Path) -> None:
     write(
         tmp_path,
@@ -148,6 +158,10 @@ def test_load_and_iter_ratings(tmp_path: Path, crlf: bool) -> None:
         ("1,1,3", "too few fields"),
         ("1,1,3,1,1", "too many fields"),
         ("1,1,three,1", "not a number"),
+        ("1,7,3.3,1", "not a whole or half star"),
+        ("3,7,4.25,1", "not a whole or half star"),
+        ("1,3,4.0,1", r"user 1 rated movie 3 again \(first on line 3\)"),
+        ("4294967297,1,3,1", "userId 4294967297 is too large"),
     ],
 )
 def test_ratings_errors(tmp_path: Path, row: str, reason: str) -> None:
@@ -155,6 +169,22 @@ def test_ratings_errors(tmp_path: Path, row: str, reason: str) -> None:
     with pytest.raises(MalformedRowError, match=reason) as info:
         ml.load_ratings(tmp_path)
     assert (info.value.path, info.value.line) == (path, 5)
+
+
+def test_a_truncated_last_line_is_refused(tmp_path: Path) -> None:
+    # "2,1,5,1" cut short still parses as numbers; a file without a final newline is suspect
+    path = write(tmp_path, "ratings.csv", RATINGS + "2,2,4.5,96498")
+    with pytest.raises(MalformedRowError, match="may be truncated") as info:
+        ml.load_ratings(tmp_path)
+    assert (info.value.path, info.value.line) == (path, 5)
+
+
+def test_carriage_return_only_line_ends_get_a_short_message(tmp_path: Path) -> None:
+    body = RATINGS.replace("\n", "\r") * 20_000  # over a megabyte without a newline
+    (tmp_path / "ratings.csv").write_bytes(body.encode() + b"\n")
+    with pytest.raises(MalformedRowError, match="carriage return only") as info:
+        ml.load_ratings(tmp_path)
+    assert len(str(info.value)) < 300
 
 
 def test_ratings_wrong_header_and_missing(tmp_path: Path) -> None:
@@ -176,6 +206,7 @@ def test_ratings_wrong_header_and_missing(tmp_path: Path) -> None:
             st.integers(0, 2_000_000_000),
         ),
         max_size=50,
+        unique_by=lambda row: (row[0], row[1]),  # one rating per user and movie
     ),
     crlf=st.booleans(),
 )

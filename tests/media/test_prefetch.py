@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -117,6 +118,20 @@ def test_not_found_and_failures_are_counted(tmdb, tmdb_settings):
     assert "fetched 1, cached-fresh 0, not found 1, failed 1" in out
     assert "movie 3 (TMDb 103) [en-US]: unexpected TMDb response" in err
     assert "malformed JSON" in err
+
+
+def test_a_tmdb_that_never_answers_is_given_up_on_in_bounded_time(tmdb, tmdb_settings):
+    _catalogue(tmdb, n=8)
+    tmdb_settings.MOVIEMATCH = {**tmdb_settings.MOVIEMATCH, "TMDB_BATCH_BUDGET_SECONDS": 0.3}
+    for tmdb_id in range(101, 109):  # accepts the connection, then never answers in time
+        tmdb.script(f"/3/movie/{tmdb_id}", *[Reply(200, b"{}", delay=5.0)] * 8)
+    started = time.perf_counter()
+    out, _err = _run("--language", "en-US")
+    elapsed = time.perf_counter() - started
+    assert "failed 5" in out
+    assert "(5 movies, 0 updated" in out
+    assert "stopped after 5 movies in a row failed (is TMDb down?)" in out
+    assert elapsed < 5 * 0.3 + 3  # each movie costs at most its budget, then the run stops
 
 
 def test_rate_limit_is_waited_out(tmdb, tmdb_settings):

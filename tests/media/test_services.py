@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from moviematch.catalog.models import Movie
+from moviematch.catalog.models import Movie, MovieTitle
+from moviematch.catalog.selectors import movie_search, movie_titles
 from moviematch.integrations.tmdb import LookupStatus, TmdbConfigurationError
 from moviematch.media.models import TmdbCacheEntry
 from moviematch.media.selectors import image_configuration_forget
@@ -115,6 +116,10 @@ def test_details_are_korean_first_with_english_fallback_and_stored(tmdb, tmdb_se
     assert again.status is LookupStatus.FRESH
     assert again.requests == 0
     assert len(tmdb.seen("/3/movie/550")) == 2
+    # The Korean title is kept for lists and search; its overview was English, so not kept.
+    assert movie_titles(movie_ids=[5], language="ko") == {5: "밤배"}
+    assert [m.id for m in movie_search(query="밤배")] == [5]
+    assert MovieTitle.objects.get(movie_id=5).overview == ""
 
 
 def test_korean_overview_is_not_stored_as_the_english_one(tmdb, tmdb_settings):
@@ -123,6 +128,7 @@ def test_korean_overview_is_not_stored_as_the_english_one(tmdb, tmdb_settings):
     lookup = movie_tmdb_details(movie=movie)
     assert lookup.value.overview == "밤에 강을 건너는 배."
     assert Movie.objects.get(pk=5).overview == "Old text."
+    assert MovieTitle.objects.get(movie_id=5).overview == "밤에 강을 건너는 배."
 
 
 def test_without_api_key_pages_get_placeholders_and_no_requests(tmdb, no_key_settings):

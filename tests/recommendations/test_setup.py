@@ -100,3 +100,16 @@ def test_setup_with_imdb_files(tmp_path: Path) -> None:
     assert Movie.objects.get(pk=3).year == 1950  # year from IMDb, so the filter keeps it
     assert "catalogue: 4 of 8 movies kept" in output
     assert "already imported" in setup(*args, "--no-eval").split("IMDb")[-1]
+
+
+@pytest.mark.usefixtures("model_dir")
+def test_setup_retrains_over_a_damaged_model(source: Path) -> None:
+    setup("--dataset", "ml-latest", "--from", str(source), "--no-eval")
+    version = Path(TrainingRun.objects.get().artifact)
+    (version / "arrays.npz").write_bytes(b"damaged")
+    assert not services.model_is_up_to_date()
+    again = setup("--dataset", "ml-latest", "--from", str(source), "--no-eval")
+    assert "model: up to date" not in again
+    assert "model: Trained on" in again
+    assert TrainingRun.objects.count() == 2
+    assert services.model_is_up_to_date()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import time
 from decimal import Decimal
 from io import StringIO
@@ -193,3 +194,38 @@ def test_empty_catalogue_is_a_clear_error() -> None:
 def test_no_import_is_a_clear_error() -> None:
     with pytest.raises(CommandError, match="no MovieLens import yet"):
         train()
+
+
+@pytest.mark.usefixtures("planted_catalogue")
+def test_a_refused_training_record_publishes_nothing(
+    model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    train("--no-eval")
+    served = current(model_dir)
+    from django.db import OperationalError
+
+    def locked(*args: object, **kwargs: object) -> None:
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(TrainingRun.objects, "create", locked)
+    with pytest.raises(CommandError, match="training failed, nothing published: the database"):
+        train("--no-eval")
+    assert current(model_dir) == served
+    assert sorted(p.name for p in model_dir.iterdir() if p.name.startswith("v")) == [served.name]
+
+
+@pytest.mark.usefixtures("planted_catalogue")
+def test_a_read_only_model_directory_is_a_clear_error(model_dir: Path) -> None:
+    model_dir.mkdir(parents=True)
+    model_dir.chmod(0o500)
+    try:
+        if os.access(model_dir, os.W_OK):  # root ignores permissions: make it a file instead
+            model_dir.chmod(0o700)
+            model_dir.rmdir()
+            model_dir.write_text("not a directory")
+        with pytest.raises(CommandError, match="cannot write the model to"):
+            train("--no-eval")
+    finally:
+        if model_dir.is_dir():
+            model_dir.chmod(0o700)
+    assert TrainingRun.objects.count() == 0

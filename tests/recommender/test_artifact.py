@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +13,7 @@ import pytest
 from moviematch.recommender.artifact import (
     ARRAYS_FILE,
     CURRENT_FILE,
+    LOCK_FILE,
     META_FILE,
     current,
     load_artifact,
@@ -35,7 +38,9 @@ def saved(tmp_path: Path) -> Path:
 
 
 def _leftovers(directory: Path) -> list[str]:
-    return sorted(p.name for p in directory.iterdir() if p.name.startswith("."))
+    return sorted(
+        p.name for p in directory.iterdir() if p.name.startswith(".") and p.name != LOCK_FILE
+    )
 
 
 def test_round_trip_is_exact(saved: Path) -> None:
@@ -174,7 +179,58 @@ def test_a_failing_publish_leaves_current_and_disk_unchanged(tmp_path: Path) -> 
     with pytest.raises(RuntimeError, match="disk full"):
         publish(root, half_written)
     assert current(root) == good
-    assert sorted(p.name for p in root.iterdir()) == [CURRENT_FILE, "v000001"]
+    assert sorted(p.name for p in root.iterdir()) == [LOCK_FILE, CURRENT_FILE, "v000001"]
+
+
+def test_a_failing_before_switch_step_unpublishes_the_version(tmp_path: Path) -> None:
+    root = tmp_path / "models"
+    good = publish(root, _saver(1.0))
+    seen: list[str] = []
+
+    def record(path: Path) -> None:
+        seen.append(path.name)
+        assert load_artifact(path)[1] == {"value": 2.0}  # saved in full before the hook
+        raise RuntimeError("database is locked")
+
+    with pytest.raises(RuntimeError, match="database is locked"):
+        publish(root, _saver(2.0), before_switch=record)
+    assert seen == ["v000002"]
+    assert current(root) == good
+    assert not (root / "v000002").exists()
+
+
+def test_concurrent_publishers_take_turns(tmp_path: Path) -> None:
+    root = tmp_path / "models"
+    published: list[str] = []
+
+    def slow(value: float):
+        def save(path: Path) -> None:
+            time.sleep(0.2)  # both publishers are inside publish() at the same time
+            save_artifact(path, {"w": np.array([value])}, {"value": value})
+
+        return save
+
+    threads = [
+        threading.Thread(target=lambda v=v: published.append(publish(root, slow(v)).name))
+        for v in (1.0, 2.0)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(published) == ["v000001", "v000002"]
+    assert current(root).name == "v000002"
+
+
+def test_leftovers_of_a_killed_publisher_are_removed_by_the_next(tmp_path: Path) -> None:
+    root = tmp_path / "models"
+    publish(root, _saver(1.0))
+    (root / ".v000002.tmp-0123456789ab").mkdir()  # a save killed half way
+    (root / ".v000002.tmp-0123456789ab" / ARRAYS_FILE).write_bytes(b"partial")
+    (root / f".{CURRENT_FILE}.tmp-0123456789ab").write_text("v000002\n")
+    publish(root, _saver(2.0))
+    assert _leftovers(root) == []
+    assert load_artifact(current(root))[1] == {"value": 2.0}
 
 
 def test_current_rejects_a_bad_pointer(tmp_path: Path) -> None:

@@ -107,3 +107,35 @@ def test_broken_version_keeps_old_model(tmp_path: Path, clock: Clock) -> None:
     publish(root, "v3")
     clock.now += 2
     assert cache.get() == "model v3"
+
+
+def test_a_broken_first_version_is_retried_and_repaired_in_place(
+    tmp_path: Path, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    root = tmp_path / "model"
+    publish(root, "v1")
+    (root / "v1").unlink()  # damaged: the pointer names nothing readable
+    cache: ModelCache[str] = ModelCache(root, load=read_model, clock=clock, retry_interval=30)
+    assert cache.get() is None
+    assert cache.last_error is not None
+    assert "still serving" not in caplog.text  # there is nothing to keep serving
+    assert "could not load the model published in" in caplog.text
+    (root / "v1").write_text("model v1")  # repaired without touching CURRENT
+    clock.now += 2
+    assert cache.get() is None  # not retried every second
+    clock.now += 30
+    assert cache.get() == "model v1"
+    assert cache.last_error is None
+
+
+def test_a_broken_new_version_says_the_old_one_is_still_served(
+    tmp_path: Path, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    root = tmp_path / "model"
+    publish(root, "v1")
+    cache: ModelCache[str] = ModelCache(root, load=read_model, clock=clock)
+    assert cache.get() == "model v1"
+    (root / "CURRENT").write_text("v2")  # v2 does not exist
+    clock.now += 2
+    assert cache.get() == "model v1"
+    assert "still serving the one loaded before" in caplog.text

@@ -21,6 +21,7 @@ from django.db import transaction
 from moviematch.catalog.bulk_sync import sync_rows
 from moviematch.catalog.fingerprint import directory_fingerprint
 from moviematch.catalog.models import Credit, CreditRole, ImportKind, ImportRun, Movie, Person
+from moviematch.catalog.titles import movie_search_text_refresh
 from moviematch.datasets import imdb
 from moviematch.datasets.errors import DatasetError
 
@@ -98,6 +99,7 @@ def imdb_import(*, directory: Path) -> IMDbImportReport:
 
     with transaction.atomic():
         changed, n_titles, n_runtimes = _movies_update(movie_of, basics, akas_by_title)
+        movie_search_text_refresh()  # English titles may have changed
         people = sync_rows(
             Person,
             key_fields=("imdb_id",),

@@ -30,7 +30,9 @@ from moviematch.catalog.models import (
     TagRelevance,
 )
 from moviematch.catalog.tags import tag_normalise
+from moviematch.catalog.titles import movie_search_text_refresh
 from moviematch.datasets import movielens
+from moviematch.datasets.errors import DatasetError
 
 #: MovieLens' placeholder for a movie without genres; stored as no genre at all.
 NO_GENRES = "(no genres listed)"
@@ -66,7 +68,11 @@ class MovieLensImportReport:
         return asdict(self)
 
 
-def movielens_import(*, directory: Path) -> MovieLensImportReport:
+class EmptyImportError(DatasetError):
+    """The files would empty the catalogue (no movie or no rating): refused unless forced."""
+
+
+def movielens_import(*, directory: Path, allow_empty: bool = False) -> MovieLensImportReport:
     """Read a MovieLens directory and make the catalogue tables match it.
 
     Parameters
@@ -75,12 +81,17 @@ def movielens_import(*, directory: Path) -> MovieLensImportReport:
         Holds ``movies.csv`` and ``links.csv`` (required), ``ratings.csv`` (for the per-movie
         counts and means), and optionally ``tags.csv`` and ``genome-scores.csv`` +
         ``genome-tags.csv``.
+    allow_empty
+        Import even when there is no movie or no rating, which leaves every movie with no
+        ratings, so the catalogue filter then keeps nothing (``--force``).
 
     Raises
     ------
     moviematch.datasets.errors.DatasetError
         A file is missing or malformed (``MalformedRowError`` names file and line). Nothing has
         been written when it is raised.
+    EmptyImportError
+        No movie, or no rating at all, and ``allow_empty`` is false (nothing written).
     """
     started = time.perf_counter()
     directory = Path(directory)
@@ -91,6 +102,12 @@ def movielens_import(*, directory: Path) -> MovieLensImportReport:
     genome = movielens.read_genome(directory)
     known = {r.movie_id for r in records}
     counts, sums, ratings_read, unknown = _rating_stats(directory, known)
+    if not allow_empty and (not records or ratings_read == 0):
+        missing = "movie" if not records else "rating"
+        raise EmptyImportError(
+            f"{directory}: no {missing} in the files; importing them would leave the catalogue "
+            "empty (a truncated or wrong download?). Use --force to import anyway"
+        )
     tmdb_of, imdb_of, dropped = _unique_links(links, counts)
 
     with transaction.atomic():
@@ -98,6 +115,7 @@ def movielens_import(*, directory: Path) -> MovieLensImportReport:
         movie_counts = _movies_sync(records, imdb_of, tmdb_of, counts, sums)
         total = movie_counts
         total += _movie_genres_sync(records, genre_ids)
+        movie_search_text_refresh()  # titles may have changed
         tag_counts = _tag_counts(tag_records, known)
         genome_names = (
             [tag_normalise(n)[:TAG_MAX_LENGTH] for n in genome.tag_names] if genome else []

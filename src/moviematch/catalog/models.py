@@ -57,6 +57,11 @@ class Movie(models.Model):
         default=ExclusionReason.NOT_FILTERED,
         blank=True,
     )
+    search_text = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="every title, case- and accent-free (see catalog.search_text)",
+    )
 
     class Meta:
         ordering = ("id",)
@@ -94,6 +99,25 @@ class Movie(models.Model):
     def display_title(self) -> str:
         """The English title when IMDb gave one, else the MovieLens title."""
         return self.english_title or self.title
+
+
+class MovieTitle(models.Model):
+    """A movie's title (and overview) in one language, as TMDb gave it (e.g. Korean)."""
+
+    movie = models.ForeignKey(Movie, on_delete=models.CASCADE, related_name="localized_titles")
+    language = models.CharField(max_length=8, help_text="ISO 639-1, e.g. 'ko'")
+    title = models.CharField(max_length=300)
+    overview = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ("movie", "language")
+        constraints = (
+            models.UniqueConstraint(fields=["movie", "language"], name="movietitle_unique_lang"),
+        )
+        indexes = (models.Index(fields=["language", "movie"], name="movietitle_lang_idx"),)
+
+    def __str__(self) -> str:
+        return f"{self.movie_id} [{self.language}] {self.title}"
 
 
 class Person(models.Model):

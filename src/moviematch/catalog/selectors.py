@@ -7,7 +7,20 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from moviematch.catalog.models import Credit, CreditRole, Genre, ImportKind, ImportRun, Movie
+from moviematch.catalog.models import (
+    Credit,
+    CreditRole,
+    Genre,
+    ImportKind,
+    ImportRun,
+    Movie,
+    MovieTitle,
+)
+from moviematch.catalog.search_text import match_rank, parse_query
+from moviematch.catalog.titles import language_code
+
+#: Candidates ranked in Python per search (the most-rated matches): far more than a page.
+_SEARCH_CANDIDATES = 300
 
 
 @dataclass(frozen=True)
@@ -44,6 +57,64 @@ def movie_list(*, filters: MovieFilters | None = None) -> QuerySet[Movie]:
     if f.year_to is not None:
         qs = qs.filter(year__lte=f.year_to)
     return qs.order_by("-num_ratings", "id").prefetch_related("genres")
+
+
+def movie_search(
+    *, query: str, limit: int = 20, offset: int = 0, language: str = "en"
+) -> list[Movie]:
+    """Catalogue movies whose titles match ``query``, best first (genres prefetched).
+
+    Case and accents do not matter ("amelie" finds *Amélie*), nor where the article stands
+    ("Matrix, The" and "the matrix"), and a year narrows the search ("alien 1979"). Every
+    word must start a word of one title (Korean words may occur anywhere, on complete
+    syllables; initial consonants "ㅁㅌㄹㅅ" match Korean titles). Titles equal to the query
+    rank first, then titles starting with it, then the rest; within each, the most-rated
+    first. ``language`` is accepted for symmetry with ``movie_titles``: every language's
+    titles are always searched.
+
+    Raises
+    ------
+    ValueError
+        A negative ``limit`` or ``offset``.
+    """
+    if limit < 0 or offset < 0:
+        raise ValueError("limit and offset must be >= 0")
+    parsed = parse_query(query)
+    if parsed.is_empty or limit == 0:
+        return []
+    qs = Movie.objects.filter(in_catalogue=True)
+    for word in parsed.words:
+        latin = word[0].isascii()
+        qs = qs.filter(search_text__contains=(" " + word) if latin else word)
+    if parsed.year is not None:
+        qs = qs.filter(year=parsed.year)
+    candidates = list(
+        qs.order_by("-num_ratings", "id").only("id", "search_text", "num_ratings")[
+            :_SEARCH_CANDIDATES
+        ]
+    )
+    candidates.sort(key=lambda m: (match_rank(m.search_text, parsed), -m.num_ratings, m.id))
+    page = [m.id for m in candidates[offset : offset + limit]]
+    movies = movie_in_bulk(movie_ids=page)
+    return [movies[m] for m in page]
+
+
+def movie_titles(*, movie_ids: Iterable[int], language: str) -> dict[int, str]:
+    """``{movie id: title}`` in ``language`` where TMDb gave one, else the display title.
+
+    Unknown ids are left out.
+    """
+    ids = list(movie_ids)
+    rows = Movie.objects.filter(pk__in=ids).values_list("id", "english_title", "title")
+    out = {m: english or title for m, english, title in rows}
+    code = language_code(language)
+    if code != "en":
+        out.update(
+            MovieTitle.objects.filter(movie_id__in=ids, language=code).values_list(
+                "movie_id", "title"
+            )
+        )
+    return out
 
 
 def movie_in_bulk(*, movie_ids: Iterable[int]) -> dict[int, Movie]:

@@ -2,7 +2,8 @@
 
 The two imports are large enough to live in their own modules and are re-exported here, so
 callers have one place to look: ``movielens_import`` (``import_movielens.py``),
-``imdb_import`` (``import_imdb.py``) and ``catalogue_filter`` (below).
+``imdb_import`` (``import_imdb.py``), the title writes ``movie_title_store`` and
+``movie_search_text_refresh`` (``titles.py``) and ``catalogue_filter`` (below).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.db.models import Case, Q, Value, When
 from moviematch.catalog.import_imdb import IMDbImportReport, imdb_import
 from moviematch.catalog.import_movielens import MovieLensImportReport, movielens_import
 from moviematch.catalog.models import ExclusionReason, Movie
+from moviematch.catalog.titles import movie_search_text_refresh, movie_title_store
 
 __all__ = [
     "DEFAULT_MIN_RATINGS",
@@ -24,6 +26,8 @@ __all__ = [
     "MovieLensImportReport",
     "catalogue_filter",
     "imdb_import",
+    "movie_search_text_refresh",
+    "movie_title_store",
     "movielens_import",
 ]
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from moviematch.datasets import movielens_100k
 from moviematch.datasets.errors import DatasetError, MalformedRowError
@@ -153,6 +154,7 @@ def iter_ratings(directory: Path | str, chunk_rows: int = 1_000_000) -> Iterator
         non-positive id, or a rating outside 0.5-5 stars.
     """
     path, header, delimiter = _ratings_file(Path(directory))
+    _check_complete(path)
     tables = iter_numeric_table(
         path,
         header=header,
@@ -160,8 +162,54 @@ def iter_ratings(directory: Path | str, chunk_rows: int = 1_000_000) -> Iterator
         delimiter=delimiter,
         chunk_rows=chunk_rows,
     )
+    keys: list[npt.NDArray[np.int64]] = []
+    first_line = None
     for table in tables:
-        yield _ratings_from_table(path, table)
+        first_line = table.first_line if first_line is None else first_line
+        chunk = _ratings_from_table(path, table)
+        keys.append((chunk.user_ids << 32) | chunk.movie_ids)
+        yield chunk
+    if keys and first_line is not None:
+        _check_unique_pairs(path, np.concatenate(keys), first_line)
+
+
+def _check_complete(path: Path) -> None:
+    """A ratings file ends with a line break: otherwise its last line may be cut short."""
+    with path.open("rb") as handle:
+        size = handle.seek(0, 2)
+        if size == 0:
+            return
+        handle.seek(size - 1)
+        if handle.read(1) != b"\n":
+            lines = _count_lines(path)
+            raise MalformedRowError(
+                path,
+                lines,
+                "the file does not end with a line break, so its last line may be truncated "
+                "(an interrupted download or copy?); fetch the file again",
+            )
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b"")) + 1
+
+
+def _check_unique_pairs(path: Path, keys: npt.NDArray[np.int64], first_line: int) -> None:
+    """One rating per (user, movie): name the line of the first repeated pair."""
+    order = np.argsort(keys, kind="stable")
+    repeated = np.flatnonzero(keys[order[1:]] == keys[order[:-1]])
+    if repeated.size:
+        later = order[repeated + 1]  # stable sort: the later of each equal pair
+        j = int(np.argmin(later))
+        row, first = int(later[j]), int(order[repeated[j]])
+        user, movie = int(keys[row] >> 32), int(keys[row] & 0xFFFFFFFF)
+        raise MalformedRowError(
+            path,
+            first_line + row,
+            f"user {user} rated movie {movie} again (first on line {first_line + first}); "
+            "a dataset has one rating per user and movie",
+        )
 
 
 def _ratings_from_table(path: Path, table: NumericTable) -> Ratings:
@@ -172,11 +220,23 @@ def _ratings_from_table(path: Path, table: NumericTable) -> Ratings:
         if bad.size:
             at = int(bad[0])
             raise MalformedRowError(path, table.first_line + at, f"{name} {ids[at]} is not >= 1")
+    for name, ids in (("userId", users), ("movieId", movies)):
+        bad = np.flatnonzero(ids >= 1 << 31)
+        if bad.size:
+            at = int(bad[0])
+            raise MalformedRowError(path, table.first_line + at, f"{name} {ids[at]} is too large")
     bad = np.flatnonzero(~((stars >= MIN_STARS) & (stars <= MAX_STARS)))
     if bad.size:
         at = int(bad[0])
         raise MalformedRowError(
             path, table.first_line + at, f"rating {stars[at]} outside 0.5-5 stars"
+        )
+    # MovieLens ratings are whole or half stars (ML-100K: whole stars only).
+    bad = np.flatnonzero(stars * 2 != np.round(stars * 2))
+    if bad.size:
+        at = int(bad[0])
+        raise MalformedRowError(
+            path, table.first_line + at, f"rating {stars[at]} is not a whole or half star"
         )
     return Ratings(users.copy(), movies.copy(), stars.astype(np.float32), stamps.copy())
 

@@ -110,11 +110,14 @@ def iter_numeric_table(
     with handle:
         next_line = 1
         if header is not None:
-            first = handle.readline(MAX_LINE_BYTES).decode("utf-8", errors="replace").rstrip("\r\n")
-            first = first.removeprefix("\ufeff")
+            raw = handle.readline(MAX_LINE_BYTES)
+            _check_line_ends(path, raw)
+            first = raw.decode("utf-8", errors="replace").rstrip("\r\n").removeprefix("\ufeff")
             if first.split(delimiter) != list(header):
                 expected = delimiter.join(header)
-                raise MalformedRowError(path, 1, f"expected header {expected!r}, got {first!r}")
+                raise MalformedRowError(
+                    path, 1, f"expected header {expected!r}, got {_shown(first)}"
+                )
             next_line = 2
         pending = b""
         eof = False
@@ -164,6 +167,7 @@ def iter_numeric_table(
                 break
             pending = pending[consumed_total:]
             if len(pending) > MAX_LINE_BYTES:
+                _check_line_ends(path, pending)
                 # No newline for a megabyte: not a line-oriented text file.
                 raise MalformedRowError(
                     path, next_line, f"line longer than {MAX_LINE_BYTES} bytes (binary file?)"
@@ -175,6 +179,22 @@ def iter_numeric_table(
                 break
         if filled:
             yield NumericTable(ints[:, :filled], floats[:, :filled], chunk_first_line)
+
+
+def _shown(text: str, limit: int = 120) -> str:
+    """``text`` for an error message: quoted, and cut short when long."""
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + f" … ({len(text)} chars)"
+
+
+def _check_line_ends(path: Path, data: bytes) -> None:
+    """Refuse text whose lines end in a bare carriage return (classic Mac files)."""
+    if b"\n" not in data[:MAX_LINE_BYTES] and b"\r" in data[:MAX_LINE_BYTES]:
+        raise MalformedRowError(
+            path,
+            1,
+            "lines end in a carriage return only (old Mac format): convert the file to LF or "
+            "CRLF line endings",
+        )
 
 
 def parse_reference(text: str, is_float: Sequence[bool], delimiter: str = ",") -> list[list[float]]:

@@ -7,6 +7,7 @@ physical lines of the file: a quoted field spanning lines reports the line where
 
 from __future__ import annotations
 
+import codecs
 import csv
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -78,9 +79,31 @@ def iter_csv_rows(
         except csv.Error as exc:
             raise MalformedRowError(path, reader.line_num or 1, f"bad CSV quoting: {exc}") from None
         except UnicodeDecodeError as exc:
+            # Text is decoded a block ahead of the rows: find the line of the bad byte itself.
+            bad_line, byte = _first_undecodable(path, encoding)
             raise MalformedRowError(
-                path, line + 1, f"not valid {encoding} text: {exc.reason}"
+                path, bad_line or line + 1, f"not valid {encoding} text: {exc.reason} ({byte})"
             ) from None
+
+
+def _first_undecodable(path: Path, encoding: str) -> tuple[int | None, str]:
+    """Line number (1-based) and description of the first byte ``encoding`` cannot decode."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    newlines = 0
+    offset = 0
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                # The decoder may hold back the end of the previous block; count from there.
+                start = max(exc.start - len(exc.object) + len(block), 0)
+                newlines += block.count(b"\n", 0, start)
+                bad = block[start : start + 1]
+                return newlines + 1, f"byte 0x{bad.hex()} at offset {offset + start}"
+            newlines += block.count(b"\n")
+            offset += len(block)
+    return None, "at the end of the file"
 
 
 def parse_int(path: Path, line: int, text: str, name: str, *, minimum: int | None = None) -> int:

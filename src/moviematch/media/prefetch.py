@@ -21,7 +21,7 @@ from moviematch.integrations.tmdb import (
     TmdbConfigurationError,
 )
 from moviematch.media.selectors import tmdb_fresh_movie_resources
-from moviematch.media.services import movie_images_store
+from moviematch.media.services import movie_images_store, movie_localized_store
 
 
 @dataclass
@@ -46,6 +46,8 @@ class PrefetchReport:
         HTTP requests made (retries included).
     failures : list of str
         One line per failed lookup, for the command's output.
+    stopped : str
+        Why the run stopped before the last movie (empty when it did not).
     """
 
     fetched: int = 0
@@ -56,12 +58,14 @@ class PrefetchReport:
     movies_updated: int = 0
     requests: int = 0
     failures: list[str] = field(default_factory=list)
+    stopped: str = ""
 
     def summary(self) -> str:
         return (
             f"fetched {self.fetched}, cached-fresh {self.cached_fresh}, "
             f"not found {self.not_found}, failed {self.failed} "
             f"({self.movies} movies, {self.movies_updated} updated, {self.requests} requests)"
+            + (f"; {self.stopped}" if self.stopped else "")
         )
 
 
@@ -92,6 +96,7 @@ def tmdb_prefetch(
     movies: QuerySet[Movie],
     languages: Sequence[str],
     on_movie: Callable[[Movie], None] | None = None,
+    max_failed_movies: int = 5,
 ) -> PrefetchReport:
     """Look up every movie in every language through ``client`` (its cache does the rest).
 
@@ -104,6 +109,10 @@ def tmdb_prefetch(
         TMDb language codes; the English one (else the first) feeds ``Movie`` fields.
     on_movie : callable, optional
         Called after each movie (progress bars).
+    max_failed_movies : int
+        Stop after this many movies in a row failed in every language (TMDb down or not
+        answering): each costs up to the client's per-call budget per language, so a dead
+        TMDb would otherwise hold the job for hours. A later run resumes where it stopped.
 
     Returns
     -------
@@ -118,8 +127,16 @@ def tmdb_prefetch(
         raise TmdbConfigurationError("no TMDb API key configured (set TMDB_API_KEY)")
     report = PrefetchReport()
     store_language = next((lang for lang in languages if lang.startswith("en")), languages[0])
+    failed_in_a_row = 0
     for movie in movies.only("id", "tmdb_id", "poster_path", "backdrop_path", "overview"):
+        if failed_in_a_row >= max_failed_movies:
+            report.stopped = (
+                f"stopped after {failed_in_a_row} movies in a row failed (is TMDb down?); "
+                "run again later to resume"
+            )
+            break
         report.movies += 1
+        failed_before = report.failed
         details: dict[str, MovieDetails] = {}
         assert movie.tmdb_id is not None  # filtered by prefetch_movies
         for language in languages:
@@ -141,12 +158,15 @@ def tmdb_prefetch(
                 )
             if lookup.value is not None:
                 details[language] = lookup.value
+                movie_localized_store(movie=movie, details=lookup.value)
         chosen = details.get(store_language) or next(iter(details.values()), None)
         if chosen is not None:
             for other in details.values():
                 chosen = chosen.with_fallback(other)
             if movie_images_store(movie=movie, details=chosen):
                 report.movies_updated += 1
+        every_language_failed = report.failed - failed_before == len(languages)
+        failed_in_a_row = failed_in_a_row + 1 if every_language_failed else 0
         if on_movie is not None:
             on_movie(movie)
     return report

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from moviematch.catalog.models import Movie
+from moviematch.catalog.services import movie_title_store
 from moviematch.integrations.tmdb import (
     ImageConfiguration,
     Lookup,
@@ -94,7 +95,23 @@ def movie_tmdb_details(
     lookup = tmdb_client().movie_localized(movie.tmdb_id, languages=languages or tmdb_languages())
     if lookup.status is LookupStatus.FETCHED and lookup.value is not None:
         movie_images_store(movie=movie, details=lookup.value)
+        movie_localized_store(movie=movie, details=lookup.value)
     return lookup
+
+
+def movie_localized_store(*, movie: Movie, details: MovieDetails) -> bool:
+    """Keep TMDb's title (and overview, if in that language) of ``movie`` in its language.
+
+    Lists and search then show and find the Korean title without asking TMDb. Returns
+    whether anything changed.
+    """
+    same_language = details.overview_language == details.language
+    return movie_title_store(
+        movie_id=movie.pk,
+        language=details.language,
+        title=details.title,
+        overview=details.overview if same_language else "",
+    )
 
 
 def movie_images_store(*, movie: Movie, details: MovieDetails) -> bool:

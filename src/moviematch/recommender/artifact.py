@@ -14,6 +14,8 @@ one-line ``CURRENT`` file is swapped with a single atomic ``os.replace``.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -21,7 +23,7 @@ import re
 import shutil
 import uuid
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,7 @@ FORMAT_VERSION = 1
 ARRAYS_FILE = "arrays.npz"
 META_FILE = "meta.json"
 CURRENT_FILE = "CURRENT"
+LOCK_FILE = ".publish.lock"
 KEEP_VERSIONS = 2
 _VERSION_RE = re.compile(r"^v(\d{6,})$")
 
@@ -165,13 +168,30 @@ def are_sorted_ids(ids: npt.NDArray[Any]) -> bool:
     return bool(ids.ndim == 1 and ids.dtype.kind == "i" and not np.any(np.diff(ids) <= 0))
 
 
-def publish(root: Path | str, save_fn: Callable[[Path], None]) -> Path:
+def publish(
+    root: Path | str,
+    save_fn: Callable[[Path], None],
+    *,
+    before_switch: Callable[[Path], None] | None = None,
+) -> Path:
     """Save a new version under ``root`` and point ``root/CURRENT`` at it.
 
     ``save_fn(path)`` must write an artifact at ``path`` (e.g. ``model.save``). Versions
     are directories ``v000001``, ``v000002``, …; after the pointer is swapped, all but the
     newest ``KEEP_VERSIONS`` are deleted (a reader still holding the previous version's
     arrays in memory is unaffected; one re-reading it has a full cycle to do so).
+
+    Publishers take turns: an exclusive lock on ``root/.publish.lock`` is held from choosing
+    the version number to swapping the pointer, so two trainings finishing together get two
+    versions. Under the lock, leftovers of an earlier publisher that was killed mid-save
+    (temporary directories and pointer files) are removed.
+
+    Parameters
+    ----------
+    before_switch : callable, optional
+        Called with the saved version directory before ``CURRENT`` is swapped (e.g. to
+        record the run in a database). If it raises, the version is deleted and ``CURRENT``
+        is unchanged.
 
     Returns
     -------
@@ -181,26 +201,50 @@ def publish(root: Path | str, save_fn: Callable[[Path], None]) -> Path:
     Raises
     ------
     Exception
-        Whatever ``save_fn`` raises; then nothing is left behind and ``CURRENT`` is
-        unchanged.
+        Whatever ``save_fn`` or ``before_switch`` raises; then nothing is left behind and
+        ``CURRENT`` is unchanged.
     """
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
-    numbers = [int(m.group(1)) for m in map(_VERSION_RE.match, _listdir(root)) if m]
-    target = root / f"v{max(numbers, default=0) + 1:06d}"
-    try:
-        save_fn(target)
-        if not target.is_dir():
-            raise CorruptModelError(f"{target}: save function did not create the artifact")
-    except BaseException:
-        shutil.rmtree(target, ignore_errors=True)
-        raise
-    pointer_tmp = root / f".{CURRENT_FILE}.tmp-{uuid.uuid4().hex[:12]}"
-    _write_text_synced(pointer_tmp, target.name + "\n")
-    os.replace(pointer_tmp, root / CURRENT_FILE)
-    _fsync_dir(root)
-    _prune(root, keep=target.name)
+    with _exclusive_lock(root / LOCK_FILE):
+        _remove_leftovers(root)
+        numbers = [int(m.group(1)) for m in map(_VERSION_RE.match, _listdir(root)) if m]
+        target = root / f"v{max(numbers, default=0) + 1:06d}"
+        try:
+            save_fn(target)
+            if not target.is_dir():
+                raise CorruptModelError(f"{target}: save function did not create the artifact")
+            if before_switch is not None:
+                before_switch(target)
+        except BaseException:
+            shutil.rmtree(target, ignore_errors=True)
+            raise
+        pointer_tmp = root / f".{CURRENT_FILE}.tmp-{uuid.uuid4().hex[:12]}"
+        _write_text_synced(pointer_tmp, target.name + "\n")
+        os.replace(pointer_tmp, root / CURRENT_FILE)
+        _fsync_dir(root)
+        _prune(root, keep=target.name)
     return target
+
+
+@contextlib.contextmanager
+def _exclusive_lock(path: Path) -> Iterator[None]:
+    with path.open("a") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _remove_leftovers(root: Path) -> None:
+    """Temporary files and directories of publishers that died (call with the lock held)."""
+    for entry in root.iterdir():
+        if entry.name.startswith(".") and (".tmp-" in entry.name or ".old-" in entry.name):
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
 
 
 def current(root: Path | str) -> Path:

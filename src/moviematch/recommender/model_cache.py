@@ -5,8 +5,9 @@ pointer file in the model directory. Each web process keeps its model in memory 
 once per ``check_interval`` seconds, compares the pointer file's identity (inode, size,
 modification time: one ``stat`` call) with the one it loaded. When it differs the new version
 is loaded *while the old model keeps answering* other requests; only a fully loaded model is
-swapped in (one reference assignment). A version that fails to load is logged and the old
-model stays.
+swapped in (one reference assignment). A version that fails to load is logged (``last_error``
+says why), the old model stays if there is one, and the version is tried again every
+``retry_interval`` seconds in case it is repaired in place.
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ class ModelCache(Generic[M]):
         corrupt artifact.
     check_interval
         Seconds between two pointer checks (the check itself is one ``stat``).
+    retry_interval
+        Seconds after a failed load before the same version is tried again (it may have
+        been repaired in place); a new ``CURRENT`` is tried at the next check.
     clock
         Monotonic clock in seconds; tests pass a fake one.
     """
@@ -56,11 +60,16 @@ class ModelCache(Generic[M]):
         *,
         load: Callable[[Path], M],
         check_interval: float = 1.0,
+        retry_interval: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.root = Path(root)
         self._load = load
         self._interval = check_interval
+        self._retry_interval = retry_interval
+        self._failed_at: float | None = None
+        #: Why the last load failed (None after a successful one): for logs and health checks.
+        self.last_error: str | None = None
         self._clock = clock
         self._model: M | None = None
         self._signature: tuple[int, int, int] | None = None
@@ -79,13 +88,14 @@ class ModelCache(Generic[M]):
             return model
         self._checked_at = now
         signature = _pointer_signature(self.root)
-        if signature is None or signature == self._signature:
+        retry = self._failed_at is not None and now - self._failed_at >= self._retry_interval
+        if signature is None or (signature == self._signature and not retry):
             return model
         # the first load waits; later reloads are done by one thread while others serve
         if not self._loading.acquire(blocking=model is None):
             return model
         try:
-            if _pointer_signature(self.root) != self._signature:
+            if _pointer_signature(self.root) != self._signature or retry:
                 self._reload()
         finally:
             self._loading.release()
@@ -95,14 +105,26 @@ class ModelCache(Generic[M]):
         signature = _pointer_signature(self.root)
         try:
             fresh = self._load(self.root)
-        except Exception:  # a broken publish must not take the site down
-            logger.exception(
-                "could not load the model published in %s; keeping the old one", self.root
-            )
-            self._signature = signature  # do not retry the same broken version every second
+        except Exception as exc:  # a broken publish must not take the site down
+            if self._model is None:
+                logger.error("could not load the model published in %s: %s", self.root, exc)
+            else:
+                logger.error(
+                    "could not load the model newly published in %s (%s); still serving the "
+                    "one loaded before",
+                    self.root,
+                    exc,
+                )
+            # Not every second: the same broken version is tried again after retry_interval
+            # (it may be repaired in place), or at once when CURRENT changes.
+            self._signature = signature
+            self._failed_at = self._clock()
+            self.last_error = str(exc)
             return
         self._model = fresh
         self._signature = signature
+        self._failed_at = None
+        self.last_error = None
         logger.info("loaded model from %s", self.root)
 
     def clear(self) -> None:
@@ -111,3 +133,5 @@ class ModelCache(Generic[M]):
             self._model = None
             self._signature = None
             self._checked_at = float("-inf")
+            self._failed_at = None
+            self.last_error = None

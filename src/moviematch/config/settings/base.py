@@ -7,9 +7,13 @@ Variables (all optional):
 ``MOVIEMATCH_DEBUG``        ``1`` (default) or ``0``
 ``MOVIEMATCH_ALLOWED_HOSTS`` comma-separated
 ``DATABASE_URL``            ``postgres://user:pass@host:port/name``; SQLite when unset
+``MOVIEMATCH_SQLITE_TIMEOUT`` seconds a SQLite writer waits for another (default 20)
 ``MOVIEMATCH_ONBOARDING_RATINGS`` ratings a new user is asked for (default 10)
 ``MOVIEMATCH_GUEST_DAYS``   days a guest account is kept after its last visit (default 30)
 ``TMDB_API_KEY``            TMDb v3 key; posters are generated placeholders without one
+``TMDB_BASE_URL``, ``TMDB_CACHE_DAYS`` (7), ``TMDB_NOT_FOUND_CACHE_DAYS`` (1),
+``TMDB_BUDGET_SECONDS`` (1.5, per page), ``TMDB_BATCH_BUDGET_SECONDS`` (20, per call of a
+command), ``TMDB_LANGUAGES`` (``ko-KR,en-US``), ``TMDB_REQUESTS_PER_SECOND`` (20, commands)
 ``MOVIEMATCH_SECURE_COOKIES`` ``1`` sends session, CSRF and language cookies over HTTPS only
                             (default: on when ``MOVIEMATCH_DEBUG`` is off, off in development)
 ``MOVIEMATCH_AUTH_RATE``    sign-up, log-in and guest attempts allowed per client IP
@@ -25,6 +29,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 from django.core.exceptions import ImproperlyConfigured
+
+from moviematch.integrations.tmdb import DEFAULT_BASE_URL as TMDB_DEFAULT_BASE_URL
 
 BASE_DIR = Path(__file__).resolve().parents[4]
 PACKAGE_DIR = Path(__file__).resolve().parents[2]
@@ -113,7 +119,15 @@ def _database_from_env() -> dict[str, object]:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "moviematch.sqlite3",
-            "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;"},
+            # WAL lets readers run beside a writer; a writer waits up to SQLITE_TIMEOUT
+            # seconds for another one instead of failing with "database is locked"; IMMEDIATE
+            # transactions take the write lock at BEGIN, so two writers never deadlock on
+            # lock upgrades.
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "timeout": float(os.environ.get("MOVIEMATCH_SQLITE_TIMEOUT", "20")),
+                "transaction_mode": "IMMEDIATE",
+            },
         }
     parsed = urlparse(url)
     if parsed.scheme not in {"postgres", "postgresql"}:
@@ -192,10 +206,11 @@ MOVIEMATCH: dict[str, Any] = {
     "ONBOARDING_RATINGS": int(os.environ.get("MOVIEMATCH_ONBOARDING_RATINGS", "10")),
     "GUEST_DAYS": float(os.environ.get("MOVIEMATCH_GUEST_DAYS", "30")),
     "TMDB_API_KEY": os.environ.get("TMDB_API_KEY", ""),
-    "TMDB_BASE_URL": os.environ.get("TMDB_BASE_URL", "https://api.themoviedb.org/3"),
+    "TMDB_BASE_URL": os.environ.get("TMDB_BASE_URL", TMDB_DEFAULT_BASE_URL),
     "TMDB_CACHE_DAYS": int(os.environ.get("TMDB_CACHE_DAYS", "7")),
     "TMDB_NOT_FOUND_CACHE_DAYS": int(os.environ.get("TMDB_NOT_FOUND_CACHE_DAYS", "1")),
     "TMDB_BUDGET_SECONDS": float(os.environ.get("TMDB_BUDGET_SECONDS", "1.5")),
+    "TMDB_BATCH_BUDGET_SECONDS": float(os.environ.get("TMDB_BATCH_BUDGET_SECONDS", "20")),
     "TMDB_LANGUAGES": os.environ.get("TMDB_LANGUAGES", "ko-KR,en-US"),
     "TMDB_REQUESTS_PER_SECOND": float(os.environ.get("TMDB_REQUESTS_PER_SECOND", "20")),
 }

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from django.db import DatabaseError
 
 from moviematch.recommendations.errors import TrainingFailedError
 from moviematch.recommendations.models import TrainingRun
@@ -37,6 +38,7 @@ from moviematch.recommender import (
     TrainConfig,
     current_version,
     evaluate_coldstart,
+    load_current,
     model_metrics,
     publish,
     train,
@@ -69,9 +71,13 @@ def model_is_up_to_date(*, include_site_ratings: bool = False) -> bool:
     ):
         return False
     try:
-        return Path(current_version(model_root())).resolve() == Path(run.artifact).resolve()
+        version = Path(current_version(model_root()))
+        if version.resolve() != Path(run.artifact).resolve():
+            return False
+        load_current(model_root())  # a damaged artifact is not "up to date"
     except (RecommenderError, OSError):
         return False
+    return True
 
 
 def model_train(
@@ -112,8 +118,9 @@ def model_train(
     ValueError
         Unknown ``reveal``.
     TrainingFailedError
-        Tuning, evaluation or training failed (e.g. the factors diverged); nothing is
-        published then.
+        Tuning, evaluation or training failed (e.g. the factors diverged), the model
+        directory is not writable (read-only, full), or the database refused the run's
+        record; nothing is published then and the served model stays.
     """
     if reveal not in REVEAL_MODES:
         raise ValueError(f"reveal must be one of {', '.join(REVEAL_MODES)}, got {reveal!r}")
@@ -133,6 +140,11 @@ def model_train(
         )
     except RecommenderError as exc:
         raise TrainingFailedError(str(exc)) from exc
+    except DatabaseError as exc:
+        raise TrainingFailedError(f"the database refused the training record ({exc})") from exc
+    except OSError as exc:
+        where = exc.filename or model_root()
+        raise TrainingFailedError(f"cannot write the model to {where}: {exc.strerror}") from exc
 
 
 def _train_and_publish(
@@ -178,34 +190,41 @@ def _train_and_publish(
     )
     seconds = time.perf_counter() - started
     model = model.with_metrics(model_metrics(evaluation, tuning))
-    path = Path(publish(model_root(), model.save))
+    counts = {
+        "ratings": len(ratings),
+        "users": len(np.unique(ratings.user_ids)),
+        "movies": len(np.unique(ratings.movie_ids)),
+    }
+    ranker_dict = dataclasses.asdict(ranker)
+
+    def record(path: Path) -> None:
+        # Before CURRENT switches: a served model always has its TrainingRun; if the database
+        # refuses the row, the version is removed and the old model keeps being served.
+        TrainingRun.objects.create(
+            data_fingerprint=fingerprint,
+            artifact=str(path),
+            include_site_ratings=include_site_ratings,
+            seconds=round(seconds, 3),
+            evaluation=evaluation.data if evaluation else {"skipped": skipped},
+            config={
+                "mf": dataclasses.asdict(mf),
+                "ranker": ranker_dict,
+                "ranker_source": "tuned on the training users" if tune else "defaults",
+                "tuning": tuning,
+            },
+            **counts,
+        )
+
+    path = Path(publish(model_root(), model.save, before_switch=record))
     report = TrainReport(
-        ratings=len(ratings),
-        users=len(np.unique(ratings.user_ids)),
-        movies=len(np.unique(ratings.movie_ids)),
         site_ratings=int((ratings.user_ids >= SITE_USER_OFFSET).sum()),
         seconds_train=round(seconds, 3),
         artifact=path,
-        ranker=dataclasses.asdict(ranker),
+        ranker=ranker_dict,
         tuning=tuning,
         evaluation_summary=evaluation.summary if evaluation else None,
         evaluation=evaluation.data if evaluation else None,
         evaluation_skipped=skipped,
-    )
-    TrainingRun.objects.create(
-        data_fingerprint=fingerprint,
-        artifact=str(path),
-        include_site_ratings=include_site_ratings,
-        ratings=report.ratings,
-        users=report.users,
-        movies=report.movies,
-        seconds=report.seconds_train,
-        evaluation=report.evaluation or {"skipped": skipped},
-        config={
-            "mf": dataclasses.asdict(mf),
-            "ranker": report.ranker,
-            "ranker_source": "tuned on the training users" if tune else "defaults",
-            "tuning": tuning,
-        },
+        **counts,
     )
     return report

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from moviematch.catalog.run_lock import CatalogueBusyError, catalogue_lock
 from moviematch.catalog.services import DEFAULT_MIN_RATINGS, catalogue_filter
 
 
@@ -24,7 +25,11 @@ class Command(BaseCommand):
     def handle(self, *args: object, min_ratings: int, **options: object) -> None:
         if min_ratings < 0:
             raise CommandError(f"--min-ratings must be >= 0, got {min_ratings}")
-        report = catalogue_filter(min_ratings=min_ratings)
+        try:
+            with catalogue_lock():
+                report = catalogue_filter(min_ratings=min_ratings)
+        except CatalogueBusyError as exc:
+            raise CommandError(str(exc)) from exc
         self.stdout.write(
             f"Catalogue: {report.kept} of {report.total} movies kept "
             f"(min {report.min_ratings} ratings); {report.changed} changed"

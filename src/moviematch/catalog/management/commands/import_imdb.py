@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from moviematch.catalog.run_lock import CatalogueBusyError, catalogue_lock
 from moviematch.catalog.services import imdb_import
 from moviematch.datasets.errors import DatasetError
 
@@ -23,8 +24,9 @@ class Command(BaseCommand):
         if not directory.is_dir():
             raise CommandError(f"{directory}: not a directory")
         try:
-            report = imdb_import(directory=directory)
-        except DatasetError as exc:
+            with catalogue_lock():
+                report = imdb_import(directory=directory)
+        except (DatasetError, CatalogueBusyError) as exc:
             raise CommandError(f"import aborted, database unchanged: {exc}") from exc
         self.stdout.write(
             f"IMDb import from {directory}: {report.movies_matched} movies matched, "

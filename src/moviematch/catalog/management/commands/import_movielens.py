@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from moviematch.catalog.run_lock import CatalogueBusyError, catalogue_lock
 from moviematch.catalog.services import movielens_import
 from moviematch.datasets.errors import DatasetError
 
@@ -18,13 +19,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("directory", type=Path, help="e.g. ../shared/datasets/ml-latest-small")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="import even files with no movie or no rating (the catalogue then empties)",
+        )
 
-    def handle(self, *args: object, directory: Path, **options: object) -> None:
+    def handle(self, *args: object, directory: Path, force: bool, **options: object) -> None:
         if not directory.is_dir():
             raise CommandError(f"{directory}: not a directory")
         try:
-            report = movielens_import(directory=directory)
-        except DatasetError as exc:
+            with catalogue_lock():
+                report = movielens_import(directory=directory, allow_empty=force)
+        except (DatasetError, CatalogueBusyError) as exc:
             raise CommandError(f"import aborted, database unchanged: {exc}") from exc
         self.stdout.write(
             f"MovieLens import from {directory}: {report.movies} movies "

@@ -18,6 +18,7 @@ from moviematch.catalog.import_imdb import IMDB_FILES
 from moviematch.catalog.import_movielens import MOVIELENS_FILES
 from moviematch.catalog.management.commands.download_data import dataset_ensure
 from moviematch.catalog.models import ImportKind
+from moviematch.catalog.run_lock import CatalogueBusyError, catalogue_lock
 from moviematch.catalog.selectors import import_run_latest
 from moviematch.catalog.services import DEFAULT_MIN_RATINGS, catalogue_filter
 from moviematch.recommendations import services
@@ -45,9 +46,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, **options: object) -> None:
+        _ensure_data_dir()
+        try:
+            with catalogue_lock():
+                self._setup(options)
+        except CatalogueBusyError as exc:
+            raise CommandError(str(exc)) from exc
+
+    def _setup(self, options: dict[str, object]) -> None:
         started = time.perf_counter()
         force = bool(options["force"])
-        _ensure_data_dir()
         summary: list[str] = [self._migrate()]
 
         source = options["source"] or os.environ.get("MOVIEMATCH_MOVIELENS_DIR") or None
