@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from moviematch.accounts.models import User
 from moviematch.catalog.models import Movie, MovieTag, Tag
+from moviematch.catalog.titles import movie_search_text_refresh, movie_title_store
 from moviematch.media.tmdb_clients import tmdb_clients_forget
 from tests.integrations.tmdb.fake_server import API_KEY, FakeTmdb, movie_body
 from tests.site_fixtures import COMEDY, HORROR, card_ids, page_queries
@@ -160,6 +161,21 @@ def test_search_without_a_match_or_a_query(client: Client) -> None:
     assert "&lt;script&gt;" in escaped
 
 
+@pytest.mark.usefixtures("planted_catalogue")
+def test_search_is_tolerant_and_shows_korean_titles(client: Client) -> None:
+    Movie.objects.filter(pk=COMEDY[0]).update(english_title="Amélie")
+    movie_title_store(movie_id=COMEDY[1], language="ko-KR", title="괴물")
+    movie_search_text_refresh(movie_ids=[COMEDY[0], COMEDY[1]])
+    found = client.get(reverse("catalog:search"), {"q": "amelie"}).content.decode()
+    assert card_ids(found)[0] == COMEDY[0]
+    assert "Amélie" in found
+    korean = client.get(reverse("catalog:search"), {"q": "괴물"}, HTTP_ACCEPT_LANGUAGE="ko")
+    assert card_ids(korean.content.decode()) == [COMEDY[1]]
+    assert ">괴물</a>" in korean.content.decode()  # the card's title in the page's language
+    suggested = client.get(reverse("catalog:suggest"), {"q": "괴물"}, HTTP_ACCEPT_LANGUAGE="ko")
+    assert suggested.json()["results"][0]["title"] == "괴물"
+
+
 @pytest.mark.usefixtures("site_model")
 def test_search_shows_predictions_once_onboarding_is_done(client: Client, comedy_fan: User) -> None:
     client.force_login(comedy_fan)
@@ -191,8 +207,9 @@ def test_pages_take_a_fixed_number_of_queries(client: Client, comedy_fan: User) 
     assert movie == MOVIE_PAGE_QUERIES
 
 
-#: session, user, movies + genres, the viewer's ratings of them, count (for predictions),
-#: the ratings to fold in
-SEARCH_QUERIES = 7
-#: session, user, movie + genres, TMDb cache, rating, count, ratings to fold in, credits, tags
-MOVIE_PAGE_QUERIES = 10
+#: session, user, the search's candidates, movies + genres, their titles, the viewer's
+#: ratings of them, the count (for predictions), the ratings to fold in
+SEARCH_QUERIES = 9
+#: session, user, movie + genres, TMDb cache, title, rating, count, ratings to fold in,
+#: credits, tags
+MOVIE_PAGE_QUERIES = 11

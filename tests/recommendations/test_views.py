@@ -192,5 +192,5 @@ def test_home_takes_the_same_queries_for_10_and_40_movies(
 
 
 #: session, user, the ratings to fold in, the rated movies and their genres (the count),
-#: the recommended movies and their genres
-HOME_QUERIES = 7
+#: the recommended movies, their genres and their titles
+HOME_QUERIES = 8

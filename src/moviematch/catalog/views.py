@@ -12,15 +12,16 @@ from django.views.decorators.http import require_safe
 
 from moviematch.catalog.forms import SearchForm
 from moviematch.catalog.models import Movie
-from moviematch.catalog.selectors import movie_credits, movie_get, movie_top_tags
+from moviematch.catalog.selectors import (
+    movie_credits,
+    movie_get,
+    movie_search,
+    movie_titles,
+    movie_top_tags,
+)
 from moviematch.integrations.tmdb import MovieDetails
 from moviematch.media.services import movie_poster_url, movie_tmdb_details
-from moviematch.pages.selectors import (
-    movie_cards,
-    movie_predictions,
-    movie_search_results,
-    movie_titles_localised,
-)
+from moviematch.pages.selectors import movie_cards, movie_predictions
 from moviematch.ratings.selectors import rating_get
 
 SEARCH_PAGE_SIZE = 20
@@ -47,7 +48,7 @@ def _language() -> str:
 
 
 def _texts(movie: Movie, details: MovieDetails | None, language: str) -> MovieTexts:
-    title = movie_titles_localised(movies=[movie], language=language)[movie.pk]
+    title = movie_titles(movie_ids=[movie.pk], language=language).get(movie.pk, "")
     if details is not None and details.language.startswith(language) and details.title:
         title = details.title
     others = [t for t in (movie.display_title, movie.title) if t and t != title]
@@ -110,7 +111,7 @@ def search(request: HttpRequest) -> HttpResponse:
     query, page = form.query(), form.page_number()
     movies: list[Movie] = []
     if query:
-        movies = movie_search_results(
+        movies = movie_search(
             query=query,
             limit=SEARCH_PAGE_SIZE + 1,
             offset=(page - 1) * SEARCH_PAGE_SIZE,
@@ -141,8 +142,8 @@ def suggest(request: HttpRequest) -> JsonResponse:
     if len(query) < SUGGEST_MIN_CHARS:
         return JsonResponse({"results": []})
     language = _language()
-    movies = movie_search_results(query=query, limit=SUGGESTIONS, language=language)
-    titles = movie_titles_localised(movies=movies, language=language)
+    movies = movie_search(query=query, limit=SUGGESTIONS, language=language)
+    titles = movie_titles(movie_ids=[m.pk for m in movies], language=language)
     return JsonResponse(
         {
             "results": [

@@ -18,7 +18,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from moviematch.accounts.models import User
 from moviematch.catalog.models import Movie
-from moviematch.catalog.selectors import MovieFilters, movie_list
+from moviematch.catalog.selectors import movie_titles
 from moviematch.media.services import movie_poster_url
 from moviematch.ratings.selectors import rating_count, rating_map
 from moviematch.recommendations import services
@@ -54,26 +54,6 @@ class MovieCard:
     stars: Decimal | None = None
     predicted: float | None = None
     rated_at: datetime | None = None
-
-
-def movie_titles_localised(*, movies: Iterable[Movie], language: str) -> dict[int, str]:
-    """``{movie id: title}`` in ``language`` where known, else the English title.
-
-    One place to switch to the catalogue's localised titles (TMDb cache) when they land.
-    """
-    return {movie.pk: movie.display_title for movie in movies}
-
-
-def movie_search_results(
-    *, query: str, limit: int = 20, offset: int = 0, language: str = "en"
-) -> list[Movie]:
-    """Catalogue movies matching ``query``, best match first (search page, autocomplete).
-
-    One place to switch to the catalogue's tolerant search (accents, "Matrix, The", a year,
-    Korean titles) when it lands.
-    """
-    movies = movie_list(filters=MovieFilters(query=query.strip()))
-    return list(movies[offset : offset + limit])
 
 
 def movie_predictions(*, user: User | AnonymousUser, movie_ids: Iterable[int]) -> dict[int, float]:
@@ -115,7 +95,7 @@ def movie_cards(
         ratings = (
             rating_map(user=user, movie_ids=[m.pk for m in movies]) if user.is_authenticated else {}
         )
-    titles = movie_titles_localised(movies=movies, language=language)
+    titles = movie_titles(movie_ids=[m.pk for m in movies], language=language)
     return [
         MovieCard(
             movie=movie,

@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from moviematch.accounts.selectors import signed_in_user
-from moviematch.pages.selectors import MovieCard, movie_cards, movie_search_results
+from moviematch.catalog.selectors import movie_search
+from moviematch.pages.selectors import MovieCard, movie_cards
 from moviematch.ratings.errors import InvalidStarsError, MovieNotRateableError, RatingError
 from moviematch.ratings.selectors import (
     RatingOrder,
@@ -91,7 +92,7 @@ def onboarding(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
     movies = onboarding_movies(user=user, n=ONBOARDING_BATCH, skipped=skipped_movie_ids(user=user))
     found = (
-        movie_search_results(query=query, limit=ONBOARDING_SEARCH_RESULTS, language=language)
+        movie_search(query=query, limit=ONBOARDING_SEARCH_RESULTS, language=language)
         if query
         else []
     )

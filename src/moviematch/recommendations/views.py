@@ -11,13 +11,8 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
 from moviematch.accounts.selectors import signed_in_user
-from moviematch.catalog.selectors import movie_get
-from moviematch.pages.selectors import (
-    MovieCard,
-    movie_cards,
-    movie_predictions,
-    movie_titles_localised,
-)
+from moviematch.catalog.selectors import movie_get, movie_titles
+from moviematch.pages.selectors import MovieCard, movie_cards, movie_predictions
 from moviematch.ratings.selectors import rating_count
 from moviematch.recommendations import services
 from moviematch.recommendations.errors import MovieNotRecommendableError
@@ -147,7 +142,7 @@ def similar(request: HttpRequest, movie_id: int) -> HttpResponse:
     if request.GET.get("fragment"):
         return render(request, "recommendations/partials/similar.html", {"cards": cards})
     movie = movie_get(movie_id=movie_id)
-    title = movie_titles_localised(movies=[movie], language=_language())[movie.pk]
+    title = movie_titles(movie_ids=[movie.pk], language=_language()).get(movie.pk, "")
     return render(
         request, "recommendations/similar.html", {"cards": cards, "movie": movie, "title": title}
     )
