@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gettext
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -111,3 +113,34 @@ def test_every_page_text_has_a_korean_translation(tmp_path: Path) -> None:
 def _catalogue(path: Path) -> gettext.GNUTranslations:
     with path.open("rb") as handle:
         return gettext.GNUTranslations(handle)
+
+
+@pytest.mark.parametrize(
+    ("env", "secure"),
+    [
+        ({"MOVIEMATCH_DEBUG": "0", "MOVIEMATCH_SECRET_KEY": "x" * 50}, "True"),
+        ({"MOVIEMATCH_DEBUG": "1"}, "False"),
+        (
+            {
+                "MOVIEMATCH_DEBUG": "0",
+                "MOVIEMATCH_SECRET_KEY": "x" * 50,
+                "MOVIEMATCH_SECURE_COOKIES": "0",
+            },
+            "False",
+        ),
+    ],
+)
+def test_cookies_are_secure_outside_development(env: dict[str, str], secure: str) -> None:
+    code = (
+        "from moviematch.config.settings import base as s\n"
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.LANGUAGE_COOKIE_SECURE)\n"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MOVIEMATCH_")}
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert out == [secure] * 3
