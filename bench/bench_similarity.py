@@ -39,10 +39,8 @@ from tests.recommender.stand_in_factors import svd_item_factors  # noqa: E402
 from moviematch.datasets import movielens  # noqa: E402
 from moviematch.recommender.data import MovieInfo, TagApplications  # noqa: E402
 from moviematch.recommender.grouping import genre_shares, group  # noqa: E402
-from moviematch.recommender.onboarding import (  # noqa: E402
-    OnboardingPicker,
-    proposals_to_reach,
-)
+from moviematch.recommender.onboarding import OnboardingPicker  # noqa: E402
+from moviematch.recommender.onboarding_simulation import simulate_onboarding  # noqa: E402
 from moviematch.recommender.similarity import SimilarityConfig, SimilarityIndex  # noqa: E402
 
 DATASETS = Path(os.environ.get("MOVIEMATCH_DATASETS", ROOT.parent / "shared" / "datasets"))
@@ -171,7 +169,7 @@ def onboarding_figures(directory: Path) -> dict[str, Any]:
     by_count = movies[np.lexsort((movies, -counts))].tolist()
 
     def fixed(order: list[int]) -> Any:
-        return lambda r, s: order[len(r) + len(s) : len(r) + len(s) + 10]
+        return lambda r, s, n: order[len(r) + len(s) : len(r) + len(s) + n]
 
     start = time.perf_counter()
     picker = OnboardingPicker.build(train)
@@ -179,9 +177,9 @@ def onboarding_figures(directory: Path) -> dict[str, Any]:
     calls: list[float] = []
 
     def timed(u: int) -> Any:
-        def propose(r: list[int], s: list[int]) -> list[int]:
+        def propose(r: list[int], s: list[int], n: int) -> list[int]:
             t = time.perf_counter()
-            slate = picker.propose(10, rated=r, skipped=s, seed=u)
+            slate = picker.propose(n, rated=r, skipped=s, seed=u)
             calls.append(time.perf_counter() - t)
             return slate
 
@@ -194,7 +192,8 @@ def onboarding_figures(directory: Path) -> dict[str, Any]:
         ("most_popular_first", lambda u: fixed(by_count)),
         ("random_order", lambda u: fixed(rng.permutation(movies).tolist())),
     ):
-        shown = [proposals_to_reach(make(u), films) for u, films in seen.items()]
+        runs = [simulate_onboarding(make(u), films, budget=200) for u, films in seen.items()]
+        shown = [run.shown if run.reached else 200 for run in runs]
         result[name] = {
             "mean": round(float(np.mean(shown)), 1),
             "median": float(np.median(shown)),

@@ -55,12 +55,15 @@ def page_queries(client: Client, url: str, params: dict[str, str] | None = None)
 
 
 @pytest.fixture
-def model_dir(tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def model_dir(tmp_path: Path, settings: Any) -> Iterator[Path]:
     """Point DATA_DIR and MODEL_PATH into tmp_path; forget models loaded by earlier tests."""
     settings.DATA_DIR = tmp_path / "var"
-    settings.MOVIEMATCH = {**settings.MOVIEMATCH, "MODEL_PATH": tmp_path / "var" / "model"}
-    for name in ("MOVIEMATCH_MOVIELENS_DIR", "MOVIEMATCH_IMDB_DIR"):
-        monkeypatch.delenv(name, raising=False)
+    settings.MOVIEMATCH = {
+        **settings.MOVIEMATCH,
+        "MODEL_PATH": tmp_path / "var" / "model",
+        "MOVIELENS_DIR": None,
+        "IMDB_DIR": None,
+    }
     services.model_forget()
     yield tmp_path / "var" / "model"
     services.model_forget()

@@ -68,11 +68,27 @@ def test_train_then_recommend_follows_the_users_taste(
     assert all(0.5 <= float(r[2]) <= 5.0 for r in rows)
 
 
-def test_train_writes_the_tuned_ranker_into_the_model(model_dir: Path) -> None:
-    from moviematch.recommender import Model
-    from moviematch.recommender.ranking import ItemItemRanker
+def test_train_does_not_tune_unless_asked(model_dir: Path) -> None:
+    from moviematch.recommender import Model, RankerConfig
+    from moviematch.recommender.ranker import ItemItemRanker
 
+    # Like manage.py train_model: the ranker values given (here the defaults) are used.
     ranker = Model.load(model_dir).component("ranker")
+    assert isinstance(ranker, ItemItemRanker)
+    assert ranker.config == RankerConfig()
+
+
+def test_train_with_tune_writes_the_tuned_ranker_into_the_model(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from moviematch.recommender import Model
+    from moviematch.recommender.ranker import ItemItemRanker
+
+    out = tmp_path / "tuned"
+    args = ["--quiet", "train", str(data_dir), "--out", str(out), "--epochs", "10"]
+    assert main([*args, "--factors", "4", "--tune", "--tune-reveal", "random"]) == 0
+    assert "validation NDCG@10" in capsys.readouterr().err
+    ranker = Model.load(out).component("ranker")
     assert isinstance(ranker, ItemItemRanker)
     assert ranker.config.l2 in (0.01, 0.05, 0.25, 1.0, 4.0)  # chosen from the tuning grid
     assert ranker.config.top_k == 100
@@ -82,7 +98,7 @@ def test_evaluate_prints_the_table_and_writes_json(
     data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "eval.json"
-    fast = ["--no-tune", "--epochs", "10", "--factors", "4", "--n-reveal", "5", "--cv-folds", "3"]
+    fast = ["--epochs", "10", "--factors", "4", "--n-reveal", "5", "--cv-folds", "3"]
     code = main(["--quiet", "evaluate", str(data_dir), "--json", str(out), "--seed", "1", *fast])
     assert code == 0
     text = capsys.readouterr().out

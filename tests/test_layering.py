@@ -173,12 +173,12 @@ def _plant(tmp_path: Path, module: str, code: str) -> list[str]:
         ),
         (
             "moviematch.recommendations.services.x",
-            "from moviematch.recommender.ranking import RankerConfig\n",
+            "from moviematch.recommender.ranker import RankerConfig\n",
             "façade",
         ),
         (
             "moviematch.recommendations.services.x",
-            "from moviematch.recommender import ranking\n",
+            "from moviematch.recommender import ranker\n",
             "façade",
         ),
         ("moviematch.ratings.views", "from moviematch.catalog.models import Movie\n", "reach"),
@@ -240,7 +240,7 @@ def test_serving_a_model_does_not_load_numba(tmp_path: Path) -> None:
     info = MovieInfo(np.arange(1, 21), ["m"] * 20, np.zeros(20, np.int32), [("Drama",)] * 20)
     config = TrainConfig(mf=MFConfig(n_factors=2, n_epochs=2))
     model = train(ratings, config, movies=info)
-    assert sorted(model.components) == ["ranker", "similarity"]
+    assert sorted(model.components) == ["onboarding", "ranker", "similarity"]
     model.save(tmp_path / "m")
     code = (
         "import sys\n"

@@ -1,8 +1,13 @@
 """``moviematch``: train a model, evaluate the engine, or get recommendations from a shell.
 
-    moviematch train DATA_DIR --out PATH [hyperparameters]
-    moviematch evaluate DATA_DIR [--reveal random|popular|picker] [--json FILE] [--seed N]
+    moviematch train DATA_DIR --out PATH [--tune] [hyperparameters]
+    moviematch evaluate DATA_DIR [--reveal random|popular|picker] [--tune] [--json FILE]
     moviematch recommend MODEL_PATH --rate MOVIE_ID=STARS [--rate ...] [-n N]
+
+Neither command tunes unless asked (``--tune``), like ``manage.py train_model``. Both train
+on the directory's ratings with its movies, tags and genome when present, as the site
+trains on its catalogue; ``evaluate`` scores the very ``Model`` that ``train`` would save
+for the split's training users.
 
 Bad input (a missing directory, a malformed ``--rate``, unknown movie ids, a corrupt model)
 ends with a one-line message on stderr and exit code 2, never a traceback.
@@ -11,6 +16,7 @@ ends with a one-line message on stderr and exit code 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -18,7 +24,14 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from moviematch.recommender import MAX_STARS, MIN_STARS, RankerConfig, Ratings, RecommenderError
+from moviematch.recommender import (
+    MAX_STARS,
+    MIN_STARS,
+    REVEAL_MODES,
+    RankerConfig,
+    Ratings,
+    RecommenderError,
+)
 
 EXIT_USAGE = 2
 
@@ -82,21 +95,13 @@ def _load_ratings(directory: str) -> Ratings:
 
 def _load_features(directory: str) -> dict[str, Any]:
     """Movies, tags and genome when the directory has them (for similarity and labels)."""
-    from moviematch.datasets import movielens
     from moviematch.datasets.errors import DatasetError
+    from moviematch.datasets.movielens import load_features
 
-    path = Path(directory)
-    features: dict[str, Any] = {}
     try:
-        if (path / "movies.csv").is_file():
-            features["movies"] = movielens.movie_info(movielens.read_movies(path))
-        if (path / "tags.csv").is_file():
-            features["tags"] = movielens.tag_applications(movielens.read_tags(path))
-        if (path / "genome-scores.csv").is_file():
-            features["genome"] = movielens.read_genome(path)
+        return load_features(Path(directory))._asdict()
     except DatasetError as exc:
         raise CliError(str(exc)) from None
-    return features
 
 
 def _ranker_config(args: argparse.Namespace) -> RankerConfig:
@@ -120,25 +125,25 @@ def _add_ranker_options(parser: argparse.ArgumentParser) -> None:
         "--ranker-l2",
         type=float,
         default=d.l2,
-        help=f"ridge λ per training user (default {d.l2}; tuned unless --no-tune)",
+        help=f"ridge λ per training user (default {d.l2}; tuned with --tune)",
     )
     group.add_argument(
         "--ranker-dropout",
         type=float,
         default=d.dropout,
-        help=f"item-specific penalty c·G_jj (default {d.dropout}; tuned unless --no-tune)",
+        help=f"item-specific penalty c·G_jj (default {d.dropout}; tuned with --tune)",
     )
     group.add_argument(
         "--ranker-seen-weight",
         type=float,
         default=d.seen_weight,
-        help=f"weight of plain EASE-on-seen in the blend (default {d.seen_weight}; tuned)",
+        help=f"weight of plain EASE-on-seen in the blend (default {d.seen_weight}; tunable)",
     )
     group.add_argument(
         "--ranker-stars-weight",
         type=float,
         default=d.stars_weight,
-        help=f"weight of the fold-in's predicted stars (default {d.stars_weight}; tuned)",
+        help=f"weight of the fold-in's predicted stars (default {d.stars_weight}; tunable)",
     )
     group.add_argument(
         "--ranker-top-k",
@@ -154,10 +159,11 @@ def _add_ranker_options(parser: argparse.ArgumentParser) -> None:
         f"(default {d.min_item_ratings})",
     )
     group.add_argument(
-        "--no-tune",
+        "--tune",
         action="store_true",
-        help="use the ranker values given instead of choosing them on an inner split "
-        "of the training users",
+        help="choose l2, dropout and the blend weights on an inner split of the training "
+        "users (minutes) instead of using the values given; off by default, as in "
+        "'manage.py train_model'",
     )
 
 
@@ -209,17 +215,18 @@ def build_parser() -> argparse.ArgumentParser:
     p_train = commands.add_parser(
         "train",
         help="train a model on a MovieLens directory and save it",
-        description="Train MF + ranker on every rating of DATA_DIR and save the model.",
+        description="Train the model (MF, ranker, similarity, onboarding picker) on every "
+        "rating of DATA_DIR, with its movies/tags/genome when present, and save it.",
     )
     p_train.add_argument("data_dir", metavar="DATA_DIR", help="MovieLens directory")
     p_train.add_argument("--out", required=True, metavar="PATH", help="where to save the model")
     p_train.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p_train.add_argument(
         "--tune-reveal",
-        choices=["random", "popular", "picker"],
+        choices=REVEAL_MODES,
         default="picker",
-        help="how the simulated new users of the tuning split reveal their ratings "
-        "(default picker: the site's onboarding)",
+        help="with --tune: how the simulated new users of the tuning split reveal their "
+        "ratings (default picker: the site's onboarding)",
     )
     _add_mf_options(p_train)
     _add_ranker_options(p_train)
@@ -233,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_eval.add_argument("data_dir", metavar="DATA_DIR", help="MovieLens directory")
     p_eval.add_argument(
         "--reveal",
-        choices=["random", "popular", "picker"],
+        choices=REVEAL_MODES,
         default="random",
         help="which ratings a new user reveals: random ones, their most popular ones, or "
         "those the onboarding picker asks about (default random)",
@@ -278,36 +285,33 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     ratings = _load_ratings(args.data_dir)
     features = _load_features(args.data_dir)
-    mf_config = _mf_config(args)
-    ranker_config = _ranker_config(args)
+    config = TrainConfig(mf=_mf_config(args), ranker=_ranker_config(args))
     show = not args.quiet
-    if not args.no_tune:
+    if args.tune:
         started = time.perf_counter()
         print("choosing ranker hyperparameters on an inner split...", file=sys.stderr)
         tuned = tune_for_training(
             ratings,
-            mf_config,
-            ranker_config,
+            config,
+            **features,
             reveal=args.tune_reveal,
             seed=args.seed,
             progress=lambda it: _progress(it, "tuning", enabled=show),
         )
-        ranker_config = tuned.config
+        config = dataclasses.replace(config, ranker=tuned.config)
         print(
-            f"chose {ranker_config} (validation NDCG@10 {tuned.ndcg:.4f}, "
+            f"chose {tuned.config} (validation NDCG@10 {tuned.ndcg:.4f}, "
             f"{time.perf_counter() - started:.0f}s)",
             file=sys.stderr,
         )
     started = time.perf_counter()
-    bar = _progress(range(mf_config.n_epochs), "MF epochs", enabled=show)
+    bar = _progress(range(config.mf.n_epochs), "MF epochs", enabled=show)
     ticks = iter(bar)
 
     def on_epoch(_report: Any) -> None:
         next(ticks, None)
 
-    model = train(
-        ratings, TrainConfig(mf=mf_config, ranker=ranker_config), progress=on_epoch, **features
-    )
+    model = train(ratings, config, progress=on_epoch, **features)
     next(ticks, None)  # let the bar finish
     out = Path(args.out)
     try:
@@ -323,7 +327,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from moviematch.recommender import (
         ExperimentConfig,
-        MFFoldInStars,
+        TrainConfig,
         cross_validate_mf,
         run_experiment,
     )
@@ -331,26 +335,27 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if not 0.0 < args.test_fraction < 1.0:
         raise CliError(f"--test-fraction must be between 0 and 1, got {args.test_fraction}")
     ratings = _load_ratings(args.data_dir)
+    features = _load_features(args.data_dir)
     mf_config = _mf_config(args)
     show = not args.quiet
     config = ExperimentConfig(
+        train=TrainConfig(mf=mf_config, ranker=_ranker_config(args)),
         reveal=args.reveal,
         n_reveal=args.n_reveal,
         test_fraction=args.test_fraction,
         seed=args.seed,
-        tune=not args.no_tune,
-        ranker=_ranker_config(args),
+        tune=args.tune,
     )
     try:
         result = run_experiment(
             ratings,
             config,
-            stars_model_factory=lambda: MFFoldInStars(mf_config),
+            **features,
             progress=lambda it, label: _progress(it, label, enabled=show),
         )
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    split = result.split
+    split = result.summary
     print(
         f"{split['evaluated_test_users']} new users ({split['skipped_test_users']} skipped), "
         f"{split['train_users']} training users, {split['catalogue_items']} movies; "

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import time
 from io import StringIO
 from pathlib import Path
@@ -21,10 +24,13 @@ def closed_port() -> int:
 
 
 @pytest.fixture(autouse=True)
-def data_dir(tmp_path: Path, settings: object, monkeypatch: pytest.MonkeyPatch) -> Path:
+def data_dir(tmp_path: Path, settings: object) -> Path:
     settings.DATA_DIR = tmp_path / "var"  # type: ignore[attr-defined]
-    monkeypatch.delenv("MOVIEMATCH_MOVIELENS_DIR", raising=False)
-    monkeypatch.setenv("MOVIEMATCH_MOVIELENS_URL", f"http://127.0.0.1:{closed_port()}")
+    settings.MOVIEMATCH = {  # type: ignore[attr-defined]
+        **settings.MOVIEMATCH,  # type: ignore[attr-defined]
+        "MOVIELENS_DIR": None,
+        "MOVIELENS_URL": f"http://127.0.0.1:{closed_port()}",
+    }
     return tmp_path / "var"
 
 
@@ -55,3 +61,34 @@ def test_from_local_copy_installs_under_the_data_dir(ml_small: Path, data_dir: P
     assert f"ml-latest-small: {target}" in out.getvalue()
     for name in ("movies.csv", "links.csv", "ratings.csv", "tags.csv"):
         assert (target / name).read_bytes() == (ml_small / name).read_bytes()
+
+
+def test_without_from_the_configured_local_copy_is_used(
+    tmp_path: Path, data_dir: Path, settings: object
+) -> None:
+    source = write_movielens(tmp_path / "ml-latest", genome=True)  # ml-latest: no pins
+    settings.MOVIEMATCH = {**settings.MOVIEMATCH, "MOVIELENS_DIR": source}  # type: ignore[attr-defined]
+    out = StringIO()
+    call_command("download_data", "ml-latest", stdout=out)
+    target = data_dir / "datasets" / "ml-latest"
+    assert f"ml-latest: {target}" in out.getvalue()
+    assert (target / "ratings.csv").read_bytes() == (source / "ratings.csv").read_bytes()
+
+
+def test_the_settings_read_the_dataset_variables() -> None:
+    env = {
+        **os.environ,
+        "MOVIEMATCH_MOVIELENS_DIR": "/m/dir",
+        "MOVIEMATCH_IMDB_DIR": "",
+        "MOVIEMATCH_MOVIELENS_URL": "http://mirror.example/ml",
+        "MOVIEMATCH_IMDB_URL": "http://mirror.example/imdb",
+    }
+    code = (
+        "from moviematch.config.settings import base\n"
+        "c = base.MOVIEMATCH\n"
+        "print(c['MOVIELENS_DIR'], c['IMDB_DIR'], c['MOVIELENS_URL'], c['IMDB_URL'])\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["/m/dir", "None", "http://mirror.example/ml", "http://mirror.example/imdb"]

@@ -87,10 +87,13 @@ def test_fetch_is_idempotent(publisher, tmp_path: Path, capsys) -> None:
     assert (tmp_path / "ml-25m" / "ratings.csv").read_bytes() == ML25M_FILES["ratings.csv"]
 
 
-def test_base_url_from_environment(publisher, tmp_path: Path, monkeypatch) -> None:
+def test_base_url_is_an_argument_and_the_environment_is_not_read(
+    publisher, tmp_path: Path, monkeypatch
+) -> None:
     serve_ml25m(publisher)
-    monkeypatch.setenv("MOVIEMATCH_MOVIELENS_URL", publisher.url + "/")
-    assert fetch("ml-25m", tmp_path, progress=False).is_dir()
+    # The settings module reads MOVIEMATCH_MOVIELENS_URL; the pure package never does.
+    monkeypatch.setenv("MOVIEMATCH_MOVIELENS_URL", "http://127.0.0.1:9")  # would fail
+    assert fetch("ml-25m", tmp_path, base_url=publisher.url + "/", progress=False).is_dir()
     assert publisher.gets("/ml-25m.zip.md5") == 1
 
 
@@ -140,7 +143,6 @@ def test_offline_fails_fast_with_instructions(tmp_path: Path) -> None:
     assert time.monotonic() - started < 3
     message = str(info.value)
     assert "--from DIR" in message
-    assert "MOVIEMATCH_MOVIELENS_DIR" in message
     assert "https://files.grouplens.org/datasets/movielens/ml-25m.zip" in message
     assert list(tmp_path.iterdir()) == []
 
@@ -201,15 +203,14 @@ def imdb_files() -> dict[str, bytes]:
     }
 
 
-def test_fetch_imdb(publisher, tmp_path: Path, monkeypatch) -> None:
+def test_fetch_imdb(publisher, tmp_path: Path) -> None:
     for name, data in imdb_files().items():
         publisher.files[f"/{name}"] = data
-    monkeypatch.setenv("MOVIEMATCH_IMDB_URL", publisher.url)
-    target = fetch("imdb", tmp_path, progress=False)
+    target = fetch("imdb", tmp_path, base_url=publisher.url, progress=False)
     assert sorted(p.name for p in target.iterdir()) == sorted([*imdb_files(), MARKER])
     assert leftovers(tmp_path, "imdb") == []
     count = len(publisher.requests)
-    fetch("imdb", tmp_path, progress=False)
+    fetch("imdb", tmp_path, base_url=publisher.url, progress=False)
     assert len(publisher.requests) == count
 
 
@@ -282,8 +283,13 @@ def test_use_local_zip_with_md5(tmp_path: Path) -> None:
     assert (target / "links.csv").read_bytes() == ML25M_FILES["links.csv"]
 
 
-def test_ensure_prefers_source_then_environment(tmp_path: Path, monkeypatch) -> None:
+def test_ensure_uses_the_source_else_downloads(publisher, tmp_path: Path, monkeypatch) -> None:
     source = write_dataset(tmp_path / "ml-25m", ML25M_FILES)
+    dead = "http://127.0.0.1:9"  # would fail if a download were tried
+    installed = download.ensure("ml-25m", tmp_path / "a", source_dir=source, base_url=dead)
+    assert (installed / "ratings.csv").read_bytes() == ML25M_FILES["ratings.csv"]
+    # Without a source it downloads; a directory named in the environment is not looked at.
     monkeypatch.setenv("MOVIEMATCH_MOVIELENS_DIR", str(source))
-    monkeypatch.setenv("MOVIEMATCH_MOVIELENS_URL", "http://127.0.0.1:9")  # would fail
-    assert download.ensure("ml-25m", tmp_path / "data").is_dir()
+    serve_ml25m(publisher)
+    assert download.ensure("ml-25m", tmp_path / "b", base_url=publisher.url).is_dir()
+    assert publisher.gets("/ml-25m.zip") == 1

@@ -1,6 +1,10 @@
-"""Fixtures of the recommendation tests: ``model_dir``, ``planted``, ``planted_dir`` and
-``planted_catalogue`` live in ``tests/site_fixtures.py`` (shared with the page tests)."""
+"""Fixtures of the recommendation tests: a model directory per test, planted MovieLens data.
 
-from tests.site_fixtures import MIN_RATINGS
+They live in ``tests/site_fixtures.py`` (shared with the page tests and registered for the
+whole suite in ``tests/conftest.py``); the names stay importable from here, as the API tests
+import them.
+"""
 
-__all__ = ["MIN_RATINGS"]
+from tests.site_fixtures import MIN_RATINGS, model_dir, planted, planted_catalogue, planted_dir
+
+__all__ = ["MIN_RATINGS", "model_dir", "planted", "planted_catalogue", "planted_dir"]

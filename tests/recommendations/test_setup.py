@@ -61,10 +61,9 @@ def test_setup_then_rerun_skips_everything(source: Path) -> None:
 
 
 @pytest.mark.usefixtures("model_dir")
-def test_setup_reads_the_environment_variable(
-    source: Path, monkeypatch: pytest.MonkeyPatch, settings: object
-) -> None:
-    monkeypatch.setenv("MOVIEMATCH_MOVIELENS_DIR", str(source))
+def test_setup_uses_the_configured_local_copy(source: Path, settings: object) -> None:
+    # MOVIEMATCH_MOVIELENS_DIR, as the settings read it
+    settings.MOVIEMATCH = {**settings.MOVIEMATCH, "MOVIELENS_DIR": str(source)}  # type: ignore[attr-defined]
     output = setup("--dataset", "ml-latest", "--no-eval")
     installed = settings.DATA_DIR / "datasets" / "ml-latest"  # type: ignore[attr-defined]
     assert f"data: {installed}" in output
@@ -81,10 +80,8 @@ def test_setup_with_an_empty_catalogue_stops_before_training(source: Path) -> No
 
 
 @pytest.mark.usefixtures("model_dir")
-def test_setup_offline_without_source_fails_with_instructions(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("MOVIEMATCH_MOVIELENS_URL", "http://127.0.0.1:9")
+def test_setup_offline_without_source_fails_with_instructions(settings: object) -> None:
+    settings.MOVIEMATCH = {**settings.MOVIEMATCH, "MOVIELENS_URL": "http://127.0.0.1:9"}  # type: ignore[attr-defined]
     with pytest.raises(CommandError, match="--from DIR"):
         setup()
 

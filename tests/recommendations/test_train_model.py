@@ -28,10 +28,8 @@ from moviematch.catalog.services import catalogue_filter
 from moviematch.ratings.models import Rating
 from moviematch.recommendations import services
 from moviematch.recommendations.models import TrainingRun
-from moviematch.recommender import Model
+from moviematch.recommender import Model, RankerConfig, RankerGrid
 from moviematch.recommender.artifact import current
-from moviematch.recommender.evaluation.tuning import RankerGrid
-from moviematch.recommender.ranking import RankerConfig
 from tests.catalog.movielens_files import write_movielens
 
 pytestmark = pytest.mark.django_db

@@ -68,3 +68,23 @@ def make_planted(
         mu, user_bias, item_bias, user_factors, item_factors, noise,
         draw(observed), draw(held_out),
     )  # fmt: skip
+
+
+def taste_groups(n_users: int = 200, n_items: int = 60, seed: int = 0) -> Ratings:
+    """Two taste groups: each user loves (5★) films of their group, dislikes the other's.
+
+    Group g watches mostly films with id % 2 == g; popularity falls with the film id, so
+    popularity alone is a weak guess. Some users have few ratings (to exercise skipping).
+    """
+    rng = np.random.default_rng(seed)
+    users, movies, stars = [], [], []
+    for u in range(n_users):
+        group = u % 2
+        n_seen = 8 if u % 25 == 0 else int(rng.integers(20, 35))
+        weights = np.where(np.arange(n_items) % 2 == group, 6.0, 1.0) / (1 + np.arange(n_items))
+        chosen = rng.choice(n_items, size=n_seen, replace=False, p=weights / weights.sum())
+        for i in chosen:
+            users.append(1000 + u)
+            movies.append(10 * (i + 1))  # external ids are not rows
+            stars.append(5.0 if i % 2 == group else float(rng.choice([1.0, 2.0])))
+    return Ratings(np.array(users), np.array(movies), np.array(stars, np.float32))

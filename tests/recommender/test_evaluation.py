@@ -1,26 +1,29 @@
-"""The cold-start protocol: determinism, no leakage, reveal strategies, methods, tuning."""
+"""The cold-start protocol: determinism, no leakage, reveals, methods, and the served model."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
 
 from moviematch.recommender.data import Ratings
 from moviematch.recommender.evaluation.baselines import (
+    Answer,
     BiasOnly,
     Ease,
-    Ours,
     Popularity,
-    Scored,
-    StarsRanking,
+    answer_from_scores,
 )
 from moviematch.recommender.evaluation.crossval import cross_validate_mf
-from moviematch.recommender.evaluation.metrics import list_metrics, top_k
+from moviematch.recommender.evaluation.experiment import ExperimentConfig, run_experiment
 from moviematch.recommender.evaluation.protocol import (
     PickerReveal,
     PopularReveal,
     RandomReveal,
+    TestUser,
+    UserSplit,
+    make_strategy,
     reveal_users,
     split_users,
 )
@@ -29,40 +32,23 @@ from moviematch.recommender.evaluation.runner import (
     format_table,
     training_data,
 )
-from moviematch.recommender.evaluation.tuning import (
-    RankerGrid,
-    _blend,
-    _mean_ndcg,
-    tune_ease,
-    tune_ranker,
-)
+from moviematch.recommender.evaluation.served import ServedModel, ServedStars
 from moviematch.recommender.mf import MFConfig
-from moviematch.recommender.ranking import ItemItemRanker, RankerConfig
+from moviematch.recommender.model import Model, TrainConfig
+from moviematch.recommender.ranker import RankerConfig
+from moviematch.recommender.training import train
+from tests.recommender.planted import taste_groups
 
-
-def planted_ratings(n_users: int = 200, n_items: int = 60, seed: int = 0) -> Ratings:
-    """Two taste groups: each user loves (5★) films of their group, dislikes the other's.
-
-    Group g watches mostly films with id % 2 == g; popularity falls with the film id, so
-    popularity alone is a weak guess. Some users have few ratings (to exercise skipping).
-    """
-    rng = np.random.default_rng(seed)
-    users, movies, stars = [], [], []
-    for u in range(n_users):
-        group = u % 2
-        n_seen = 8 if u % 25 == 0 else int(rng.integers(20, 35))
-        weights = np.where(np.arange(n_items) % 2 == group, 6.0, 1.0) / (1 + np.arange(n_items))
-        chosen = rng.choice(n_items, size=n_seen, replace=False, p=weights / weights.sum())
-        for i in chosen:
-            users.append(1000 + u)
-            movies.append(10 * (i + 1))  # external ids are not rows
-            stars.append(5.0 if i % 2 == group else float(rng.choice([1.0, 2.0])))
-    return Ratings(np.array(users), np.array(movies), np.array(stars, np.float32))
+#: A small, quick model for the planted data (the protocol is what is under test).
+SMALL = TrainConfig(
+    mf=MFConfig(n_factors=8, n_epochs=20, seed=0),
+    ranker=RankerConfig(l2=0.1, dropout=1.0, top_k=20, min_item_ratings=1),
+)
 
 
 @pytest.fixture(scope="module")
 def ratings() -> Ratings:
-    return planted_ratings()
+    return taste_groups()
 
 
 def test_split_is_deterministic_by_seed_and_never_leaks(ratings: Ratings) -> None:
@@ -120,47 +106,128 @@ def test_popular_reveal_takes_the_users_most_popular_films(ratings: Ratings) -> 
         assert (split.item_counts[user.heldout_rows] <= lowest_revealed).all()
 
 
+class CatalogueOrder:
+    """Stands in for ``Model.onboarding``: proposes films in catalogue order, never twice."""
+
+    def __init__(self, ids: np.ndarray) -> None:
+        self.ids = ids.tolist()
+        self.calls: list[tuple[int, int]] = []
+
+    def onboarding(self, n=20, exclude=(), seed=0, *, rated=(), skipped=()):  # type: ignore[no-untyped-def]
+        self.calls.append((n, seed))
+        answered = set(rated) | set(skipped) | set(exclude)
+        return [m for m in self.ids if m not in answered][:n]
+
+
 def test_picker_reveal_rates_only_own_films_within_budget(ratings: Ratings) -> None:
     split = split_users(ratings, seed=0)
-    calls: list[int] = []
-
-    def picker(answered, answered_stars, skipped, n, rng):  # type: ignore[no-untyped-def]
-        # Proposes films in catalogue order, never twice.
-        calls.append(n)
-        seen = set(answered.tolist()) | set(skipped.tolist())
-        return [r for r in range(len(split.catalogue)) if r not in seen][:n]
-
-    users = reveal_users(split, PickerReveal(picker, n=10, budget=25, page=10))
+    picker = CatalogueOrder(split.catalogue.ids)
+    users = reveal_users(split, PickerReveal(picker, split.catalogue, n=10, budget=25, page=10))
     for user in users:
         rows, _ = split.held_out[user.user_id]
-        first_25 = [r for r in range(25) if r in set(rows.tolist())]
-        assert user.revealed_rows.tolist() == first_25[:10]
-        assert user.proposals <= 25
+        own = set(rows.tolist())
+        hits = [r for r in range(25) if r in own]
+        assert user.revealed_rows.tolist() == hits[:10]
+        # The visitor stops at the tenth rating, mid-page if need be.
+        assert user.proposals == (hits[9] + 1 if len(hits) >= 10 else 25)
         assert sorted([*user.revealed_rows, *user.heldout_rows]) == sorted(rows)
-    assert max(calls) == 10
+    assert max(n for n, _ in picker.calls) == 10
+    # One seed per visitor, as the site seeds the picker by user: pages differ only by answers.
+    seeds = [seed for _, seed in picker.calls]
+    assert len(set(seeds)) > 1
+    with pytest.raises(ValueError, match="picker reveal needs"):
+        make_strategy("picker", split, n_reveal=10)
 
 
-def test_methods_rank_the_planted_taste_above_popularity(ratings: Ratings) -> None:
+Served = tuple[Model, UserSplit, list[TestUser]]
+
+
+@pytest.fixture(scope="module")
+def served(ratings: Ratings) -> Served:
     split = split_users(ratings, seed=0)
-    data = training_data(split)
+    model = train(split.train, SMALL)
     users = reveal_users(split, RandomReveal(10), seed=0)
-    bias = BiasOnly()
-    methods = [
-        Popularity(),
-        StarsRanking(bias, name="bias-only"),
-        Ease(l2=20.0),
-        Ours(RankerConfig(l2=0.1, dropout=1.0, top_k=20), bias, fit_stars=False),
-    ]
-    results = {}
-    for method in methods:
-        method.fit(data)
-        results[method.name] = evaluate_method(method, users, split)
+    return model, split, users
+
+
+def test_methods_rank_the_planted_taste_above_popularity(served: Served) -> None:
+    model, split, users = served
+    data = training_data(split)
+    baselines = [Popularity(), BiasOnly(), Ease(l2=20.0)]
+    for baseline in baselines:
+        baseline.fit(data)
+    methods = [*baselines, ServedStars(model, split.catalogue), ServedModel(model, split.catalogue)]
+    results = {m.name: evaluate_method(m, users, split) for m in methods}
     assert results["ours"].ndcg[10] > results["popularity"].ndcg[10] + 0.1
     assert results["ease"].ndcg[10] > results["popularity"].ndcg[10]
     assert np.isnan(results["popularity"].rmse)
+    # The ranker only orders: ours shows the same stars as the fold-in.
+    assert results["ours"].rmse == results["mf-stars"].rmse
     table = format_table(list(results.values()))
     assert "NDCG@10" in table
     assert len(table.splitlines()) == 2 + len(methods)
+
+
+def test_ours_is_the_served_model_through_its_public_api(served: Served) -> None:
+    model, split, users = served
+    ours = ServedModel(model, split.catalogue)
+    for user in users[:10]:
+        answer = ours.answer(user, 20)
+        profile = model.fold_in(split.catalogue.external(user.revealed_rows), user.revealed_stars)
+        listed = [r.movie_id for r in model.recommend(profile, n=20)]
+        assert split.catalogue.external(answer.ranked).tolist() == listed
+        expected = model.predict(profile, split.catalogue.external(user.heldout_rows))
+        np.testing.assert_array_equal(answer.heldout_stars, expected)
+    stars = ServedStars(model, split.catalogue).answer(users[0], 10)
+    profile = model.fold_in(
+        split.catalogue.external(users[0].revealed_rows), users[0].revealed_stars
+    )
+    predicted = model.predict_all(profile)
+    predicted[users[0].revealed_rows] = -np.inf
+    assert (
+        stars.ranked.tolist() == np.lexsort((np.arange(len(predicted)), -predicted))[:10].tolist()
+    )
+
+
+def test_a_change_to_model_recommend_moves_the_figures(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model, split, users = served
+    before = evaluate_method(ServedModel(model, split.catalogue), users, split).ndcg[10]
+    served_recommend = Model.recommend
+
+    def worst_first(self, profile, n=20, exclude=()):  # type: ignore[no-untyped-def]
+        everything = served_recommend(self, profile, n=len(self.items), exclude=exclude)
+        return everything[::-1][:n]
+
+    monkeypatch.setattr(Model, "recommend", worst_first)
+    after = evaluate_method(ServedModel(model, split.catalogue), users, split).ndcg[10]
+    assert after < before - 0.2
+
+
+def test_run_experiment_evaluates_the_trained_model_and_its_variants(ratings: Ratings) -> None:
+    config = ExperimentConfig(train=SMALL, reveal="picker", ks=(10,))
+    result = run_experiment(
+        ratings,
+        config,
+        variants=lambda chosen: {"ours-no-floor": dataclasses.replace(chosen, min_stars=0.0)},
+    )
+    by = result.by_method()
+    assert set(by) == {"popularity", "bias-only", "ease", "mf-stars", "ours", "ours-no-floor"}
+    assert result.ranker_config == SMALL.ranker  # not tuned
+    assert sorted(result.models) == ["ours", "ours-no-floor"]
+    ours = result.models["ours"]
+    assert ours.components["ranker"].config == SMALL.ranker  # type: ignore[attr-defined]
+    # The picker reveal asked the evaluated model's own onboarding.
+    assert 0 < result.summary["mean_revealed"] <= 10
+    assert result.summary["mean_proposals"] >= result.summary["mean_revealed"]
+    assert result.as_json()["split"]["evaluated_test_users"] == len(result.users)
+    # Ours measured by run_experiment is ServedModel of that model on those users.
+    assert result.split is not None
+    again = evaluate_method(
+        ServedModel(ours, result.split.catalogue), result.users, result.split, ks=(10,)
+    )
+    assert again.ndcg[10] == by["ours"].ndcg[10]
 
 
 def test_bias_only_folds_in_additive_biases() -> None:
@@ -175,91 +242,47 @@ def test_bias_only_folds_in_additive_biases() -> None:
     users = reveal_users(split, RandomReveal(10), seed=0)
     bias = BiasOnly(item_reg=0.5, user_reg=0.5, rounds=30)
     bias.fit(data)
-    result = evaluate_method(StarsRanking(bias, name="bias"), users, split)
+    result = evaluate_method(bias, users, split)
     held = np.concatenate([u.heldout_stars for u in users])
     assert result.rmse < 0.25 * float(np.std(held))
 
 
 class Oracle:
-    """Scores each user's relevant held-out films highest: every list metric is perfect."""
+    """Puts each user's relevant held-out films first: every list metric is perfect."""
 
     name = "oracle"
 
-    def __init__(self, users, n_items):  # type: ignore[no-untyped-def]
-        self.by_reveal = {tuple(u.revealed_rows.tolist()): u for u in users}
+    def __init__(self, n_items: int) -> None:
         self.n_items = n_items
 
-    def fit(self, data):  # type: ignore[no-untyped-def]
-        pass
-
-    def score(self, rows, stars):  # type: ignore[no-untyped-def]
-        user = self.by_reveal[tuple(rows.tolist())]
+    def answer(self, user, n):  # type: ignore[no-untyped-def]
         out = np.zeros(self.n_items)
         out[user.heldout_rows[user.heldout_stars >= 4]] = 10.0
-        out[rows] = 100.0  # rated rows must be excluded by the runner, not by methods
+        out[user.revealed_rows] = 100.0  # rated rows must never be answered
         stars = np.full(self.n_items, 3.0)
         stars[user.heldout_rows] = user.heldout_stars
-        return Scored(out, stars)
+        return answer_from_scores(user, n, out, stars)
+
+
+class Cheat:
+    """Answers a revealed movie: the runner refuses it."""
+
+    name = "cheat"
+
+    def answer(self, user, n):  # type: ignore[no-untyped-def]
+        return Answer(user.revealed_rows[:n], None)
 
 
 def test_runner_excludes_revealed_and_scores_an_oracle_perfectly(ratings: Ratings) -> None:
     split = split_users(ratings, seed=0)
     users = reveal_users(split, RandomReveal(10), seed=0)
-    result = evaluate_method(Oracle(users, len(split.catalogue)), users, split, ks=(5,))
+    result = evaluate_method(Oracle(len(split.catalogue)), users, split, ks=(5,))
     assert result.ndcg[5] == pytest.approx(1.0)
     assert result.hit_rate[5] == pytest.approx(1.0)
     assert result.rmse == pytest.approx(0.0)
     assert result.users == sum(1 for u in users if (u.heldout_stars >= 4).any())
-
-
-def test_tuning_blend_reproduces_the_rankers_own_scores(ratings: Ratings) -> None:
-    split = split_users(ratings, seed=0)
-    data = training_data(split)
-    users = reveal_users(split, RandomReveal(10), seed=0)
-    config = RankerConfig(
-        l2=0.2, dropout=3.0, seen_weight=0.4, stars_weight=0.3, popularity_weight=0.1, top_k=0
-    )
-    ranker = ItemItemRanker(config)
-    parts = ranker.dense_parts(data.user_rows, data.item_rows, data.stars, data.n_items)
-    ranker.fit(data.user_rows, data.item_rows, data.stars, data.n_items)
-    inputs = [u.revealed_rows for u in users[:5]]
-    predicted = np.random.default_rng(0).uniform(1, 5, size=(5, data.n_items))
-    liked, seen = parts.input_scores(inputs)
-    blended = _blend(
-        liked + 0.4 * seen,
-        inputs,
-        ranker.modelled_,  # type: ignore[arg-type]
-        ranker.log_popularity_.astype(np.float64),  # type: ignore[union-attr]
-        predicted,
-        0.3,
-        0.1,
-        config.min_stars,
-    )
-    for u, user in enumerate(users[:5]):
-        direct = ranker.score(user.revealed_rows, user.revealed_stars, predicted[u])
-        assert_allclose(blended[u], direct, rtol=1e-4, atol=1e-4)
-
-
-def test_tuning_picks_from_the_grid_using_training_users_only(ratings: Ratings) -> None:
-    split = split_users(ratings, seed=0)
-    grid = RankerGrid(
-        l2=(0.1, 1.0),
-        dropout=(1.0,),
-        seen_weight=(0.0, 0.5),
-        stars_weight=(0.0,),
-        popularity_weight=(0.0,),
-    )
-    base = RankerConfig(top_k=7)
-    result = tune_ranker(split.train, stars_model=BiasOnly(), base=base, grid=grid, seed=1)
-    assert len(result.trials) == 4
-    assert result.config.top_k == 7
-    assert result.config.l2 in (0.1, 1.0)
-    assert result.ndcg == pytest.approx(max(t["ndcg10"] for t in result.trials), abs=1e-6)
-    # Tuning never sees the held-out users: it is given split.train, which has none.
-    assert not np.isin(split.train.user_ids, split.test_user_ids).any()
-    l2, trials = tune_ease(split.train, l2_grid=(1.0, 30.0))
-    assert l2 in (1.0, 30.0)
-    assert len(trials) == 2
+    with pytest.raises(ValueError, match="revealed"):
+        evaluate_method(Cheat(), users, split)
 
 
 def test_cross_validation_beats_the_global_mean() -> None:
@@ -279,31 +302,6 @@ def test_cross_validation_beats_the_global_mean() -> None:
     assert result.as_json()["folds"] == 5
     with pytest.raises(ValueError, match="folds"):
         cross_validate_mf(ratings, config, folds=1)
-
-
-def test_vectorised_tuning_ndcg_matches_the_metrics_module() -> None:
-    rng = np.random.default_rng(5)
-    scores = rng.normal(size=(30, 50))
-    inputs = [rng.choice(50, size=5, replace=False) for _ in range(30)]
-    relevant = [rng.choice(50, size=int(rng.integers(0, 8)), replace=False) for _ in range(30)]
-    expected = np.mean(
-        [
-            list_metrics(top_k(row, 10, exclude=rows), rel, 10).ndcg
-            for row, rows, rel in zip(scores, inputs, relevant, strict=True)
-            if len(rel)
-        ]
-    )
-    assert _mean_ndcg(scores, inputs, relevant) == pytest.approx(expected, abs=1e-12)
-
-
-def test_tuning_can_mimic_the_popular_reveal(ratings: Ratings) -> None:
-    split = split_users(ratings, seed=0)
-    grid = RankerGrid(l2=(0.1,), dropout=(1.0,), seen_weight=(0.0,), stars_weight=(0.0,))
-    a = tune_ranker(split.train, grid=grid, reveal="popular", seed=1)
-    b = tune_ranker(split.train, grid=grid, reveal="random", seed=1)
-    assert a.ndcg != b.ndcg  # the validation users revealed different ratings
-    with pytest.raises(ValueError, match="unknown reveal"):
-        tune_ranker(split.train, grid=grid, reveal="alphabetical")
 
 
 def test_paired_difference_of_two_methods_on_the_same_users() -> None:

@@ -285,7 +285,8 @@ def test_a_ranker_component_is_used_saved_and_rebuilt(
     boosted.save(tmp_path / "m")
     arrays, payload = load_artifact(tmp_path / "m")
     assert "ranker.boost" in arrays
-    assert payload["components"] == {"ranker": {"type": "BoostRanker", "config": {"weight": 10.0}}}
+    assert payload["components"]["ranker"] == {"type": "BoostRanker", "config": {"weight": 10.0}}
+    assert sorted(payload["components"]) == ["onboarding", "ranker"]
     loaded = Model.load(tmp_path / "m")
     assert loaded.recommend(loaded.fold_in(*_user(planted, 1005)), n=len(top)) == top
     monkeypatch.delitem(model_module.COMPONENT_TYPES, "BoostRanker")
@@ -312,7 +313,7 @@ def test_default_config_trains_every_component_and_round_trips(
     genres = [("Drama",) if i % 2 else ("Comedy",) for i in range(len(ids))]
     movies = MovieInfo(ids, [f"m{i}" for i in ids], np.zeros(len(ids), np.int32), genres)
     full = train(planted.ratings, TrainConfig(mf=CONFIG.mf), movies=movies)
-    assert sorted(full.components) == ["ranker", "similarity"]
+    assert sorted(full.components) == ["onboarding", "ranker", "similarity"]
     full.save(tmp_path / "full")
     loaded = Model.load(tmp_path / "full")
     ids_u, stars_u = _user(planted, 1007)
@@ -329,3 +330,28 @@ def test_default_config_trains_every_component_and_round_trips(
     proposals = loaded.onboarding(10, rated=ids_u[:3].tolist())
     assert len(proposals) == 10
     assert not set(proposals) & set(ids_u[:3].tolist())
+
+
+def test_every_model_can_onboard_even_without_similarity(planted: Planted, model: Model) -> None:
+    # CONFIG leaves the ranker and similarity slots empty: the picker is still there, its
+    # slates kept diverse with the MF item factors.
+    assert sorted(model.components) == ["onboarding"]
+    first = model.onboarding(8, seed=3)
+    assert len(first) == 8
+    assert len(set(first)) == 8
+    assert set(first) <= set(model.items.ids.tolist())
+    ids_u, _ = _user(planted, 1003)
+    nxt = model.onboarding(8, seed=3, rated=ids_u[:2].tolist(), skipped=first[:2])
+    assert not set(nxt) & {*ids_u[:2].tolist(), *first[:2]}
+    with pytest.raises(ValueError, match="cannot be disabled"):
+        TrainConfig(onboarding=None)  # type: ignore[arg-type]
+
+
+def test_an_artifact_without_the_onboarding_picker_is_corrupt(model: Model, tmp_path: Path) -> None:
+    model.save(tmp_path / "m")
+    arrays, payload = load_artifact(tmp_path / "m")
+    kept = {k: v for k, v in arrays.items() if not k.startswith("onboarding.")}
+    del payload["components"]["onboarding"]
+    save_artifact(tmp_path / "bare", kept, payload)
+    with pytest.raises(CorruptModelError, match="no onboarding picker"):
+        Model.load(tmp_path / "bare")

@@ -15,8 +15,8 @@ from moviematch.recommender.errors import CorruptModelError
 from moviematch.recommender.onboarding import (
     OnboardingConfig,
     OnboardingPicker,
-    proposals_to_reach,
 )
+from moviematch.recommender.onboarding_simulation import simulate_onboarding
 
 DAY = 86_400
 
@@ -151,17 +151,32 @@ def test_never_proposes_answered_or_excluded(
     assert len(slate) == min(n, len(available))
 
 
-def test_proposals_to_reach_counts_the_shown_movies() -> None:
+def test_simulated_onboarding_counts_the_shown_movies() -> None:
     order = list(range(1, 101))
+    pages: list[int] = []
 
-    def propose(rated: list[int], skipped: list[int]) -> list[int]:
+    def propose(rated: list[int], skipped: list[int], n: int) -> list[int]:
+        pages.append(n)
         done = len(rated) + len(skipped)
-        return order[done : done + 7]
+        return order[done : done + 7]  # a proposer may return fewer than asked
 
     seen = {2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22}
-    assert proposals_to_reach(propose, seen, target=10) == 20
-    assert proposals_to_reach(propose, {1, 2}, target=10, limit=50) == 50
-    assert proposals_to_reach(lambda r, s: [], seen) == 200
+    run = simulate_onboarding(propose, seen, target=10)
+    # The tenth rating is movie 20, the 20th proposal: the visitor stops there, mid-page.
+    assert (run.shown, run.reached) == (20, True)
+    assert run.rated == [2, 4, 6, 8, 10, 12, 14, 16, 18, 20]
+    assert run.skipped == [1, 3, 5, 7, 9, 11, 13, 15, 17, 19]
+    assert set(pages) == {10}
+    short = simulate_onboarding(propose, {1, 2}, target=10, budget=50, page=10)
+    assert (short.shown, short.reached, short.rated) == (50, False, [1, 2])
+    assert pages[-1] == 1  # after 49 shown, the last page asks for the one left
+    dry = simulate_onboarding(lambda r, s, n: [], seen)
+    assert (dry.shown, dry.reached) == (0, False)
+    # A proposer that repeats itself cannot make the visitor answer twice.
+    repeat = simulate_onboarding(lambda r, s, n: [2, 2, 3], seen, target=3)
+    assert (repeat.rated, repeat.skipped, repeat.reached) == ([2], [3], False)
+    with pytest.raises(ValueError, match=">= 1"):
+        simulate_onboarding(propose, seen, target=0)
 
 
 def test_round_trip_through_npz(tmp_path: Path) -> None:
@@ -211,16 +226,20 @@ def simulate(directory: Path) -> tuple[float, float]:
     movies, counts = np.unique(train.movie_ids, return_counts=True)
     by_count = movies[np.lexsort((movies, -counts))].tolist()
 
-    def popular(rated: list[int], skipped: list[int]) -> list[int]:
+    def popular(rated: list[int], skipped: list[int], n: int) -> list[int]:
         done = len(rated) + len(skipped)
-        return by_count[done : done + 10]
+        return by_count[done : done + n]
+
+    def shown(propose, films: set[int]) -> int:  # type: ignore[no-untyped-def]
+        run = simulate_onboarding(propose, films, budget=200)
+        return run.shown if run.reached else 200
 
     picker = OnboardingPicker.build(train)
     ours = [
-        proposals_to_reach(lambda r, s, u=u: picker.propose(10, rated=r, skipped=s, seed=u), films)
+        shown(lambda r, s, n, u=u: picker.propose(n, rated=r, skipped=s, seed=u), films)
         for u, films in seen.items()
     ]
-    baseline = [proposals_to_reach(popular, films) for films in seen.values()]
+    baseline = [shown(popular, films) for films in seen.values()]
     return float(np.mean(ours)), float(np.mean(baseline))
 
 

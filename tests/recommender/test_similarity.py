@@ -15,7 +15,6 @@ from moviematch.recommender.data import Genome, MovieInfo, TagApplications
 from moviematch.recommender.errors import CorruptModelError, UnknownMovieError
 from moviematch.recommender.item_features import tag_matrix
 from moviematch.recommender.similarity import SimilarityConfig, SimilarityIndex
-from moviematch.recommender.text import normalize_tag
 from moviematch.recommender.vocab import Vocabulary
 from tests.recommender.stand_in_factors import svd_item_factors
 
@@ -138,21 +137,6 @@ def test_tag_evidence_counts_distinct_users_after_normalisation() -> None:
         vocab, plain, None, min_movies=1, tag_prior=1.0, genome_weight=1.0, genome_top=10
     )
     np.testing.assert_allclose(evidence, [3 / 4, 2 / 3], rtol=1e-6)
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ("Sci-Fi", "sci fi"),
-        ("  SCI_FI!! ", "sci fi"),
-        ("didn't finish", "didnt finish"),
-        ("Amélie", "amélie"),
-        ("ＰＩＸＡＲ", "pixar"),  # full-width letters, NFKC
-        ("!!!", ""),
-    ],
-)
-def test_normalize_tag(raw: str, expected: str) -> None:
-    assert normalize_tag(raw) == expected
 
 
 def test_movie_with_no_data_never_outranks_a_real_neighbour() -> None:

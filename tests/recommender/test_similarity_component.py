@@ -10,7 +10,9 @@ import pytest
 from moviematch.recommender import Model, TrainConfig, train
 from moviematch.recommender.data import MovieInfo, Ratings
 from moviematch.recommender.errors import CorruptModelError, UnknownMovieError
+from moviematch.recommender.item_features import l2_normalize
 from moviematch.recommender.mf import MFConfig
+from moviematch.recommender.onboarding import OnboardingPicker
 from moviematch.recommender.similarity_component import SimilarityComponent, SimilaritySpec
 
 # Movies 1-8 are watched by audience A (horror fans), 11-18 by audience B (romance fans);
@@ -68,11 +70,21 @@ def test_train_fits_the_similarity_slot(trained: Model) -> None:
     # An id outside the index still lands in some group.
     assert sum(len(g.movie_ids) for g in component.group([1, 2, 3, 424242])) == 4
 
-    first = component.onboarding(n=4, seed=1)
+    # The onboarding picker is the model's own slot, not this one's.
+    assert not hasattr(component, "onboarding")
+    first = trained.onboarding(n=4, seed=1)
     assert len(first) == 4
-    assert not set(component.onboarding(n=16, exclude=first)) & set(first)
-    after = component.onboarding(n=4, rated=[11, 12], skipped=[1, 2], seed=1)
+    assert not set(trained.onboarding(n=16, exclude=first)) & set(first)
+    after = trained.onboarding(n=4, rated=[11, 12], skipped=[1, 2], seed=1)
     assert all(m in ROMANCE for m in after)
+
+
+def test_the_picker_keeps_slates_diverse_with_the_similarity_vectors(trained: Model) -> None:
+    picker = trained.components["onboarding"]
+    index = trained.components["similarity"].index  # type: ignore[attr-defined]
+    assert isinstance(picker, OnboardingPicker)
+    rows = index.vocab.rows(picker.vocab.ids)
+    np.testing.assert_allclose(picker.vectors_, l2_normalize(index.vectors_[rows]), atol=1e-6)
 
 
 def test_model_save_and_load_keep_the_component(trained: Model, tmp_path: Path) -> None:
@@ -85,7 +97,7 @@ def test_model_save_and_load_keep_the_component(trained: Model, tmp_path: Path) 
         assert theirs.similar(movie, 6) == ours.similar(movie, 6)
     ranked = [1, 11, 2, 12, 3, 13]
     assert theirs.group(ranked) == ours.group(ranked)
-    assert theirs.onboarding(n=6, rated=[3], seed=2) == ours.onboarding(n=6, rated=[3], seed=2)
+    assert loaded.onboarding(n=6, rated=[3], seed=2) == trained.onboarding(n=6, rated=[3], seed=2)
 
 
 def test_from_arrays_rejects_corrupt_parts(trained: Model) -> None:
@@ -94,7 +106,7 @@ def test_from_arrays_rejects_corrupt_parts(trained: Model) -> None:
     arrays, config = component.to_arrays(), component.config_dict()
     with pytest.raises(CorruptModelError):
         SimilarityComponent.from_arrays(
-            {k: v for k, v in arrays.items() if k != "picker_cond"}, config
+            {k: v for k, v in arrays.items() if k != "index_vectors"}, config
         )
     with pytest.raises(CorruptModelError):
         SimilarityComponent.from_arrays(arrays, {**config, "grouping": {"colour": 1}})

@@ -6,3 +6,7 @@ class ApiConfig(AppConfig):
 
     name = "moviematch.api"
     verbose_name = "REST API"
+
+    def ready(self) -> None:
+        # registers the schema extension of the API's session authentication
+        from moviematch.api import schema  # noqa: F401

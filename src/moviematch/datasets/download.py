@@ -7,11 +7,12 @@
 * :func:`use_local` adopts files the user already has (``--from DIR``): a dataset folder, its
   parent, or the ``.zip`` as downloaded. Files are **copied** by default (the data directory
   then never depends on the source staying put); ``symlink=True`` links the folder instead.
-* :func:`ensure` picks between the two: an explicit source, else the environment variable
-  ``MOVIEMATCH_MOVIELENS_DIR`` / ``MOVIEMATCH_IMDB_DIR``, else the network.
+* :func:`ensure` picks between the two: a local source when one is given, else the network.
 
-The publisher base URLs can be overridden with ``MOVIEMATCH_MOVIELENS_URL`` /
-``MOVIEMATCH_IMDB_URL`` or the ``base_url`` argument (the tests point them at loopback).
+The publisher base URL can be overridden with the ``base_url`` argument (a mirror; the tests
+point it at loopback). Nothing here reads the environment: the site's settings
+(``MOVIEMATCH["MOVIELENS_DIR"]``, ``["MOVIELENS_URL"]``, …) do, and the management commands
+pass the values in.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def _offline(spec: DatasetSpec, url: str, reason: object) -> OfflineError:
     return OfflineError(
         f"cannot reach {host} to download {spec.name} ({reason}).\n"
         f"Fetch the file(s) by hand (on another machine if needed):\n  {urls}\n"
-        f"then {unpack}pass the folder (or the .zip) with --from DIR, or set {spec.dir_env}=DIR."
+        f"then {unpack}pass the folder (or the .zip) with --from DIR."
     )
 
 
@@ -91,7 +92,7 @@ def fetch(
     timeout : float
         Seconds without data before a read fails; connecting waits :data:`CONNECT_TIMEOUT`.
     base_url : str, optional
-        Overrides the publisher URL (else ``$MOVIEMATCH_MOVIELENS_URL``/``$MOVIEMATCH_IMDB_URL``).
+        Overrides the publisher URL (a mirror, a test server).
 
     Raises
     ------
@@ -252,15 +253,15 @@ def ensure(
     data_dir: Path | str,
     *,
     source_dir: Path | str | None = None,
+    base_url: str | None = None,
     progress: bool = True,
     timeout: float = 30,
 ) -> Path:
-    """The dataset directory, from `source_dir`, else ``$MOVIEMATCH_*_DIR``, else downloaded.
+    """The dataset directory: adopted from ``source_dir`` when given, else downloaded.
 
-    Raises whatever :func:`use_local` or :func:`fetch` raise.
+    ``base_url`` is passed to :func:`fetch`. Raises whatever :func:`use_local` or
+    :func:`fetch` raise.
     """
-    spec = dataset_spec(name)
-    local = source_dir or os.environ.get(spec.dir_env)
-    if local:
-        return use_local(name, local, data_dir)
-    return fetch(name, data_dir, progress=progress, timeout=timeout)
+    if source_dir:
+        return use_local(name, source_dir, data_dir)
+    return fetch(name, data_dir, progress=progress, timeout=timeout, base_url=base_url)

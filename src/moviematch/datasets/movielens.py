@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +33,7 @@ from moviematch.datasets.titles import parse_title
 from moviematch.recommender.data import (
     MAX_STARS,
     MIN_STARS,
+    Genome,
     MovieInfo,
     Ratings,
     TagApplications,
@@ -47,11 +48,13 @@ NO_GENRES = "(no genres listed)"
 Layout = Literal["csv", "100k"]
 
 __all__ = [
+    "Features",
     "LinkRecord",
     "MovieRecord",
     "TagRecord",
     "detect_layout",
     "iter_ratings",
+    "load_features",
     "load_ratings",
     "movie_info",
     "read_genome",
@@ -387,4 +390,33 @@ def tag_applications(records: list[TagRecord]) -> TagApplications:
         movie_ids=np.array([r.movie_id for r in kept], dtype=np.int64),
         tags=[r.tag.strip() for r in kept],
         user_ids=np.array([r.user_id for r in kept], dtype=np.int64),
+    )
+
+
+class Features(NamedTuple):
+    """A directory's catalogue features, as the engine's ``train`` takes them (keywords)."""
+
+    movies: MovieInfo | None
+    tags: TagApplications | None
+    genome: Genome | None
+
+
+def load_features(directory: Path | str) -> Features:
+    """Movies (``movies.csv`` or ``u.item``), user tags and the tag genome, when present.
+
+    Each is None when its files are absent (ML-100K has no tags or genome), so
+    ``train(ratings, config, **load_features(d)._asdict())`` works for every layout.
+
+    Raises
+    ------
+    DatasetError
+        A file that is present is malformed (see the readers).
+    """
+    directory = Path(directory)
+    has_movies = any((directory / name).is_file() for name in ("movies.csv", "u.item"))
+    tags = read_tags(directory)
+    return Features(
+        movies=movie_info(read_movies(directory)) if has_movies else None,
+        tags=tag_applications(tags) if tags else None,
+        genome=read_genome(directory),
     )

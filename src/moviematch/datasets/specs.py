@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -46,17 +45,10 @@ class DatasetSpec:
     optional: tuple[str, ...] = ()
     sha256: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def url_env(self) -> str:
-        return "MOVIEMATCH_IMDB_URL" if self.kind == "imdb" else "MOVIEMATCH_MOVIELENS_URL"
-
-    @property
-    def dir_env(self) -> str:
-        return "MOVIEMATCH_IMDB_DIR" if self.kind == "imdb" else "MOVIEMATCH_MOVIELENS_DIR"
-
     def base_url(self, override: str | None = None) -> str:
+        """``override`` (a mirror, a test server) or the publisher's URL, without a final ``/``."""
         default = IMDB_URL if self.kind == "imdb" else MOVIELENS_URL
-        return (override or os.environ.get(self.url_env) or default).rstrip("/")
+        return (override or default).rstrip("/")
 
     def urls(self, base_url: str | None = None) -> list[str]:
         base = self.base_url(base_url)

@@ -13,10 +13,15 @@ Training, serving and publishing::
     profile = model.fold_in([1, 50, 260], [5.0, 4.0, 4.5])
     model.recommend(profile, n=20)
 
-Evaluation (the cold-start protocol of docs/evaluation.md) and tuning::
+Tuning and evaluation (the cold-start protocol of docs/evaluation.md), both of the very
+``Model`` that ``train`` returns for a config::
 
-    report, skipped = evaluate_coldstart(ratings, MFConfig(), RankerConfig(), ...)
-    tuned = tune_for_training(ratings, MFConfig(), RankerConfig(), reveal="picker")
+    config = TrainConfig(mf=MFConfig(seed=0), ranker=RankerConfig())
+    tuned = tune_for_training(ratings, config, movies=..., reveal="picker", seed=0)
+    report, skipped = evaluate_coldstart(ratings, config, movies=..., tune=False,
+                                         reveal="picker", seed=0)      # the site's summary
+    result = run_experiment(ratings, ExperimentConfig(train=config, reveal="random"))
+    cv = cross_validate_mf(ratings, MFConfig(), folds=5)               # warm-start RMSE
 """
 
 from pathlib import Path
@@ -38,23 +43,27 @@ from moviematch.recommender.errors import (
     RecommenderError,
     UnknownMovieError,
 )
-from moviematch.recommender.evaluation.crossval import cross_validate_mf
-from moviematch.recommender.evaluation.experiment import ExperimentConfig, run_experiment
-from moviematch.recommender.evaluation.mfstars import MFFoldInStars, tune_for_training
+from moviematch.recommender.evaluation.crossval import CrossValResult, cross_validate_mf
+from moviematch.recommender.evaluation.experiment import (
+    ExperimentConfig,
+    ExperimentResult,
+    run_experiment,
+)
 from moviematch.recommender.evaluation.protocol import REVEAL_MODES
 from moviematch.recommender.evaluation.report import (
     EvaluationReport,
     evaluate_coldstart,
     model_metrics,
 )
-from moviematch.recommender.evaluation.tuning import TuningResult
 from moviematch.recommender.foldin import FoldInConfig, UserProfile
 from moviematch.recommender.grouping import FALLBACK_LABEL, Group
 from moviematch.recommender.mf import MFConfig
 from moviematch.recommender.model import Model, Recommendation, TrainConfig
 from moviematch.recommender.model_cache import ModelCache
-from moviematch.recommender.ranking import RankerConfig
+from moviematch.recommender.onboarding import OnboardingConfig
+from moviematch.recommender.ranker import RankerConfig
 from moviematch.recommender.training import train
+from moviematch.recommender.tuning import RankerGrid, TuningResult, tune_for_training
 
 
 def load_current(root: Path | str) -> Model:
@@ -75,19 +84,22 @@ __all__ = [
     "MIN_STARS",
     "REVEAL_MODES",
     "CorruptModelError",
+    "CrossValResult",
     "EvaluationReport",
     "ExperimentConfig",
+    "ExperimentResult",
     "FoldInConfig",
     "Genome",
     "Group",
     "InvalidRatingError",
     "MFConfig",
-    "MFFoldInStars",
     "Model",
     "ModelCache",
     "ModelFitError",
     "MovieInfo",
+    "OnboardingConfig",
     "RankerConfig",
+    "RankerGrid",
     "Ratings",
     "Recommendation",
     "RecommenderError",

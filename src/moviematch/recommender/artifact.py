@@ -33,7 +33,8 @@ import numpy.typing as npt
 from moviematch.recommender.errors import CorruptModelError
 
 FORMAT_NAME = "moviematch-model"
-FORMAT_VERSION = 1
+# 2: the onboarding picker is its own, required component (it was inside "similarity").
+FORMAT_VERSION = 2
 ARRAYS_FILE = "arrays.npz"
 META_FILE = "meta.json"
 CURRENT_FILE = "CURRENT"

@@ -2,10 +2,18 @@
 
 They hold NumPy arrays keyed by *MovieLens ids* (never row numbers); readers in
 ``moviematch.datasets`` produce them, and tests build them directly.
+
+``normalize_tag`` is the one canonical form of a tag name. It lives here, beside the
+containers whose tag names it defines, because both sides need it and the layers allow
+only this meeting point: the engine compares the tags it is given after normalising them,
+and the catalogue (which may not import the engine) stores its ``Tag`` rows under the same
+form, importing it through ``moviematch.datasets.tags``.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -13,6 +21,34 @@ import numpy.typing as npt
 
 MIN_STARS = 0.5
 MAX_STARS = 5.0
+
+# Apostrophes are dropped (so "didn't" and "didnt" meet); every other run of
+# punctuation, symbols or whitespace becomes a single space ("sci-fi" == "Sci Fi").
+_APOSTROPHES = re.compile(r"['\u2019\u2018`]")
+_SEPARATORS = re.compile(r"[\W_]+", flags=re.UNICODE)
+
+
+def normalize_tag(tag: str) -> str:
+    """Canonical form of a tag name, so that spelling variants of one tag count together.
+
+    Unicode NFKC, case-folded, apostrophes removed, every run of non-word characters
+    (punctuation, symbols, whitespace, underscores) replaced by one space, trimmed.
+    ``"Sci-Fi!"``, ``"sci fi"`` and ``" SCI_FI "`` all become ``"sci fi"``. Idempotent:
+    a normalised name is its own canonical form.
+
+    Parameters
+    ----------
+    tag : str
+        Raw tag as typed by a user or named by the tag genome.
+
+    Returns
+    -------
+    str
+        The normalised tag; empty when the tag had no letters or digits.
+    """
+    text = unicodedata.normalize("NFKC", tag).casefold()
+    text = _APOSTROPHES.sub("", text)
+    return _SEPARATORS.sub(" ", text).strip()
 
 
 @dataclass(frozen=True)
@@ -82,8 +118,10 @@ class MovieInfo:
 class TagApplications:
     """User tag applications (MovieLens ``tags.csv``): one row per (user, movie, tag).
 
-    ``user_ids`` (int64, one per application) lets features count distinct users per tag;
-    when it is None every application counts as a different user.
+    ``tags`` may be raw text: the engine compares them after ``normalize_tag``.
+    ``user_ids`` (int64, one per application) lets features count distinct users per
+    normalised tag; when it is None every application counts as a different user (the
+    site passes one row per distinct user of a normalised ``Tag``, which counts the same).
     """
 
     movie_ids: npt.NDArray[np.int64]
@@ -93,7 +131,10 @@ class TagApplications:
 
 @dataclass(frozen=True)
 class Genome:
-    """Tag-genome relevance scores: ``scores[i, j]`` is movie i's relevance to tag j in [0, 1]."""
+    """Tag-genome relevance scores: ``scores[i, j]`` is movie i's relevance to tag j in [0, 1].
+
+    ``tag_names`` may be raw; names that normalise alike are merged (strongest score).
+    """
 
     movie_ids: npt.NDArray[np.int64]
     tag_names: list[str]

@@ -15,8 +15,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from moviematch.recommender.data import Genome, MovieInfo, TagApplications
-from moviematch.recommender.text import normalize_tag
+from moviematch.recommender.data import Genome, MovieInfo, TagApplications, normalize_tag
 from moviematch.recommender.vocab import MISSING, Vocabulary
 
 FloatMatrix = npt.NDArray[np.float32]

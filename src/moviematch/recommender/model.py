@@ -2,8 +2,9 @@
 
 A ``Model`` keeps only what serving a *new* user needs: μ, the item biases and factors
 (float32), the item ids, per-item popularity (rating count and mean) and training
-metadata, plus optional components (see ``components``). User factors of the training
-users are not kept: visitors are folded in (``foldin``) from their own ratings.
+metadata, the onboarding picker (always: a site cannot start a new visitor without it) and
+optional components (see ``components``). User factors of the training users are not
+kept: visitors are folded in (``foldin``) from their own ratings.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from moviematch.recommender.errors import CorruptModelError, RecommenderError
 from moviematch.recommender.foldin import FoldInConfig, UserProfile, fold_in
 from moviematch.recommender.grouping import Group
 from moviematch.recommender.mf import MFConfig
-from moviematch.recommender.ranking import ItemItemRanker, RankerConfig
+from moviematch.recommender.onboarding import OnboardingConfig, OnboardingPicker
+from moviematch.recommender.ranker import ItemItemRanker, RankerConfig
 from moviematch.recommender.similarity_component import SimilarityComponent, SimilaritySpec
 from moviematch.recommender.vocab import Vocabulary
 
@@ -33,10 +35,13 @@ from moviematch.recommender.vocab import Vocabulary
 COMPONENT_TYPES: dict[str, type[Component]] = {
     "ItemItemRanker": ItemItemRanker,
     "SimilarityComponent": SimilarityComponent,
+    "OnboardingPicker": OnboardingPicker,
 }
 
-#: Slots a TrainConfig can fill, in the order ``train`` fits them.
+#: Optional slots a TrainConfig can fill (or leave empty), in the order ``train`` fits them.
 COMPONENT_SLOTS = ("ranker", "similarity")
+#: The slot every model has; ``train`` fills it after the optional ones, ``load`` requires it.
+ONBOARDING_SLOT = "onboarding"
 
 
 @dataclass(frozen=True)
@@ -58,10 +63,16 @@ class TrainConfig:
         gives 0.35. That metric rewards popularity (people rate what they have seen), so
         100 is a compromise rather than the argmax; see docs/engine.md.
     ranker, similarity : ComponentSpec or None
-        Specs of the components fitted after MF (see ``components``): by default the
-        item-item ranker (``ranking.RankerConfig``) and similar movies, groups and the
-        onboarding picker (``similarity_component.SimilaritySpec``). ``None`` leaves the
-        slot empty (a smaller model; ``recommend`` then uses the default ranking).
+        Specs of the optional components fitted after MF (see ``components``): by default
+        the item-item ranker (``ranker.RankerConfig``) and similar movies with taste groups
+        (``similarity_component.SimilaritySpec``). ``None`` leaves the slot empty: without
+        a ranker ``recommend`` uses the default ranking; without similarity ``similar`` and
+        ``group`` raise ``RecommenderError``.
+    onboarding : OnboardingConfig
+        The onboarding picker, which every model has (it cannot be set to ``None``: a
+        model that cannot propose first films cannot start a new visitor). Its diversity
+        penalty uses the similarity vectors when the similarity component is present,
+        else the MF item factors.
     """
 
     mf: MFConfig = dataclasses.field(default_factory=MFConfig)
@@ -69,8 +80,14 @@ class TrainConfig:
     popularity_prior: float = 100.0
     ranker: ComponentSpec | None = dataclasses.field(default_factory=RankerConfig)
     similarity: ComponentSpec | None = dataclasses.field(default_factory=SimilaritySpec)
+    onboarding: OnboardingConfig = dataclasses.field(default_factory=OnboardingConfig)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.onboarding, OnboardingConfig):
+            raise ValueError(
+                "TrainConfig: onboarding must be an OnboardingConfig; every model has the "
+                "onboarding picker (it cannot be disabled)"
+            )
         if self.foldin is None:
             derived = FoldInConfig(reg=self.mf.reg, reg_bias=self.mf.reg_bias)
             object.__setattr__(self, "foldin", derived)
@@ -92,8 +109,8 @@ class TrainConfig:
             mf=MFConfig(**data["mf"]),
             foldin=FoldInConfig(**data["foldin"]),
             popularity_prior=float(data["popularity_prior"]),
-            # A loaded model carries its fitted components; the specs that built them are
-            # training-time inputs and are not stored.
+            # A loaded model carries its fitted components (their configs included); the
+            # specs that built them are training-time inputs and are not stored.
             ranker=None,
             similarity=None,
         )
@@ -129,7 +146,7 @@ class Model:
     model_id : str
         Unique per training run; stamped into every ``UserProfile``.
     components : dict of str to Component
-        By slot name (``"ranker"``, ``"similarity"``, …).
+        By slot name: ``"onboarding"`` (always), ``"ranker"``, ``"similarity"``.
     """
 
     def __init__(
@@ -282,9 +299,13 @@ class Model:
         """Movies to ask a new user to rate next: likely seen, informative, diverse.
 
         ``rated`` and ``skipped`` (movies the user did or did not know) steer the next
-        proposals toward what people who saw the rated ones also saw.
+        proposals toward what people who saw the rated ones also saw; neither they nor
+        ``exclude`` are proposed. Equal inputs and ``seed`` give equal proposals. See
+        ``onboarding.OnboardingPicker.propose``.
         """
-        return self._similarity().onboarding(n, exclude, seed, rated=rated, skipped=skipped)
+        picker = self.component(ONBOARDING_SLOT)
+        assert isinstance(picker, OnboardingPicker)
+        return picker.propose(n, rated=rated, skipped=skipped, exclude=exclude, seed=seed)
 
     def component(self, slot: str) -> Component:
         """The component in ``slot``; ``RecommenderError`` if the model was trained without it."""
@@ -380,6 +401,8 @@ class Model:
             raise CorruptModelError(f"{path}: inconsistent model artifact ({exc!r})") from None
         if arrays:
             raise CorruptModelError(f"{path}: unexpected arrays {sorted(arrays)}")
+        if not isinstance(model.components.get(ONBOARDING_SLOT), OnboardingPicker):
+            raise CorruptModelError(f"{path}: no onboarding picker (every model has one)")
         return model
 
     # ---------------------------------------------------------------- internal

@@ -25,7 +25,7 @@ of one slate never exceed ``max_cosine`` unless nothing else is left.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass
 from typing import Any, Self
 
@@ -379,39 +379,3 @@ class OnboardingPicker:
             vectors.astype(np.float32),
             int(np.asarray(arrays["n_users"])[0]),
         )
-
-
-def proposals_to_reach(
-    propose: Callable[[list[int], list[int]], list[int]],
-    seen: Collection[int],
-    *,
-    target: int = 10,
-    limit: int = 200,
-) -> int:
-    """Simulate onboarding: how many proposals until the user has rated ``target`` movies.
-
-    The user rates a proposal exactly when it is in ``seen`` (their own ratings) and skips
-    it otherwise. ``propose(rated, skipped)`` returns the next slate (called again after
-    every slate).
-
-    Returns
-    -------
-    int
-        Proposals shown when the target was reached; ``limit`` if it never was (including
-        when the proposer runs dry).
-    """
-    rated: list[int] = []
-    skipped: list[int] = []
-    shown = 0
-    while shown < limit:
-        slate = propose(rated, skipped)
-        if not slate:
-            return limit
-        for movie_id in slate:
-            shown += 1
-            (rated if movie_id in seen else skipped).append(movie_id)
-            if len(rated) >= target:
-                return shown
-            if shown >= limit:
-                break
-    return limit

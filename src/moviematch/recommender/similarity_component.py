@@ -1,22 +1,21 @@
-"""The ``"similarity"`` model component: similar movies, taste groups and onboarding.
+"""The ``"similarity"`` model component: similar movies and taste groups.
 
 ``SimilaritySpec`` is what a ``TrainConfig`` holds for the slot; ``train`` calls
 ``spec.fit(context)`` after MF, which builds one ``SimilarityComponent`` carrying
 
 * a ``SimilarityIndex`` over the rated movies plus (by default) every other movie of the
   ``MovieInfo`` catalogue (unrated ones get zero factors and rely on tags/genres),
-* a ``GenreTable`` for group labels,
-* an ``OnboardingPicker`` fitted on the training ratings, keeping slates diverse with the
-  similarity vectors.
+* a ``GenreTable`` for group labels.
 
-Wiring in ``Model``: ``similar`` → ``component.similar``, ``group`` → ``component.group``,
-``onboarding`` → ``component.onboarding``; register the type with
-``COMPONENT_TYPES["SimilarityComponent"] = SimilarityComponent``.
+Wiring in ``Model``: ``similar`` → ``component.similar``, ``group`` → ``component.group``;
+the type is registered as ``COMPONENT_TYPES["SimilarityComponent"]``. The onboarding picker
+is not part of this slot (a model without similarity still onboards): ``train`` builds it
+for every model and keeps its slates diverse with this component's vectors when present.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Self
 
@@ -27,10 +26,9 @@ from moviematch.recommender.components import TrainingContext
 from moviematch.recommender.data import MovieInfo
 from moviematch.recommender.errors import CorruptModelError
 from moviematch.recommender.grouping import GenreTable, Group, GroupingConfig, group
-from moviematch.recommender.onboarding import OnboardingConfig, OnboardingPicker
 from moviematch.recommender.similarity import SimilarityConfig, SimilarityIndex
 
-_PREFIXES = {"index": "index_", "genres": "genres_", "picker": "picker_"}
+_PREFIXES = {"index": "index_", "genres": "genres_"}
 
 
 @dataclass(frozen=True)
@@ -39,14 +37,13 @@ class SimilaritySpec:
 
     Attributes
     ----------
-    similarity, grouping, onboarding : configs of the three parts
+    similarity, grouping : configs of the two parts
     include_unrated : bool
         Also index catalogue movies nobody rated in training (found by tags/genres only).
     """
 
     similarity: SimilarityConfig = field(default_factory=SimilarityConfig)
     grouping: GroupingConfig = field(default_factory=GroupingConfig)
-    onboarding: OnboardingConfig = field(default_factory=OnboardingConfig)
     include_unrated: bool = True
 
     def fit(self, context: TrainingContext) -> SimilarityComponent:
@@ -75,28 +72,17 @@ class SimilaritySpec:
             rating_counts=counts,
         )
         genres = GenreTable.from_genres(movies.movie_ids.tolist(), movies.genres)
-        picker = OnboardingPicker.build(
-            context.ratings,
-            vectors=index.vectors_,
-            vector_movie_ids=index.vocab.ids,
-            config=self.onboarding,
-        )
-        return SimilarityComponent(index, genres, picker, self.grouping)
+        return SimilarityComponent(index, genres, self.grouping)
 
 
 class SimilarityComponent:
-    """Similar movies, taste groups and onboarding proposals of one trained model."""
+    """Similar movies and taste groups of one trained model."""
 
     def __init__(
-        self,
-        index: SimilarityIndex,
-        genres: GenreTable,
-        picker: OnboardingPicker,
-        grouping: GroupingConfig,
+        self, index: SimilarityIndex, genres: GenreTable, grouping: GroupingConfig
     ) -> None:
         self.index = index
         self.genres = genres
-        self.picker = picker
         self.grouping = grouping
         self._shares = genres.shares()
 
@@ -112,20 +98,8 @@ class SimilarityComponent:
         vectors[known] = self.index.vectors_[rows[known]]
         return group(ids.tolist(), vectors, self.genres.genres_of, self._shares, self.grouping)
 
-    def onboarding(
-        self,
-        n: int = 20,
-        exclude: Collection[int] = (),
-        seed: int = 0,
-        *,
-        rated: Collection[int] = (),
-        skipped: Collection[int] = (),
-    ) -> list[int]:
-        """See ``OnboardingPicker.propose``."""
-        return self.picker.propose(n, rated=rated, skipped=skipped, exclude=exclude, seed=seed)
-
     def to_arrays(self) -> dict[str, npt.NDArray[Any]]:
-        """The three parts' arrays, under ``index_``, ``genres_`` and ``picker_`` prefixes."""
+        """The two parts' arrays, under ``index_`` and ``genres_`` prefixes."""
         out: dict[str, npt.NDArray[Any]] = {}
         for part, prefix in _PREFIXES.items():
             for key, value in getattr(self, part).to_arrays().items():
@@ -137,7 +111,6 @@ class SimilarityComponent:
         return {
             "similarity": self.index.config_dict(),
             "grouping": asdict(self.grouping),
-            "onboarding": self.picker.config_dict(),
         }
 
     @classmethod
@@ -156,8 +129,7 @@ class SimilarityComponent:
         try:
             grouping = GroupingConfig(**config["grouping"])
             index = SimilarityIndex.from_arrays(parts["index"], config["similarity"])
-            picker = OnboardingPicker.from_arrays(parts["picker"], config["onboarding"])
         except (KeyError, TypeError, ValueError) as exc:
             raise CorruptModelError(f"similarity component: {exc}") from None
         genres = GenreTable.from_arrays(parts["genres"], {})
-        return cls(index, genres, picker, grouping)
+        return cls(index, genres, grouping)

@@ -14,7 +14,9 @@ from moviematch.recommender.data import Genome, MovieInfo, Ratings
 from moviematch.recommender.data import TagApplications as TagApps
 from moviematch.recommender.errors import ModelFitError
 from moviematch.recommender.mf import ProgressCallback, train_mf
-from moviematch.recommender.model import COMPONENT_SLOTS, Model, TrainConfig
+from moviematch.recommender.model import COMPONENT_SLOTS, ONBOARDING_SLOT, Model, TrainConfig
+from moviematch.recommender.onboarding import OnboardingPicker
+from moviematch.recommender.similarity_component import SimilarityComponent
 from moviematch.recommender.vocab import Vocabulary
 
 
@@ -39,7 +41,7 @@ def train(
     genome: Genome | None = None,
     progress: ProgressCallback | None = None,
 ) -> Model:
-    """Train MF on ``ratings``, then fit the components the config asks for.
+    """Train MF on ``ratings``, then the optional components, then the onboarding picker.
 
     Parameters
     ----------
@@ -112,4 +114,14 @@ def train(
     ranker = model.components.get("ranker")
     if ranker is not None and not isinstance(ranker, Ranker):
         raise ModelFitError(f"the ranker component {type(ranker).__name__} has no score()")
+    # Every model can start a new visitor. The picker keeps a slate diverse with the
+    # similarity vectors when there are some, else with the MF item factors.
+    similarity = model.components.get("similarity")
+    if isinstance(similarity, SimilarityComponent):
+        vectors, vector_ids = similarity.index.vectors_, similarity.index.vocab.ids
+    else:
+        vectors, vector_ids = model.item_factors_, items.ids
+    model.components[ONBOARDING_SLOT] = OnboardingPicker.build(
+        ratings, vectors=vectors, vector_movie_ids=vector_ids, config=config.onboarding
+    )
     return model

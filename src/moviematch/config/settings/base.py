@@ -10,6 +10,9 @@ Variables (all optional):
 ``MOVIEMATCH_SQLITE_TIMEOUT`` seconds a SQLite writer waits for another (default 20)
 ``MOVIEMATCH_ONBOARDING_RATINGS`` ratings a new user is asked for (default 10)
 ``MOVIEMATCH_GUEST_DAYS``   days a guest account is kept after its last visit (default 30)
+``MOVIEMATCH_MOVIELENS_DIR`` a local MovieLens copy for ``setup``/``download_data`` (as ``--from``)
+``MOVIEMATCH_IMDB_DIR``     local IMDb ``.tsv.gz`` files (``setup`` then imports IMDb too)
+``MOVIEMATCH_MOVIELENS_URL``, ``MOVIEMATCH_IMDB_URL`` download base URLs (default: publishers)
 ``TMDB_API_KEY``            TMDb v3 key; posters are generated placeholders without one
 ``TMDB_BASE_URL``, ``TMDB_CACHE_DAYS`` (7), ``TMDB_NOT_FOUND_CACHE_DAYS`` (1),
 ``TMDB_BUDGET_SECONDS`` (1.5, per page), ``TMDB_BATCH_BUDGET_SECONDS`` (20, per call of a
@@ -197,14 +200,54 @@ RATELIMIT_ENABLE = os.environ.get("MOVIEMATCH_RATELIMIT", "1") == "1"
 RATELIMIT_VIEW = "moviematch.pages.views.ratelimited"
 AUTH_RATE = os.environ.get("MOVIEMATCH_AUTH_RATE", "10/m")
 
+# The REST API (moviematch.api, docs/api.md): JSON only; token first, so that a request without
+# credentials is a 401 with ``WWW-Authenticate: Token``; session requests pass CSRF on writes.
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "moviematch.api.authentication.TokenAuthentication",
+        "moviematch.api.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "moviematch.api.exceptions.exception_handler",
+    # Per client (IP address, or user once signed in), for the endpoints that create
+    # accounts or check passwords; each has its own ``throttle_scope``.
+    "DEFAULT_THROTTLE_RATES": {
+        "auth.guest": "20/hour",
+        "auth.signup": "10/hour",
+        "auth.token": "10/minute",
+    },
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "moviematch API",
+    "DESCRIPTION": (
+        "Rate movies, get recommendations grouped by taste, browse the catalogue. "
+        "Sign in with a token (`Authorization: Token <key>`) or the site's session cookie "
+        "(writes then need the `X-CSRFToken` header). Every error has the body "
+        '`{"detail": ..., "code": ..., "fields": {...}}`. See docs/api.md.'
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The documentation pages' scripts are served by the site (drf-spectacular-sidecar).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 MOVIEMATCH: dict[str, Any] = {
     "MODEL_PATH": DATA_DIR / "model",
     "ONBOARDING_RATINGS": int(os.environ.get("MOVIEMATCH_ONBOARDING_RATINGS", "10")),
     "GUEST_DAYS": float(os.environ.get("MOVIEMATCH_GUEST_DAYS", "30")),
+    # Where the datasets come from (None: download from the publisher's URL). The pure
+    # ``moviematch.datasets`` package takes these as arguments; it reads no environment.
+    "MOVIELENS_DIR": os.environ.get("MOVIEMATCH_MOVIELENS_DIR") or None,
+    "IMDB_DIR": os.environ.get("MOVIEMATCH_IMDB_DIR") or None,
+    "MOVIELENS_URL": os.environ.get("MOVIEMATCH_MOVIELENS_URL") or None,
+    "IMDB_URL": os.environ.get("MOVIEMATCH_IMDB_URL") or None,
     "TMDB_API_KEY": os.environ.get("TMDB_API_KEY", ""),
     "TMDB_BASE_URL": os.environ.get("TMDB_BASE_URL", TMDB_DEFAULT_BASE_URL),
     "TMDB_CACHE_DAYS": int(os.environ.get("TMDB_CACHE_DAYS", "7")),

@@ -160,11 +160,19 @@ def _train_and_publish(
 ) -> TrainReport:
     mf = MFConfig(seed=seed)
     ranker = RankerConfig()
+    # The same features and config for tuning, evaluation and the published model.
+    features: dict[str, Any] = {
+        "movies": catalogue_movie_info(),
+        "tags": catalogue_tags(),
+        "genome": catalogue_genome(),
+    }
     tuning: dict[str, Any] | None = None
     if tune:
         say(f"choosing the ranker's hyperparameters on the training users ({reveal} reveal)")
         started = time.perf_counter()
-        tuned = tune_for_training(ratings, mf, ranker, reveal=reveal, seed=seed)
+        tuned = tune_for_training(
+            ratings, TrainConfig(mf=mf, ranker=ranker), **features, reveal=reveal, seed=seed
+        )
         ranker = tuned.config
         tuning = {
             "reveal": reveal,
@@ -176,18 +184,17 @@ def _train_and_publish(
     if evaluate:
         say(f"cold-start evaluation ({reveal} reveal{', tuning on its training users' * tune})")
         evaluation, skipped = evaluate_coldstart(
-            ratings, mf, ranker, tune=tune, reveal=reveal, seed=seed
+            ratings,
+            TrainConfig(mf=mf, ranker=ranker),
+            **features,
+            tune=tune,
+            reveal=reveal,
+            seed=seed,
         )
 
     say("training the model")
     started = time.perf_counter()
-    model = train(
-        ratings,
-        TrainConfig(mf=mf, ranker=ranker),
-        movies=catalogue_movie_info(),
-        tags=catalogue_tags(),
-        genome=catalogue_genome(),
-    )
+    model = train(ratings, TrainConfig(mf=mf, ranker=ranker), **features)
     seconds = time.perf_counter() - started
     model = model.with_metrics(model_metrics(evaluation, tuning))
     counts = {

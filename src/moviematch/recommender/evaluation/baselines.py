@@ -1,14 +1,16 @@
-"""The methods compared by the cold-start protocol, behind one small interface.
+"""The interface of the methods the cold-start protocol compares, and the baselines.
 
-Every method is fitted on the training users' ratings (in catalogue rows) and then scores
-one new user from their revealed ratings: a ranking score for every catalogue item and,
-when the method predicts ratings, stars for every item.
+A method answers one new user (``protocol.TestUser``): the top-n catalogue rows it would
+recommend (never a revealed one) and, if it predicts ratings, stars for their held-out
+rows. The baselines here are fitted on the training users' ratings (in catalogue rows) and
+answer from scores over every catalogue item:
 
 * ``Popularity``: training ratings count (no personalisation).
 * ``BiasOnly``: μ + b_i + b_u, b_u folded in from the revealed ratings; ranks by stars.
 * ``Ease``: Steck's EASE on the binarised training matrix, new user = revealed movies.
-* ``StarsRanking``: a stars model (the MF fold-in) sorted by predicted stars.
-* ``Ours``: ``ranking.ItemItemRanker`` blended with the same stars model's predictions.
+
+"Ours" and "mf-stars" are not re-assembled here: they are the served ``Model`` itself
+(``served``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from moviematch.recommender.data import MAX_STARS, MIN_STARS, Ratings
-from moviematch.recommender.ranking import ItemItemRanker, RankerConfig
+from moviematch.recommender.evaluation.metrics import top_k
+from moviematch.recommender.evaluation.protocol import TestUser
 
 
 @dataclass(frozen=True)
@@ -53,31 +56,42 @@ class TrainingData:
 
 
 @dataclass(frozen=True)
-class Scored:
-    """One user's scores: ``ranking`` (higher = better) and optional ``stars``, both (n_items,)."""
+class Answer:
+    """A method's answer for one user.
 
-    ranking: npt.NDArray[np.float64]
-    stars: npt.NDArray[np.float64] | None
+    Attributes
+    ----------
+    ranked : int64 array (≤ n,)
+        Catalogue rows recommended, best first; never a revealed row.
+    heldout_stars : float64 array (len(user.heldout_rows),) or None
+        Predicted stars of the held-out rows, in their order; None if the method predicts
+        no ratings.
+    """
+
+    ranked: npt.NDArray[np.int64]
+    heldout_stars: npt.NDArray[np.float64] | None
 
 
 class Method(Protocol):
-    """A cold-start recommender under evaluation."""
+    """A cold-start recommender under evaluation, already fitted or trained."""
 
     name: str
 
-    def fit(self, data: TrainingData) -> None: ...
-
-    def score(self, rows: npt.NDArray[np.int64], stars: npt.NDArray[np.float32]) -> Scored: ...
+    def answer(self, user: TestUser, n: int) -> Answer: ...
 
 
-class StarsModel(Protocol):
-    """Predicts a new user's stars for every catalogue item from their revealed ratings."""
+def answer_from_scores(
+    user: TestUser,
+    n: int,
+    ranking: npt.NDArray[np.float64],
+    stars: npt.NDArray[np.float64] | None,
+) -> Answer:
+    """The answer of a method that scores every catalogue row (higher = better).
 
-    def fit(self, data: TrainingData) -> None: ...
-
-    def predict(
-        self, rows: npt.NDArray[np.int64], stars: npt.NDArray[np.float32]
-    ) -> npt.NDArray[np.float64]: ...
+    Ties go to the lower row (``metrics.top_k``), as in ``Model.recommend``.
+    """
+    ranked = top_k(ranking, n, exclude=user.revealed_rows)
+    return Answer(ranked, None if stars is None else stars[user.heldout_rows])
 
 
 class Popularity:
@@ -91,9 +105,9 @@ class Popularity:
     def fit(self, data: TrainingData) -> None:
         self.counts_ = np.bincount(data.item_rows, minlength=data.n_items).astype(np.float64)
 
-    def score(self, rows: npt.NDArray[np.int64], stars: npt.NDArray[np.float32]) -> Scored:
+    def answer(self, user: TestUser, n: int) -> Answer:
         assert self.counts_ is not None, "fit() first"
-        return Scored(self.counts_.copy(), None)
+        return answer_from_scores(user, n, self.counts_, None)
 
 
 class BiasOnly:
@@ -135,9 +149,9 @@ class BiasOnly:
         bu = resid.sum() / (len(rows) + self.user_reg)
         return np.clip(self.mu_ + self.item_bias_ + bu, MIN_STARS, MAX_STARS)
 
-    def score(self, rows: npt.NDArray[np.int64], stars: npt.NDArray[np.float32]) -> Scored:
-        predicted = self.predict(rows, stars)
-        return Scored(predicted, predicted)
+    def answer(self, user: TestUser, n: int) -> Answer:
+        predicted = self.predict(user.revealed_rows, user.revealed_stars)
+        return answer_from_scores(user, n, predicted, predicted)
 
 
 def ease_weights(
@@ -190,65 +204,15 @@ class Ease:
         self.items_ = np.flatnonzero(counts >= self.min_item_ratings)
         self.b_ = ease_weights(data, self.l2, self.items_)
 
-    def score(self, rows: npt.NDArray[np.int64], stars: npt.NDArray[np.float32]) -> Scored:
+    def answer(self, user: TestUser, n: int) -> Answer:
         if self.b_ is None or self.items_ is None or self.counts_ is None:
-            raise RuntimeError("Ease.score() called before fit()")
+            raise RuntimeError("Ease.answer() called before fit()")
         local = np.full(len(self.counts_), -1, dtype=np.int64)
         local[self.items_] = np.arange(len(self.items_))
-        inputs = local[rows]
+        inputs = local[user.revealed_rows]
         inputs = inputs[inputs >= 0]
         # Unmodelled items sit below every modelled one, ordered by popularity.
         out = self.counts_ / (self.counts_.max() + 1.0) - 2.0
         modelled = self.b_[inputs].sum(axis=0)
         out[self.items_] = modelled - modelled.min() if len(inputs) else self.counts_[self.items_]
-        return Scored(out, None)
-
-
-class StarsRanking:
-    """A stars model's predictions, used both as stars and as the ranking."""
-
-    def __init__(self, stars_model: StarsModel, name: str = "mf-stars") -> None:
-        self.stars_model = stars_model
-        self.name = name
-
-    def fit(self, data: TrainingData) -> None:
-        self.stars_model.fit(data)
-
-    def score(self, rows: npt.NDArray[np.int64], stars: npt.NDArray[np.float32]) -> Scored:
-        predicted = self.stars_model.predict(rows, stars)
-        return Scored(predicted, predicted)
-
-
-class Ours:
-    """``ItemItemRanker`` ordering, stars model's stars (the site's behaviour).
-
-    Parameters
-    ----------
-    config : RankerConfig
-    stars_model : StarsModel
-        Must be fitted on the same data before ``score`` (share the instance with a
-        ``StarsRanking`` to fit it once; set ``fit_stars=False`` then).
-    """
-
-    def __init__(
-        self,
-        config: RankerConfig,
-        stars_model: StarsModel,
-        *,
-        fit_stars: bool = True,
-        name: str = "ours",
-    ) -> None:
-        self.ranker = ItemItemRanker(config)
-        self.stars_model = stars_model
-        self.fit_stars = fit_stars
-        self.name = name
-
-    def fit(self, data: TrainingData) -> None:
-        if self.fit_stars:
-            self.stars_model.fit(data)
-        self.ranker.fit(data.user_rows, data.item_rows, data.stars, data.n_items)
-
-    def score(self, rows: npt.NDArray[np.int64], stars: npt.NDArray[np.float32]) -> Scored:
-        predicted = self.stars_model.predict(rows, stars)
-        ranking = self.ranker.score(rows, stars, predicted.astype(np.float32))
-        return Scored(ranking.astype(np.float64), predicted)
+        return answer_from_scores(user, n, out, None)

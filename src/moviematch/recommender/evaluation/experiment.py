@@ -1,32 +1,29 @@
-"""One complete cold-start run: split, tune on training users, fit every method, measure.
+"""One complete cold-start run: split, tune on training users, train the Model, measure.
 
-Used by ``moviematch evaluate`` and ``bench/bench_coldstart.py``; the methods compared are
-popularity, bias-only, EASE (λ tuned like ours), the MF fold-in sorted by stars, and ours
-(``ranking.ItemItemRanker`` tuned on training users, ordering; MF fold-in stars).
+Used by ``moviematch evaluate``, the site's training (``report.evaluate_coldstart``) and
+``bench/bench_coldstart.py``. "Ours" is the ``Model`` that ``train`` returns for the
+split's training ratings with the given ``TrainConfig`` and catalogue features — the object
+the site would publish — answering through its public API (``served``); the picker reveal
+uses that model's own onboarding picker. Side by side: popularity, bias-only, EASE (its λ
+tuned like ours), and the same model's stars as a ranking ("mf-stars").
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from moviematch.recommender.data import Ratings
-from moviematch.recommender.evaluation.baselines import (
-    BiasOnly,
-    Ease,
-    Method,
-    Ours,
-    Popularity,
-    StarsModel,
-    StarsRanking,
-)
+from moviematch.recommender.data import Genome, MovieInfo, Ratings, TagApplications
+from moviematch.recommender.evaluation.baselines import BiasOnly, Ease, Method, Popularity
 from moviematch.recommender.evaluation.protocol import (
     REVEAL_MODES,
+    TestUser,
+    UserSplit,
     make_strategy,
     reveal_users,
     split_users,
@@ -35,12 +32,19 @@ from moviematch.recommender.evaluation.runner import (
     MethodResult,
     evaluate_method,
     format_table,
+    paired_difference,
     training_data,
 )
-from moviematch.recommender.evaluation.tuning import RankerGrid, tune_ease, tune_ranker
-from moviematch.recommender.ranking import RankerConfig
+from moviematch.recommender.evaluation.served import ServedModel, ServedStars
+from moviematch.recommender.model import Model, TrainConfig
+from moviematch.recommender.ranker import RankerConfig
+from moviematch.recommender.training import train
+from moviematch.recommender.tuning import RankerGrid, Validation, tune_ranker, validation_split
 
 Progress = Callable[[Iterable[Any], str], Iterable[Any]]
+
+#: λ values tried for EASE (absolute; its ridge does not scale with the users).
+EASE_L2_GRID = (3.0, 10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0, 10000.0)
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,10 @@ class ExperimentConfig:
 
     Attributes
     ----------
+    train : TrainConfig
+        What the evaluated model is trained with (the site's: ``TrainConfig(mf=...,
+        ranker=...)``). Its ranker must be a ``RankerConfig``: with ``tune`` it gives the
+        untuned fields (``top_k``, ``min_item_ratings``, ``like_threshold``, ``min_stars``).
     reveal : {"random", "popular", "picker"}
         How test users choose the ratings they reveal.
     n_reveal : int
@@ -60,11 +68,9 @@ class ExperimentConfig:
     picker_budget : int
         Proposals the simulated onboarding may make per user.
     tune : bool
-        Choose the ranker's and EASE's hyperparameters on training users (else defaults),
-        with validation users revealing by the same strategy as the test users.
-    ranker : RankerConfig
-        Untuned ranker fields (``top_k``, ``min_item_ratings``, ``like_threshold``) and,
-        without tuning, all of them.
+        Choose the ranker's and EASE's hyperparameters on training users (else the
+        config's ranker and ``ease_l2``), with validation users revealing by the same
+        strategy as the test users.
     grid : RankerGrid
     ease_l2 : float
         EASE's λ when not tuning.
@@ -72,13 +78,13 @@ class ExperimentConfig:
         List lengths measured.
     """
 
+    train: TrainConfig = field(default_factory=TrainConfig)
     reveal: str = "random"
     n_reveal: int = 10
     test_fraction: float = 0.2
     seed: int = 0
     picker_budget: int = 100
-    tune: bool = True
-    ranker: RankerConfig = field(default_factory=RankerConfig)
+    tune: bool = False
     grid: RankerGrid = field(default_factory=RankerGrid)
     ease_l2: float = 3000.0
     ks: tuple[int, ...] = (10, 20)
@@ -86,19 +92,33 @@ class ExperimentConfig:
     def __post_init__(self) -> None:
         if self.reveal not in REVEAL_MODES:
             raise ValueError(f"reveal must be one of {', '.join(REVEAL_MODES)}")
+        if not isinstance(self.train.ranker, RankerConfig):
+            raise ValueError("ExperimentConfig: train.ranker must be a RankerConfig")
+
+    @property
+    def ranker(self) -> RankerConfig:
+        assert isinstance(self.train.ranker, RankerConfig)  # checked in __post_init__
+        return self.train.ranker
 
 
 @dataclass
 class ExperimentResult:
-    """Everything a run measured; ``as_json`` is what the JSON files hold."""
+    """Everything a run measured; ``as_json`` is what the JSON files hold.
+
+    ``models`` holds the trained models by method name (``"ours"`` and any variants);
+    ``split`` and ``users`` are the held-out users they were measured on.
+    """
 
     config: ExperimentConfig
     results: list[MethodResult]
     ranker_config: RankerConfig
     ease_l2: float
-    split: dict[str, Any]
+    summary: dict[str, Any]
     seconds: dict[str, float]
     tuning: dict[str, Any] = field(default_factory=dict)
+    models: dict[str, Model] = field(default_factory=dict, repr=False)
+    split: UserSplit | None = field(default=None, repr=False)
+    users: list[TestUser] = field(default_factory=list, repr=False)
 
     def table(self) -> str:
         return format_table(self.results, self.config.ks)
@@ -106,12 +126,25 @@ class ExperimentResult:
     def by_method(self) -> dict[str, MethodResult]:
         return {r.method: r for r in self.results}
 
+    def paired_difference(self, a: str, b: str, k: int = 10) -> tuple[float, float]:
+        """Mean per-user NDCG@k of method ``a`` minus ``b`` and its 95% half-width."""
+        by = self.by_method()
+        return paired_difference(by[a], by[b], k)
+
     def as_json(self) -> dict[str, Any]:
-        cfg = dataclasses.asdict(self.config)
+        cfg = self.config
         return {
-            "protocol": {k: cfg[k] for k in ("reveal", "n_reveal", "test_fraction", "seed")}
-            | {"picker_budget": self.config.picker_budget, "relevant": "held-out rating >= 4"},
-            "split": self.split,
+            "protocol": {
+                "reveal": cfg.reveal,
+                "n_reveal": cfg.n_reveal,
+                "test_fraction": cfg.test_fraction,
+                "seed": cfg.seed,
+                "picker_budget": cfg.picker_budget,
+                "relevant": "held-out rating >= 4",
+                "ours": "the trained Model, through fold_in/recommend/predict",
+            },
+            "split": self.summary,
+            "mf_config": dataclasses.asdict(cfg.train.mf),
             "ranker_config": dataclasses.asdict(self.ranker_config),
             "ease_l2": self.ease_l2,
             "methods": [r.as_json() for r in self.results],
@@ -124,13 +157,36 @@ def _no_progress(items: Iterable[Any], _label: str) -> Iterable[Any]:
     return items
 
 
+def tune_ease(
+    validation: Validation,
+    *,
+    l2_grid: tuple[float, ...] = EASE_L2_GRID,
+    min_item_ratings: int = 1,
+) -> tuple[float, list[dict[str, float]]]:
+    """λ of the EASE baseline, chosen on the same validation users as our ranker.
+
+    Returns the best λ (ties: the first) and the trials [{"l2": λ, "ndcg10": value}, ...].
+    """
+    trials: list[dict[str, float]] = []
+    best = (-1.0, l2_grid[0])
+    for l2 in l2_grid:
+        method = Ease(l2=l2, min_item_ratings=min_item_ratings)
+        method.fit(validation.data)
+        ndcg = evaluate_method(method, validation.users, validation.split, ks=(10,)).ndcg[10]
+        trials.append({"l2": l2, "ndcg10": round(ndcg, 6)})
+        if ndcg > best[0]:
+            best = (ndcg, l2)
+    return best[1], trials
+
+
 def run_experiment(
     ratings: Ratings,
     config: ExperimentConfig,
     *,
-    stars_model_factory: Callable[[], StarsModel],
-    picker_factory: Callable[[Ratings], Any] | None = None,
-    extra_methods: Callable[[RankerConfig, StarsModel], list[Method]] | None = None,
+    movies: MovieInfo | None = None,
+    tags: TagApplications | None = None,
+    genome: Genome | None = None,
+    variants: Callable[[RankerConfig], Mapping[str, RankerConfig]] | None = None,
     progress: Progress = _no_progress,
 ) -> ExperimentResult:
     """Run the cold-start protocol once and return every method's averages.
@@ -140,30 +196,29 @@ def run_experiment(
     ratings : Ratings
         The whole dataset; the split happens here.
     config : ExperimentConfig
-    stars_model_factory : callable
-        Returns a fresh, unfitted fold-in stars model (the MF fold-in in production).
-    picker_factory : callable, optional
-        Fits an onboarding picker on training ratings (default: ``OnboardingPicker.build``).
-    extra_methods : callable, optional
-        Given the chosen ranker config and the fitted stars model, more methods to
-        evaluate in the same run (the benchmark's pruning variants).
+    movies, tags, genome : optional
+        Catalogue features, passed to ``train`` as the site passes them (they shape the
+        similarity vectors, hence the onboarding picker's slates).
+    variants : callable, optional
+        Given the chosen ranker config, more ranker configs by method name; each is
+        trained into its own ``Model`` on the same training ratings and measured on the
+        same revealed users (the benchmark's pruning and no-floor variants).
     progress : callable
         ``progress(iterable, label)`` wraps long loops (e.g. tqdm).
+
+    Raises
+    ------
+    ValueError
+        Too few users or ratings to split, tune or evaluate.
+    ModelFitError
+        Training failed.
     """
+    features: dict[str, Any] = {"movies": movies, "tags": tags, "genome": genome}
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     split = split_users(
         ratings, test_fraction=config.test_fraction, n_reveal=config.n_reveal, seed=config.seed
     )
-    data = training_data(split)
-    strategy = make_strategy(
-        config.reveal,
-        split,
-        n_reveal=config.n_reveal,
-        budget=config.picker_budget,
-        picker_factory=picker_factory,
-    )
-    users = reveal_users(split, strategy, seed=config.seed)
     seconds["split"] = time.perf_counter() - started
 
     tuning: dict[str, Any] = {}
@@ -171,62 +226,80 @@ def run_experiment(
     ease_l2 = config.ease_l2
     if config.tune:
         t0 = time.perf_counter()
-        tuned = tune_ranker(
+        validation = validation_split(
             split.train,
-            stars_model=stars_model_factory(),
-            base=config.ranker,
-            grid=config.grid,
+            config.train,
+            **features,
             n_reveal=config.n_reveal,
             reveal=config.reveal,
             picker_budget=config.picker_budget,
-            picker_factory=picker_factory,
             seed=config.seed,
+        )
+        tuned = tune_ranker(
+            validation,
+            config.ranker,
+            grid=config.grid,
             progress=lambda it: progress(it, "tuning ranker"),
         )
         ranker_config = tuned.config
         ease_l2, ease_trials = tune_ease(
-            split.train,
-            min_item_ratings=config.ranker.min_item_ratings,
-            n_reveal=config.n_reveal,
-            reveal=config.reveal,
-            picker_budget=config.picker_budget,
-            picker_factory=picker_factory,
-            seed=config.seed,
+            validation, min_item_ratings=config.ranker.min_item_ratings
         )
         tuning = {
             "ranker_validation_ndcg10": round(tuned.ndcg, 6),
             "ranker_trials": len(tuned.trials),
             "ease_trials": ease_trials,
+            "validation_users": len(validation.users),
         }
         seconds["tuning"] = time.perf_counter() - t0
 
-    stars_model = stars_model_factory()
-    methods: list[Method] = [
+    t0 = time.perf_counter()
+    model = train(split.train, dataclasses.replace(config.train, ranker=ranker_config), **features)
+    seconds["train"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    strategy = make_strategy(
+        config.reveal,
+        split,
+        n_reveal=config.n_reveal,
+        budget=config.picker_budget,
+        onboarding=model,
+    )
+    users = reveal_users(split, strategy, seed=config.seed)
+    seconds["reveal"] = time.perf_counter() - t0
+
+    data = training_data(split)
+    baselines: list[Popularity | BiasOnly | Ease] = [
         Popularity(),
-        StarsRanking(BiasOnly(), name="bias-only"),
+        BiasOnly(),
         Ease(l2=ease_l2, min_item_ratings=config.ranker.min_item_ratings),
-        StarsRanking(stars_model, name="mf-stars"),
-        Ours(ranker_config, stars_model, fit_stars=False),
     ]
+    methods: list[Method] = []
+    for baseline in baselines:
+        t0 = time.perf_counter()
+        baseline.fit(data)
+        seconds[baseline.name] = time.perf_counter() - t0
+        methods.append(baseline)
+    methods += [ServedStars(model, split.catalogue), ServedModel(model, split.catalogue)]
+    models = {"ours": model}
+    for name, variant in (variants(ranker_config) if variants else {}).items():
+        t0 = time.perf_counter()
+        variant_config = dataclasses.replace(config.train, ranker=variant)
+        models[name] = train(split.train, variant_config, **features)
+        seconds[f"train {name}"] = time.perf_counter() - t0
+        methods.append(ServedModel(models[name], split.catalogue, name))
+
     results: list[MethodResult] = []
     for method in methods:
         t0 = time.perf_counter()
-        method.fit(data)
         label = method.name
 
         def wrap(items: Iterable[Any], label: str = label) -> Iterable[Any]:
             return progress(items, label)
 
         results.append(evaluate_method(method, users, split, ks=config.ks, progress=wrap))
-        seconds[method.name] = time.perf_counter() - t0
-    if extra_methods is not None:
-        for method in extra_methods(ranker_config, stars_model):
-            t0 = time.perf_counter()
-            method.fit(data)
-            results.append(evaluate_method(method, users, split, ks=config.ks))
-            seconds[method.name] = time.perf_counter() - t0
+        seconds[method.name] = seconds.get(method.name, 0.0) + time.perf_counter() - t0
     seconds["total"] = time.perf_counter() - started
-    split_info = {
+    summary = {
         "users": len(np.unique(ratings.user_ids)),
         "train_users": split.n_train_users,
         "test_users": len(split.test_user_ids),
@@ -234,8 +307,8 @@ def run_experiment(
         "evaluated_test_users": len(users),
         "catalogue_items": len(split.catalogue),
         "train_ratings": len(split.train),
-        "mean_revealed": float(np.mean([len(u.revealed_rows) for u in users])),
-        "mean_proposals": float(np.mean([u.proposals for u in users])),
+        "mean_revealed": float(np.mean([len(u.revealed_rows) for u in users])) if users else 0.0,
+        "mean_proposals": float(np.mean([u.proposals for u in users])) if users else 0.0,
         "heldout_ratings": int(sum(len(u.heldout_rows) for u in users)),
     }
     return ExperimentResult(
@@ -243,7 +316,10 @@ def run_experiment(
         results=results,
         ranker_config=ranker_config,
         ease_l2=ease_l2,
-        split=split_info,
+        summary=summary,
         seconds=seconds,
         tuning=tuning,
+        models=models,
+        split=split,
+        users=users,
     )

@@ -5,8 +5,8 @@
    user's ratings of other movies can neither be revealed nor predicted, so they are
    dropped.
 2. Each test user reveals up to ``n_reveal`` of their catalogue ratings, chosen by a
-   ``RevealStrategy`` (random order, most popular first, or a simulated onboarding picker);
-   the rest are held out for measurement.
+   ``RevealStrategy`` (random order, most popular first, or onboarding simulated with the
+   evaluated model's own picker); the rest are held out for measurement.
 3. Test users with fewer than ``n_reveal + min_heldout`` catalogue ratings are skipped
    before revealing (with the defaults 10 + 5: at least 15), so every evaluated user has
    ratings left to measure.
@@ -17,7 +17,7 @@ training set.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -25,7 +25,12 @@ import numpy as np
 import numpy.typing as npt
 
 from moviematch.recommender.data import Ratings
+from moviematch.recommender.onboarding_simulation import simulate_onboarding
 from moviematch.recommender.vocab import Vocabulary
+
+#: How a simulated new user chooses the ratings they reveal: the one list (CLI choices,
+#: the site's ``train_model --reveal``, the benchmark).
+REVEAL_MODES = ("random", "popular", "picker")
 
 
 @dataclass(frozen=True)
@@ -203,32 +208,40 @@ class PopularReveal:
         return chosen.astype(np.int64), len(chosen)
 
 
-# A picker proposes movies to rate. Arguments: catalogue rows answered so far, their stars,
-# rows proposed but not rated (the user has not seen them), how many to propose now, and a
-# random generator. It returns catalogue rows not proposed before.
-Picker = Callable[
-    [
-        npt.NDArray[np.int64],
-        npt.NDArray[np.float32],
-        npt.NDArray[np.int64],
-        int,
-        np.random.Generator,
-    ],
-    Sequence[int],
-]
+class Onboarding(Protocol):
+    """What the ``picker`` reveal needs of a model: ``Model.onboarding``."""
+
+    def onboarding(
+        self,
+        n: int = 20,
+        exclude: Collection[int] = (),
+        seed: int = 0,
+        *,
+        rated: Collection[int] = (),
+        skipped: Collection[int] = (),
+    ) -> list[int]: ...
 
 
 @dataclass(frozen=True)
 class PickerReveal:
-    """Simulated onboarding: a picker proposes movies a page at a time.
+    """Simulated onboarding through a model's own picker (``Model.onboarding``).
 
-    The simulated user rates a proposed movie only if it is among their own ratings (with
-    their real stars), until ``n`` are revealed or ``budget`` proposals have been made.
-    Fewer than ``n`` may be revealed; such users are still evaluated (that is what a site
-    would face).
+    The proposals are the model's, a page at a time, with one seed per visitor (as the site
+    seeds by user); the simulated user rates a proposed movie only if it is among their own
+    ratings (with their real stars), until ``n`` are revealed or ``budget`` proposals have
+    been made (``onboarding.simulate_onboarding``). Fewer than ``n`` may be revealed; such
+    users are still evaluated (that is what a site would face).
+
+    Attributes
+    ----------
+    model : Onboarding
+        The model whose picker proposes, trained on the split's training ratings.
+    catalogue : Vocabulary
+        The split's catalogue (test users' ratings are in its rows).
     """
 
-    picker: Picker
+    model: Onboarding
+    catalogue: Vocabulary
     n: int = 10
     budget: int = 100
     page: int = 10
@@ -237,69 +250,17 @@ class PickerReveal:
     def reveal(
         self, rows: npt.NDArray[np.int64], stars: npt.NDArray[np.float32], rng: np.random.Generator
     ) -> tuple[npt.NDArray[np.int64], int]:
-        position = {int(r): i for i, r in enumerate(rows.tolist())}
-        chosen: list[int] = []
-        skipped: list[int] = []
-        proposed: set[int] = set()
-        made = 0
-        while len(chosen) < self.n and made < self.budget:
-            want = min(self.page, self.budget - made)
-            answered = np.asarray([rows[i] for i in chosen], dtype=np.int64)
-            answered_stars = np.asarray([stars[i] for i in chosen], dtype=np.float32)
-            batch = [
-                int(r)
-                for r in self.picker(
-                    answered, answered_stars, np.asarray(skipped, dtype=np.int64), want, rng
-                )
-            ]
-            batch = [r for r in batch if r not in proposed][:want]
-            if not batch:
-                break  # the picker has nothing left to propose
-            for r in batch:
-                proposed.add(r)
-                made += 1
-                if r in position and len(chosen) < self.n:
-                    chosen.append(position[r])
-                else:
-                    skipped.append(r)
-        return np.asarray(chosen, dtype=np.int64), made
+        ids = self.catalogue.external(rows).tolist()
+        position = {movie: i for i, movie in enumerate(ids)}
+        seed = int(rng.integers(2**31))
 
+        def propose(rated: Sequence[int], skipped: Sequence[int], n: int) -> list[int]:
+            return self.model.onboarding(n, seed=seed, rated=rated, skipped=skipped)
 
-class _Proposer(Protocol):
-    def propose(
-        self,
-        n: int,
-        *,
-        rated: Collection[int] = (),
-        skipped: Collection[int] = (),
-        seed: int = 0,
-    ) -> list[int]: ...
-
-
-def picker_from_onboarding(onboarding: _Proposer, catalogue: Vocabulary) -> Picker:
-    """Adapt an ``onboarding.OnboardingPicker`` (movie ids) to the ``Picker`` protocol (rows).
-
-    Proposed movies outside the catalogue are dropped (a simulated user cannot have rated
-    them); each call's exploration seed comes from the simulation's generator.
-    """
-
-    def picker(
-        answered: npt.NDArray[np.int64],
-        answered_stars: npt.NDArray[np.float32],
-        skipped: npt.NDArray[np.int64],
-        n: int,
-        rng: np.random.Generator,
-    ) -> list[int]:
-        ids = onboarding.propose(
-            n,
-            rated=catalogue.external(answered).tolist(),
-            skipped=catalogue.external(skipped).tolist(),
-            seed=int(rng.integers(2**31)),
+        run = simulate_onboarding(
+            propose, position, target=self.n, budget=self.budget, page=self.page
         )
-        rows = catalogue.rows(np.asarray(ids, dtype=np.int64))
-        return [int(r) for r in rows if r >= 0]
-
-    return picker
+        return np.asarray([position[m] for m in run.rated], dtype=np.int64), run.shown
 
 
 def reveal_users(split: UserSplit, strategy: RevealStrategy, *, seed: int = 0) -> list[TestUser]:
@@ -327,32 +288,30 @@ def reveal_users(split: UserSplit, strategy: RevealStrategy, *, seed: int = 0) -
     return users
 
 
-REVEAL_MODES = ("random", "popular", "picker")
-
-
 def make_strategy(
     name: str,
     split: UserSplit,
     *,
     n_reveal: int,
     budget: int = 100,
-    picker_factory: Callable[[Ratings], _Proposer] | None = None,
+    onboarding: Onboarding | None = None,
 ) -> RevealStrategy:
     """The reveal strategy called ``name`` for ``split``.
 
-    The picker (default ``onboarding.OnboardingPicker.build``) and the popularity order are
-    fitted on ``split.train`` only.
+    The popularity order uses ``split.train`` only; the picker is ``onboarding``'s (the
+    model trained on ``split.train``).
+
+    Raises
+    ------
+    ValueError
+        Unknown ``name``, or ``"picker"`` without a model to propose.
     """
     if name == "random":
         return RandomReveal(n_reveal)
     if name == "popular":
         return PopularReveal(split.item_counts, n_reveal)
     if name == "picker":
-        if picker_factory is None:
-            from moviematch.recommender.onboarding import OnboardingPicker
-
-            onboarding: _Proposer = OnboardingPicker.build(split.train)
-        else:
-            onboarding = picker_factory(split.train)
-        return PickerReveal(picker_from_onboarding(onboarding, split.catalogue), n_reveal, budget)
+        if onboarding is None:
+            raise ValueError("the picker reveal needs the model whose onboarding proposes")
+        return PickerReveal(onboarding, split.catalogue, n_reveal, budget)
     raise ValueError(f"unknown reveal strategy {name!r}; expected one of {REVEAL_MODES}")

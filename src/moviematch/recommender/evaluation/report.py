@@ -1,12 +1,13 @@
 """The engine's cold-start evaluation of a training run, summarised for people and JSON.
 
-Training for the site calls ``evaluate_coldstart`` on exactly the ratings it trains on. The protocol
-is the engine's (``moviematch.recommender.evaluation``; docs/evaluation.md): a seeded 20 %
-of the users are held out, each reveals ten ratings (at random, their most popular films,
-or through the onboarding picker), the methods fold those in and are scored on the user's
-other ratings. Side by side: most-popular, bias-only (the movie-mean baseline with a
-folded-in user bias), EASE, the MF fold-in sorted by stars, and ours (the item-item
-ranker ordering, MF fold-in stars): the published model's configuration.
+Training for the site calls ``evaluate_coldstart`` on exactly the ratings, ``TrainConfig``
+and catalogue features it trains on. The protocol is the engine's
+(``moviematch.recommender.evaluation``; docs/evaluation.md): a seeded 20 % of the users are
+held out, the model is trained on the others, each held-out user reveals ten ratings (at
+random, their most popular films, or through that model's onboarding picker) and is scored
+on their other ratings. "Ours" is that ``Model`` answering through ``recommend`` and
+``predict``, side by side with most-popular, bias-only (the movie-mean baseline with a
+folded-in user bias), EASE, and the same model's stars as a ranking.
 """
 
 from __future__ import annotations
@@ -17,17 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from moviematch.recommender.data import Ratings
+from moviematch.recommender.data import Genome, MovieInfo, Ratings, TagApplications
 from moviematch.recommender.errors import ModelFitError
 from moviematch.recommender.evaluation.experiment import (
     ExperimentConfig,
     ExperimentResult,
     run_experiment,
 )
-from moviematch.recommender.evaluation.mfstars import MFFoldInStars
-from moviematch.recommender.evaluation.runner import paired_difference
-from moviematch.recommender.mf import MFConfig
-from moviematch.recommender.ranking import RankerConfig
+from moviematch.recommender.model import TrainConfig
 
 _REVEAL_WORDS = {
     "random": "at random",
@@ -55,34 +53,49 @@ class EvaluationReport:
 
 
 def evaluate_coldstart(
-    ratings: Ratings, mf: MFConfig, ranker: RankerConfig, *, tune: bool, reveal: str, seed: int
+    ratings: Ratings,
+    config: TrainConfig,
+    *,
+    movies: MovieInfo | None = None,
+    tags: TagApplications | None = None,
+    genome: Genome | None = None,
+    tune: bool,
+    reveal: str,
+    seed: int,
 ) -> tuple[EvaluationReport | None, str]:
     """The engine's cold-start run on ``ratings``; (None, reason) when the data is too small.
 
-    Without ``tune`` our ranker runs with ``ranker`` and EASE with its fixed λ = 3000 (both
-    ML-100K choices). With ``tune`` both are re-tuned on the evaluation split's training
-    users only, by the same procedure the final model's tuning used, so the held-out users
-    never influence the hyperparameters they are scored with.
+    The evaluated model is trained on the split's training users with ``config`` and the
+    features, as the site trains the one it publishes. Without ``tune`` it keeps
+    ``config.ranker`` and EASE its fixed λ = 3000 (an ML-100K choice). With ``tune`` both
+    are re-tuned on the split's training users only, by the procedure the final model's
+    tuning uses (``tuning.tune_for_training``), so the held-out users never influence the
+    hyperparameters they are scored with.
+
+    Raises
+    ------
+    ValueError
+        ``config.ranker`` is not a ``RankerConfig``, or unknown ``reveal``.
     """
-    config = ExperimentConfig(reveal=reveal, seed=seed, tune=tune, ranker=ranker, ks=(10,))
+    experiment = ExperimentConfig(train=config, reveal=reveal, seed=seed, tune=tune, ks=(10,))
     try:
         with warnings.catch_warnings():
             # With no evaluable user the averages are means of nothing; handled below.
             warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)
             warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
-            result = run_experiment(ratings, config, stars_model_factory=lambda: MFFoldInStars(mf))
+            result = run_experiment(ratings, experiment, movies=movies, tags=tags, genome=genome)
     except (ValueError, ModelFitError) as exc:
         return None, f"too little data to hold users out ({exc})"
-    if result.split["evaluated_test_users"] == 0:
+    if result.summary["evaluated_test_users"] == 0:
         return None, "no held-out user has the 15 catalogue ratings the protocol needs"
     return _report(result, tuned=tune), ""
 
 
 def _report(result: ExperimentResult, *, tuned: bool) -> EvaluationReport:
     methods = result.by_method()
-    ours, popularity, ease = methods["ours"], methods["popularity"], methods["ease"]
-    diff, half = paired_difference(ours, ease, 10)
-    split = result.split
+    ours, popularity = methods["ours"], methods["popularity"]
+    diff, half = result.paired_difference("ours", "ease", 10)
+    split = result.summary
     source = "tuned on the split's training users" if tuned else "defaults"
     lines = [
         f"Cold-start evaluation: {split['evaluated_test_users']} held-out users of "

@@ -18,7 +18,6 @@ from moviematch.recommender.evaluation.metrics import (
     novelty,
     rmse,
     self_information,
-    top_k,
 )
 from moviematch.recommender.evaluation.protocol import TestUser, UserSplit
 
@@ -76,10 +75,10 @@ def evaluate_method(
     relevant_stars: float = 4.0,
     progress: Callable[[Iterable[TestUser]], Iterable[TestUser]] | None = None,
 ) -> MethodResult:
-    """Score every test user with an already fitted method and average the metrics.
+    """Ask an already fitted method for every test user's list and average the metrics.
 
-    Candidates are all catalogue items the user has not revealed; relevant items are
-    held-out ratings ≥ ``relevant_stars``.
+    Candidates are all catalogue items the user has not revealed (the method's answer never
+    holds a revealed one); relevant items are held-out ratings ≥ ``relevant_stars``.
     """
     max_k = max(ks)
     info = self_information(split.item_counts, split.n_train_users)
@@ -89,11 +88,13 @@ def evaluate_method(
     lists: list[npt.NDArray[np.int64]] = []
     iterator: Iterable[TestUser] = progress(users) if progress else users
     for user in iterator:
-        scored = method.score(user.revealed_rows, user.revealed_stars)
-        if scored.stars is not None:
-            sq_pred.append(np.clip(scored.stars[user.heldout_rows], MIN_STARS, MAX_STARS))
+        answer = method.answer(user, max_k)
+        if answer.heldout_stars is not None:
+            sq_pred.append(np.clip(answer.heldout_stars, MIN_STARS, MAX_STARS))
             sq_true.append(user.heldout_stars)
-        ranked = top_k(scored.ranking, max_k, exclude=user.revealed_rows)
+        ranked = answer.ranked
+        if np.isin(ranked, user.revealed_rows).any():
+            raise ValueError(f"{method.name} recommended a movie the user revealed")
         lists.append(ranked)
         relevant = user.heldout_rows[user.heldout_stars >= relevant_stars]
         if len(relevant) == 0:

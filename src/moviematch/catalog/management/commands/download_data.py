@@ -47,10 +47,19 @@ class Command(BaseCommand):
 
 
 def dataset_ensure(*, name: str, source: Path | None) -> Path:
-    """Install dataset ``name`` (see the command's help); errors become ``CommandError``."""
+    """Install dataset ``name`` (see the command's help); errors become ``CommandError``.
+
+    Without ``source``, the local copy and the download URL come from the settings
+    (``MOVIEMATCH["MOVIELENS_DIR"]``/``["MOVIELENS_URL"]``, or the ``IMDB_`` pair for IMDb).
+    """
+    kind = "IMDB" if name == "imdb" else "MOVIELENS"
+    configured = settings.MOVIEMATCH
+    local = source or configured[f"{kind}_DIR"]
     try:
-        return download.ensure(name, datasets_dir(), source_dir=source)
+        return download.ensure(
+            name, datasets_dir(), source_dir=local, base_url=configured[f"{kind}_URL"]
+        )
     except OfflineError as exc:
-        raise CommandError(str(exc)) from exc
+        raise CommandError(f"{exc}\n(Or set MOVIEMATCH_{kind}_DIR=DIR.)") from exc
     except DatasetError as exc:
         raise CommandError(f"{name}: {exc}") from exc

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from io import StringIO
 from pathlib import Path
@@ -58,15 +57,16 @@ class Command(BaseCommand):
         force = bool(options["force"])
         summary: list[str] = [self._migrate()]
 
-        source = options["source"] or os.environ.get("MOVIEMATCH_MOVIELENS_DIR") or None
-        movielens_dir = dataset_ensure(name=str(options["dataset"]), source=_path(source))
+        # Without --from, dataset_ensure falls back to MOVIEMATCH["MOVIELENS_DIR"], then downloads.
+        source = _path(options["source"])
+        movielens_dir = dataset_ensure(name=str(options["dataset"]), source=source)
         summary.append(f"data: {movielens_dir}")
         summary.append(
             self._import(
                 "import_movielens", ImportKind.MOVIELENS, movielens_dir, MOVIELENS_FILES, force
             )
         )
-        imdb_source = options["imdb_source"] or os.environ.get("MOVIEMATCH_IMDB_DIR") or None
+        imdb_source = options["imdb_source"] or settings.MOVIEMATCH["IMDB_DIR"]
         if options["imdb"] or imdb_source:
             imdb_dir = dataset_ensure(name="imdb", source=_path(imdb_source))
             summary.append(

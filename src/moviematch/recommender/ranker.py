@@ -37,6 +37,10 @@ modelled items (ordered among themselves by the same blend without s_ii).
 Serving size: B is dense n×n (400 MB in float32 for 10k items); each row keeps only its
 ``top_k`` largest-magnitude weights, stored as CSR (float32 weights, int32 columns).
 ``bench/bench_coldstart.py`` measures what that pruning costs in NDCG.
+
+This module holds the config, the fitted component (fit, ``score``, persistence) and the
+blend (``blend_scores``, shared by ``score`` and the tuning's many-users fast path);
+``ranker_solver`` holds the closed-form solution and the pruning.
 """
 
 from __future__ import annotations
@@ -50,7 +54,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from moviematch.recommender.errors import CorruptModelError, ModelFitError
-from moviematch.recommender.itemitem import DenseParts, prune
+from moviematch.recommender.ranker_solver import prune, solve
 
 if TYPE_CHECKING:
     from moviematch.recommender.components import TrainingContext
@@ -58,9 +62,11 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class RankerConfig:
-    """Hyperparameters of ``ItemItemRanker`` (``evaluation.tuning`` chooses them).
+    """Hyperparameters of ``ItemItemRanker`` (``tuning.tune_for_training`` chooses them).
 
-    The defaults are what ``tune_ranker`` picked on ML-100K's training users.
+    The defaults come from an earlier tuning run on ML-100K's training users (random
+    reveal) and are what the site serves without ``--tune``; what the current grid picks
+    per dataset and reveal is in ``bench/results/coldstart.json`` (``ranker_config``).
 
     Attributes
     ----------
@@ -141,6 +147,72 @@ def apply_stars_floor(
     return scores
 
 
+def zscore_rows(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Each row standardised (mean 0, std 1), shape kept; a constant row becomes zeros.
+
+    A constant (or empty) signal carries no order, so it contributes nothing to a blend.
+    """
+    if values.shape[1] == 0:
+        return np.zeros_like(values)
+    std = values.std(axis=1, keepdims=True)
+    usable = np.isfinite(std) & (std > 0)
+    centred = values - values.mean(axis=1, keepdims=True)
+    return np.where(usable, centred / np.where(usable, std, 1.0), 0.0)
+
+
+def blend_scores(
+    item_item: npt.NDArray[np.float64],
+    has_input: npt.NDArray[np.bool_],
+    predicted: npt.NDArray[np.float64],
+    *,
+    modelled: npt.NDArray[np.bool_],
+    log_popularity: npt.NDArray[np.floating],
+    config: RankerConfig,
+) -> npt.NDArray[np.float64]:
+    """The ranking score of every item for several users (one row each): the blend.
+
+    ``z(item-item) + stars_weight·z(predicted) + popularity_weight·z(log popularity)`` over
+    the modelled items (a user without a modelled input gets ``z(log popularity)`` as the
+    item-item part: the most popular films are the best cold-cold guess); unmodelled items
+    below every modelled one, ordered by the side terms; then the ``min_stars`` floor.
+    ``ItemItemRanker.score`` calls it with one row, the tuning with many.
+
+    Parameters
+    ----------
+    item_item : float64 (n_users, n_items)
+        Σ_{rated r} B[r, :] per user (only the modelled columns are read).
+    has_input : bool (n_users,)
+        Whether the user rated at least one modelled item.
+    predicted : float64 (n_users, n_items)
+        Fold-in predicted stars; NaN is replaced by the row's mean.
+    modelled : bool (n_items,)
+    log_popularity : float (n_items,)
+    config : RankerConfig
+        ``stars_weight``, ``popularity_weight`` and ``min_stars`` are used.
+
+    Returns
+    -------
+    float64 (n_users, n_items)
+    """
+    predicted = np.asarray(predicted, dtype=np.float64)
+    if not np.isfinite(predicted).all():
+        fill = np.nanmean(np.where(np.isfinite(predicted), predicted, np.nan), axis=1)
+        predicted = np.where(np.isfinite(predicted), predicted, fill[:, None])
+    popularity = np.asarray(log_popularity, dtype=np.float64)
+    side = config.stars_weight * zscore_rows(predicted) + config.popularity_weight * zscore_rows(
+        popularity[None, :]
+    )
+    inputs = item_item[:, modelled].copy()
+    inputs[~has_input] = popularity[modelled][None, :]
+    out = np.empty_like(side)
+    out[:, modelled] = zscore_rows(inputs) + side[:, modelled]
+    if not modelled.all():
+        rest = side[:, ~modelled]
+        floor = out[:, modelled].min(axis=1, keepdims=True) if modelled.any() else 0.0
+        out[:, ~modelled] = floor - 1.0 - (rest.max(axis=1, keepdims=True) - rest)
+    return apply_stars_floor(out, predicted, config.min_stars)
+
+
 def _row_sum(
     weights: sp.csr_matrix, rows: npt.NDArray[np.int64], n_items: int
 ) -> npt.NDArray[np.float64]:
@@ -154,14 +226,6 @@ def _row_sum(
     columns = np.concatenate([weights.indices[ptr[r] : ptr[r + 1]] for r in rows])
     values = np.concatenate([weights.data[ptr[r] : ptr[r + 1]] for r in rows])
     return np.bincount(columns, weights=values, minlength=n_items).astype(np.float64, copy=False)
-
-
-def _zscore(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    std = values.std()
-    if not np.isfinite(std) or std == 0.0:
-        # A constant (or empty) signal carries no order: contribute nothing.
-        return np.zeros_like(values)
-    return (values - values.mean()) / std
 
 
 class ItemItemRanker:
@@ -211,79 +275,11 @@ class ItemItemRanker:
         ModelFitError
             No ratings, mismatched lengths, item rows out of range, or a singular system.
         """
-        parts = self.dense_parts(user_rows, item_rows, stars, n_items)
+        parts = solve(user_rows, item_rows, stars, n_items, self.config)
         self.weights_ = prune(parts, self.config.top_k)
+        self.log_popularity_ = parts.log_popularity
+        self.modelled_ = parts.modelled
         return self
-
-    def _solve(
-        self,
-        users: npt.NDArray[np.int64],
-        items: npt.NDArray[np.int64],
-        values: npt.NDArray[np.float64],
-        n_items: int,
-    ) -> DenseParts:
-        cfg = self.config
-        assert self.modelled_ is not None
-        kept = np.flatnonzero(self.modelled_)
-        if len(kept) == 0:
-            raise ModelFitError(
-                f"ranker: no movie has the {cfg.min_item_ratings} training ratings "
-                "min_item_ratings asks for"
-            )
-        local = np.full(n_items, -1, dtype=np.int64)
-        local[kept] = np.arange(len(kept))
-        mask = local[items] >= 0
-        _, user_local = np.unique(users, return_inverse=True)
-        n_users = int(user_local.max()) + 1
-        shape = (n_users, len(kept))
-        x = sp.csr_matrix(
-            (np.ones(mask.sum()), (user_local[mask], local[items[mask]])), shape=shape
-        )
-        # Duplicate (user, item) pairs would sum to 2; "seen" is binary.
-        x.data[:] = 1.0
-        liked = mask & (values >= cfg.like_threshold)
-        y = sp.csr_matrix(
-            (np.ones(liked.sum()), (user_local[liked], local[items[liked]])), shape=shape
-        )
-        y.data[:] = 1.0
-        gram = (x.T @ x).toarray()
-        diag = np.diag(gram).copy()
-        gram[np.diag_indices_from(gram)] += cfg.l2 * n_users + cfg.dropout * diag
-        try:
-            p = np.ascontiguousarray(np.linalg.inv(gram))
-        except np.linalg.LinAlgError as exc:  # pragma: no cover - Λ > 0 keeps G + Λ definite
-            raise ModelFitError(f"ranker: singular item-item system ({exc})") from None
-        del gram
-        # Dense XᵀY: a dense GEMM per block beats a sparse product once co-occurrences
-        # fill a good part of the matrix, which they do for popular films.
-        xty = (x.T @ y).toarray()
-        return DenseParts(p, xty, cfg.seen_weight, kept, n_items)
-
-    def dense_parts(
-        self,
-        user_rows: npt.ArrayLike,
-        item_rows: npt.ArrayLike,
-        stars: npt.ArrayLike,
-        n_items: int,
-    ) -> DenseParts:
-        """Fit only the unpruned parts (for tuning the blend weights without refitting).
-
-        Same inputs and errors as ``fit``; sets ``log_popularity_`` and ``modelled_`` but
-        not ``weights_``.
-        """
-        users = np.asarray(user_rows, dtype=np.int64)
-        items = np.asarray(item_rows, dtype=np.int64)
-        values = np.asarray(stars, dtype=np.float64)
-        if len(values) == 0:
-            raise ModelFitError("ranker: cannot fit on an empty set of ratings")
-        if not len(users) == len(items) == len(values):
-            raise ModelFitError("ranker: user_rows, item_rows and stars differ in length")
-        if items.min() < 0 or items.max() >= n_items or users.min() < 0:
-            raise ModelFitError(f"ranker: item rows must lie in [0, {n_items})")
-        counts = np.bincount(items, minlength=n_items)
-        self.log_popularity_ = np.log1p(counts).astype(np.float32)
-        self.modelled_ = counts >= self.config.min_item_ratings
-        return self._solve(users, items, values, n_items)
 
     # ------------------------------------------------------------------ scoring
     def score(
@@ -320,28 +316,20 @@ class ItemItemRanker:
         predicted = np.asarray(predicted_stars, dtype=np.float64)
         if predicted.shape != (n_items,):
             raise ValueError(f"predicted_stars must have shape ({n_items},)")
-        predicted = np.where(np.isfinite(predicted), predicted, np.nanmean(predicted))
-        cfg = self.config
         rows = rows[(rows >= 0) & (rows < n_items)]
         inputs = rows[self.modelled_[rows]]
-        popularity = self.log_popularity_.astype(np.float64)
-        side = cfg.stars_weight * _zscore(predicted) + cfg.popularity_weight * _zscore(popularity)
-
-        modelled = self.modelled_
-        out = np.empty(n_items, dtype=np.float64)
+        item_item = np.zeros((1, n_items))
         if len(inputs):
-            item_item = _row_sum(self.weights_, inputs, n_items)
-            out[modelled] = _zscore(item_item[modelled]) + side[modelled]
-        else:
-            # Nothing to go on: the most popular films are the best cold-cold guess.
-            out[modelled] = _zscore(popularity[modelled]) + side[modelled]
-        if not modelled.all():
-            rest = side[~modelled]
-            floor = out[modelled].min() if modelled.any() else 0.0
-            out[~modelled] = floor - 1.0 - (rest.max() - rest)
-        return apply_stars_floor(out[None, :], predicted[None, :], cfg.min_stars)[0].astype(
-            np.float32
+            item_item[0] = _row_sum(self.weights_, inputs, n_items)
+        scores = blend_scores(
+            item_item,
+            np.array([len(inputs) > 0]),
+            predicted[None, :],
+            modelled=self.modelled_,
+            log_popularity=self.log_popularity_,
+            config=self.config,
         )
+        return scores[0].astype(np.float32)
 
     # ------------------------------------------------------------------ persistence
     def to_arrays(self) -> dict[str, np.ndarray]:

@@ -9,7 +9,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from moviematch.recommender.errors import CorruptModelError, ModelFitError
-from moviematch.recommender.ranking import ItemItemRanker, RankerConfig
+from moviematch.recommender.ranker import ItemItemRanker, RankerConfig
 
 PLAIN = RankerConfig(
     l2=0.05,

@@ -1,27 +1,104 @@
-"""Item-item weights of the ranker: the closed-form solution, formed and pruned in blocks.
+"""The ranker's closed-form solver: P = (G + Λ)⁻¹ and XᵀY, then B formed and pruned in blocks.
 
-``ranking.ItemItemRanker`` derives P = (G + Λ)⁻¹ and XᵀY (see its module docstring for the
-model); this module turns them into the served matrix
+``ranker.ItemItemRanker`` is the component; its module docstring states the model. Here
+``solve`` builds the binary "seen" matrix X and "liked" matrix Y of the training ratings,
+inverts G + Λ (G = XᵀX, Λ = diag(λ + c·G_jj)) and returns the parts the served matrix
 
     B = B_liked / rms(B_liked) + seen_weight · B_seen / rms(B_seen)
     B_liked = P·XᵀY − P·diag(γ),  γ_j = (P·XᵀY)_jj / P_jj
     B_seen  = −P·diagMat(1/diag P)  (diagonal set to 0)
 
-a block of rows at a time, keeping each row's ``top_k`` largest |weights| as float32 CSR.
-``DenseParts.input_scores`` gives the unpruned scores of many users at once, for tuning.
+is made of; ``prune`` forms B a block of rows at a time, keeping each row's ``top_k``
+largest |weights| as float32 CSR. ``DenseParts.input_scores`` gives the unpruned scores of
+many users at once, which is what tuning the blend weights needs (``tuning``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from moviematch.recommender.errors import ModelFitError
+
+if TYPE_CHECKING:
+    from moviematch.recommender.ranker import RankerConfig
+
 # Rows of P processed at once when forming B: bounds the temporary dense block to
 # _BLOCK × n_items floats whatever the catalogue size.
 _BLOCK = 1024
+
+
+def solve(
+    user_rows: npt.ArrayLike,
+    item_rows: npt.ArrayLike,
+    stars: npt.ArrayLike,
+    n_items: int,
+    config: RankerConfig,
+) -> DenseParts:
+    """The unpruned parts of B for training ratings given as dense rows.
+
+    Parameters
+    ----------
+    user_rows, item_rows : int array (n,)
+        User rows (any non-negative ints) and item rows in ``[0, n_items)``.
+    stars : float array (n,)
+        Ratings in stars (only compared with ``config.like_threshold``).
+    n_items : int
+        Catalogue size; score vectors have this length.
+    config : RankerConfig
+        ``l2``, ``dropout``, ``like_threshold``, ``seen_weight``, ``min_item_ratings`` are used.
+
+    Raises
+    ------
+    ModelFitError
+        No ratings, mismatched lengths, item rows out of range, no item with
+        ``min_item_ratings`` ratings, or a singular system.
+    """
+    users = np.asarray(user_rows, dtype=np.int64)
+    items = np.asarray(item_rows, dtype=np.int64)
+    values = np.asarray(stars, dtype=np.float64)
+    if len(values) == 0:
+        raise ModelFitError("ranker: cannot fit on an empty set of ratings")
+    if not len(users) == len(items) == len(values):
+        raise ModelFitError("ranker: user_rows, item_rows and stars differ in length")
+    if items.min() < 0 or items.max() >= n_items or users.min() < 0:
+        raise ModelFitError(f"ranker: item rows must lie in [0, {n_items})")
+    counts = np.bincount(items, minlength=n_items)
+    modelled = counts >= config.min_item_ratings
+    kept = np.flatnonzero(modelled)
+    if len(kept) == 0:
+        raise ModelFitError(
+            f"ranker: no movie has the {config.min_item_ratings} training ratings "
+            "min_item_ratings asks for"
+        )
+    local = np.full(n_items, -1, dtype=np.int64)
+    local[kept] = np.arange(len(kept))
+    mask = local[items] >= 0
+    _, user_local = np.unique(users, return_inverse=True)
+    n_users = int(user_local.max()) + 1
+    shape = (n_users, len(kept))
+    x = sp.csr_matrix((np.ones(mask.sum()), (user_local[mask], local[items[mask]])), shape=shape)
+    # Duplicate (user, item) pairs would sum to 2; "seen" is binary.
+    x.data[:] = 1.0
+    liked = mask & (values >= config.like_threshold)
+    y = sp.csr_matrix((np.ones(liked.sum()), (user_local[liked], local[items[liked]])), shape=shape)
+    y.data[:] = 1.0
+    gram = (x.T @ x).toarray()
+    diag = np.diag(gram).copy()
+    gram[np.diag_indices_from(gram)] += config.l2 * n_users + config.dropout * diag
+    try:
+        p = np.ascontiguousarray(np.linalg.inv(gram))
+    except np.linalg.LinAlgError as exc:  # pragma: no cover - Λ > 0 keeps G + Λ definite
+        raise ModelFitError(f"ranker: singular item-item system ({exc})") from None
+    del gram
+    # Dense XᵀY: a dense GEMM per block beats a sparse product once co-occurrences
+    # fill a good part of the matrix, which they do for popular films.
+    xty = (x.T @ y).toarray()
+    return DenseParts(p, xty, config.seen_weight, kept, n_items, np.log1p(counts))
 
 
 class DenseParts:
@@ -32,6 +109,15 @@ class DenseParts:
 
     Holding P and XᵀY (2·n² floats) but never the full B avoids a third and fourth dense
     n×n matrix, which matters at 10k items.
+
+    Attributes
+    ----------
+    kept : int64 array (m,)
+        Catalogue rows inside the item-item model (``modelled`` as indices).
+    modelled : bool array (n_items,)
+        Rows with at least ``min_item_ratings`` training ratings.
+    log_popularity : float32 array (n_items,)
+        log(1 + training ratings) per row.
     """
 
     def __init__(
@@ -41,11 +127,15 @@ class DenseParts:
         seen_weight: float,
         kept: npt.NDArray[np.int64],
         n_items: int,
+        log_popularity: npt.NDArray[np.floating],
     ) -> None:
         self.p = p
         self.xty = xty
         self.kept = kept
         self.n_items = n_items
+        self.modelled = np.zeros(n_items, dtype=np.bool_)
+        self.modelled[kept] = True
+        self.log_popularity = np.asarray(log_popularity, dtype=np.float32)
         self.p_diag = np.diag(p).copy()
         # diag(P·XᵀY) without forming the product: Σ_k P_jk (XᵀY)_kj.
         c_diag = np.einsum("jk,kj->j", p, xty)

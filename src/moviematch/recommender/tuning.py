@@ -1,0 +1,303 @@
+"""Choosing the ranker's hyperparameters on training users only (the production tuning).
+
+``tune_for_training(ratings, config, ...)`` is what ``manage.py train_model --tune`` and
+``moviematch train --tune`` run before training the model they publish, and what the
+cold-start evaluation runs on its split's training users, so that held-out users never
+influence the hyperparameters they are scored with.
+
+Procedure: the users of ``ratings`` are split once more (seeded, 80/20,
+``evaluation.protocol.split_users``). A ``Model`` is trained on the inner 80 % with the
+config being tuned minus its ranker (the same MF, similarity and onboarding picker the
+final model gets). The inner 20 % play new users: they reveal ``n_reveal`` ratings by the
+chosen strategy (``picker``: that model's ``Model.onboarding``) and are folded into that
+model. Each grid point's ranker is scored by the NDCG@10 of the lists it gives them,
+measured on their other ratings by ``evaluation.runner.evaluate_method``.
+
+The fast path: the expensive part (inverting G + Λ, ``ranker_solver.solve``) depends only on
+``l2`` and ``dropout``; the blend weights are tried on the same unpruned score matrices
+(``DenseParts.input_scores``) through the ranker's own blend (``ranker.blend_scores``), so a
+grid of 5 × 4 inversions and 3 × 4 × 2 blends costs about twenty fits. A test
+(``tests/recommender/test_tuning.py``) asserts on ml-latest-small that the fast path's lists
+and NDCG are those of ``Model.recommend`` of a model trained with the same grid point.
+Pruning (``top_k``) is not tuned: it trades a small, measured NDCG loss for memory
+(``bench/bench_coldstart.py``), so the fast path scores unpruned (``top_k = 0``).
+
+The grid is wide on purpose: with random reveals the dropout penalty and a large λ win,
+while when users reveal their most popular films (``popular``, the onboarding picker) the
+held-out films are the less popular ones and the least regularised models win, for EASE as
+for ours (docs/evaluation.md).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from moviematch.recommender.data import Genome, MovieInfo, Ratings, TagApplications
+from moviematch.recommender.evaluation.baselines import Answer, TrainingData, answer_from_scores
+from moviematch.recommender.evaluation.protocol import (
+    TestUser,
+    UserSplit,
+    make_strategy,
+    reveal_users,
+    split_users,
+)
+from moviematch.recommender.evaluation.runner import evaluate_method, training_data
+from moviematch.recommender.model import Model, TrainConfig
+from moviematch.recommender.ranker import RankerConfig, blend_scores
+from moviematch.recommender.ranker_solver import solve
+from moviematch.recommender.training import train
+
+
+@dataclass(frozen=True)
+class RankerGrid:
+    """Values tried by ``tune_ranker`` (every combination)."""
+
+    l2: tuple[float, ...] = (0.01, 0.05, 0.25, 1.0, 4.0)
+    dropout: tuple[float, ...] = (0.0, 3.0, 10.0, 30.0)
+    seen_weight: tuple[float, ...] = (0.25, 1.0, 4.0)
+    stars_weight: tuple[float, ...] = (0.0, 0.1, 0.2, 0.4)
+    popularity_weight: tuple[float, ...] = (-0.2, 0.0)
+
+
+@dataclass(frozen=True)
+class TuningResult:
+    """The chosen config, its validation NDCG@10, and every trial (dicts, JSON-ready)."""
+
+    config: RankerConfig
+    ndcg: float
+    trials: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, eq=False)
+class Validation:
+    """The inner split the tuning scores on (``validation_split``).
+
+    Attributes
+    ----------
+    split : UserSplit
+        Inner split of the tuned ratings; ``split.train`` is what ``model`` trained on.
+    model : Model
+        Trained on ``split.train`` with the tuned config minus its ranker; its items are
+        ``split.catalogue`` (same rows).
+    users : list of TestUser
+        The validation users, revealed.
+    data : TrainingData
+        ``split.train`` in catalogue rows (what the ranker's solver fits on).
+    predicted : float32 array (n_users, n_items)
+        Each validation user's fold-in stars (``model.predict_all``), row per user.
+    """
+
+    split: UserSplit
+    model: Model
+    users: list[TestUser]
+    data: TrainingData
+    predicted: npt.NDArray[np.float32]
+
+
+def validation_split(
+    ratings: Ratings,
+    config: TrainConfig,
+    *,
+    movies: MovieInfo | None = None,
+    tags: TagApplications | None = None,
+    genome: Genome | None = None,
+    n_reveal: int = 10,
+    reveal: str = "picker",
+    picker_budget: int = 100,
+    seed: int = 0,
+) -> Validation:
+    """Split ``ratings``' users, train the model without its ranker, reveal and fold in.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``reveal``, or too few users with enough ratings to validate on.
+    ModelFitError
+        Training the inner model failed.
+    """
+    inner = split_users(ratings, test_fraction=0.2, n_reveal=n_reveal, min_heldout=5, seed=seed)
+    model = train(
+        inner.train,
+        dataclasses.replace(config, ranker=None),
+        movies=movies,
+        tags=tags,
+        genome=genome,
+    )
+    if not np.array_equal(model.items.ids, inner.catalogue.ids):  # pragma: no cover
+        raise RuntimeError("the validation model's items are not the inner catalogue")
+    strategy = make_strategy(
+        reveal, inner, n_reveal=n_reveal, budget=picker_budget, onboarding=model
+    )
+    users = reveal_users(inner, strategy, seed=seed)
+    if not users:
+        raise ValueError("too few training users with enough ratings to tune on")
+    predicted = np.stack(
+        [
+            model.predict_all(
+                model.fold_in(inner.catalogue.external(u.revealed_rows), u.revealed_stars)
+            )
+            for u in users
+        ]
+    )
+    return Validation(inner, model, users, training_data(inner), predicted)
+
+
+class ValidationScores:
+    """The fast path: unpruned ranker scores of every validation user for one (l2, dropout).
+
+    ``scores(config)`` is what ``ItemItemRanker.score`` of a ranker fitted with ``config``
+    (``top_k = 0``) on ``validation.data`` gives each validation user, given their
+    predicted stars, for any blend weights: the inversion is done once here.
+    """
+
+    def __init__(self, validation: Validation, config: RankerConfig) -> None:
+        data = validation.data
+        self.parts = solve(data.user_rows, data.item_rows, data.stars, data.n_items, config)
+        inputs = [u.revealed_rows for u in validation.users]
+        self.liked, self.seen = self.parts.input_scores(inputs)
+        self.has_input = np.array([self.parts.modelled[rows].any() for rows in inputs])
+        self.predicted = validation.predicted.astype(np.float64)
+        self.l2, self.dropout = config.l2, config.dropout
+
+    def scores(self, config: RankerConfig) -> npt.NDArray[np.float64]:
+        """float64 (n_users, n_items) for ``config`` (its ``l2``/``dropout`` must be ours)."""
+        if (config.l2, config.dropout) != (self.l2, self.dropout):
+            raise ValueError("these scores were solved for another l2/dropout")
+        return blend_scores(
+            self.liked + config.seen_weight * self.seen,
+            self.has_input,
+            self.predicted,
+            modelled=self.parts.modelled,
+            log_popularity=self.parts.log_popularity,
+            config=config,
+        )
+
+
+class _ScoredUsers:
+    """Precomputed scores as a ``Method`` (row i of ``scores`` is ``users[i]``)."""
+
+    name = "tuning"
+
+    def __init__(self, users: list[TestUser], scores: npt.NDArray[np.float64]) -> None:
+        self.row = {u.user_id: i for i, u in enumerate(users)}
+        self.scores = scores
+
+    def answer(self, user: TestUser, n: int) -> Answer:
+        return answer_from_scores(user, n, self.scores[self.row[user.user_id]], None)
+
+
+def validation_ndcg(validation: Validation, scores: npt.NDArray[np.float64]) -> float:
+    """Mean NDCG@10 of the validation users' lists from ``scores`` (the protocol's metric)."""
+    method = _ScoredUsers(validation.users, scores)
+    return evaluate_method(method, validation.users, validation.split, ks=(10,)).ndcg[10]
+
+
+def tune_ranker(
+    validation: Validation,
+    base: RankerConfig,
+    *,
+    grid: RankerGrid | None = None,
+    progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
+) -> TuningResult:
+    """The grid point with the best validation NDCG@10 (ties: first in grid order).
+
+    ``base`` gives the untuned fields (``like_threshold``, ``min_item_ratings``, ``top_k``,
+    ``min_stars``); ``progress`` wraps the iterable of (l2, dropout) pairs (e.g. tqdm).
+    """
+    grid = grid or RankerGrid()
+    trials: list[dict[str, Any]] = []
+    best: tuple[float, RankerConfig] | None = None
+    pairs: Iterable[tuple[float, float]] = list(itertools.product(grid.l2, grid.dropout))
+    for l2, dropout in progress(pairs) if progress else pairs:
+        solved = ValidationScores(validation, dataclasses.replace(base, l2=l2, dropout=dropout))
+        blends = itertools.product(grid.seen_weight, grid.stars_weight, grid.popularity_weight)
+        for seen_weight, stars_weight, popularity_weight in blends:
+            config = dataclasses.replace(
+                base,
+                l2=l2,
+                dropout=dropout,
+                seen_weight=seen_weight,
+                stars_weight=stars_weight,
+                popularity_weight=popularity_weight,
+            )
+            ndcg = validation_ndcg(validation, solved.scores(config))
+            trials.append({**dataclasses.asdict(config), "ndcg10": round(ndcg, 6)})
+            if best is None or ndcg > best[0]:
+                best = (ndcg, config)
+    if best is None:
+        raise ValueError("the ranker grid is empty")
+    return TuningResult(config=best[1], ndcg=best[0], trials=trials)
+
+
+def tune_for_training(
+    ratings: Ratings,
+    config: TrainConfig,
+    *,
+    movies: MovieInfo | None = None,
+    tags: TagApplications | None = None,
+    genome: Genome | None = None,
+    grid: RankerGrid | None = None,
+    n_reveal: int = 10,
+    reveal: str = "picker",
+    picker_budget: int = 100,
+    seed: int = 0,
+    progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
+) -> TuningResult:
+    """Ranker hyperparameters for a model to be trained on ``ratings`` with ``config``.
+
+    Parameters
+    ----------
+    ratings : Ratings
+        The ratings the model will be trained on (the evaluation passes its split's
+        training ratings only).
+    config : TrainConfig
+        The configuration the model will be trained with; ``config.ranker`` gives the
+        untuned ranker fields and must be a ``RankerConfig``.
+    movies, tags, genome : optional
+        The catalogue features the model will be trained with (they shape the onboarding
+        picker's slates, hence what ``picker`` validation users reveal).
+    grid : RankerGrid, optional
+    n_reveal : int
+        Ratings each validation user reveals (the site's onboarding asks for ten).
+    reveal : {"random", "popular", "picker"}
+        How they choose them (default: the onboarding picker, as the site's visitors do).
+    picker_budget : int
+        Proposals the simulated onboarding may make per user.
+    seed : int
+        Seeds the inner split and the reveals.
+    progress : callable, optional
+        Wraps the iterable of (l2, dropout) pairs, e.g. ``tqdm``.
+
+    Returns
+    -------
+    TuningResult
+        ``config`` is ``config.ranker`` with the winning values.
+
+    Raises
+    ------
+    ValueError
+        ``config.ranker`` is not a ``RankerConfig``, unknown ``reveal``, or too few users.
+    ModelFitError
+        Training the validation model or a ranker failed.
+    """
+    if not isinstance(config.ranker, RankerConfig):
+        raise ValueError("tune_for_training: config.ranker must be a RankerConfig")
+    validation = validation_split(
+        ratings,
+        config,
+        movies=movies,
+        tags=tags,
+        genome=genome,
+        n_reveal=n_reveal,
+        reveal=reveal,
+        picker_budget=picker_budget,
+        seed=seed,
+    )
+    return tune_ranker(validation, config.ranker, grid=grid, progress=progress)
