@@ -3,7 +3,7 @@ PYTHON ?= python3
 MOVIELENS_DIR ?=
 PORT ?= 8000
 
-.PHONY: install run test test-sqlite test-fast test-postgres lint format bench
+.PHONY: install run test test-sqlite test-fast test-postgres lint format bench messages
 
 install:  ## install the package with its development extras, and the site's front-end libraries
 	$(PYTHON) -m pip install -e '.[dev]'
@@ -40,3 +40,7 @@ bench:  ## benchmarks; figures go to bench/results/*.json
 	$(PYTHON) bench/bench_similarity.py
 	$(PYTHON) bench/bench_serving.py
 	$(PYTHON) bench/bench_ratings_reader.py
+
+messages:  ## refresh the Korean catalogue from the code and templates, and compile it
+	cd src/moviematch && $(PYTHON) ../../manage.py makemessages -l ko --no-location --ignore 'recommender/*' --ignore 'datasets/*'
+	cd src/moviematch && $(PYTHON) ../../manage.py compilemessages -l ko
