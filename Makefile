@@ -21,8 +21,8 @@ test-sqlite:  ## the whole test suite (slow, dataset and browser tests included)
 test-fast:  ## unit tests only
 	$(PYTHON) -m pytest -m "not slow and not dataset"
 
-test-postgres:  ## the database-backed tests against a throwaway PostgreSQL on loopback
-	DATABASE_URL=$$(.ci/start-postgres) $(PYTHON) -m pytest tests/catalog tests/ratings tests/recommendations tests/media
+test-postgres:  ## the whole suite against a throwaway PostgreSQL on loopback (stopped after)
+	.ci/with-postgres $(PYTHON) -m pytest
 
 lint:  ## ruff lint + format check, mypy on the whole package
 	$(PYTHON) -m ruff check .
