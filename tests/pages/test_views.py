@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from moviematch.accounts.models import User
+from tests.site_fixtures import card_ids
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("web_state")]
 
@@ -77,18 +78,31 @@ def test_an_unknown_page_is_a_friendly_404(client: Client, settings: object) -> 
 
 
 @pytest.mark.usefixtures("model_dir", "planted_catalogue")
-def test_no_model_is_a_503_with_a_message_never_a_500(
-    visitor_client: Client, visitor: User
+def test_without_a_model_pages_fall_back_to_popular_films_never_a_500(
+    visitor_client: Client, visitor: User, caplog: pytest.LogCaptureFixture
 ) -> None:
-    response = visitor_client.get(reverse("recommendations:home"))
+    home = visitor_client.get(reverse("recommendations:home"))
+    assert home.status_code == 200
+    page = home.content.decode()
+    assert "Personal recommendations are unavailable for a moment" in page
+    assert "Popular with MovieLens users" in page
+    assert card_ids(page)
+    assert "We think" not in page  # no predictions without a model
+    assert "pages show the popular list instead" in caplog.text
+    rate = visitor_client.get(reverse("ratings:onboarding"))
+    assert rate.status_code == 200
+    assert card_ids(rate.content.decode())
+    # what needs the model itself still says so, with a 503 and a message
+    response = visitor_client.get(reverse("recommendations:similar", args=[1]))
     assert response.status_code == 503
     assert response["Retry-After"]
-    page = response.content.decode()
-    assert "Recommendations are not available right now" in page
-    fragment = visitor_client.get(reverse("recommendations:home_rows") + "?fragment=1&start=2")
+    assert "Recommendations are not available right now" in response.content.decode()
+    fragment = visitor_client.get(reverse("recommendations:similar", args=[1]) + "?fragment=1")
     assert fragment.status_code == 503
     assert "<html" not in fragment.content.decode()
-    as_json = visitor_client.get(reverse("recommendations:home"), HTTP_ACCEPT="application/json")
+    as_json = visitor_client.get(
+        reverse("recommendations:similar", args=[1]), HTTP_ACCEPT="application/json"
+    )
     assert as_json.status_code == 503
     assert "not available" in as_json.json()["error"]
 

@@ -210,10 +210,17 @@ def test_the_onboarding_search_rates_any_movie(
 
 
 @pytest.mark.usefixtures("model_dir", "planted_catalogue")
-def test_onboarding_without_a_model_is_a_503(visitor_client: Client) -> None:
+def test_onboarding_without_a_model_proposes_popular_films(
+    visitor_client: Client, visitor: User, rate: Rate
+) -> None:
+    rate(visitor, {COMEDY[0]: 4.0})
     response = visitor_client.get(reverse("ratings:onboarding"))
-    assert response.status_code == 503
-    assert "Recommendations are not available right now" in response.content.decode()
+    assert response.status_code == 200
+    ids = card_ids(response.content.decode())
+    assert ids
+    assert COMEDY[0] not in ids  # rated films are not proposed again
+    popular = Movie.objects.filter(in_catalogue=True, mean_rating__gte=3.5).order_by("-num_ratings")
+    assert ids[0] == next(m.pk for m in popular if m.pk != COMEDY[0])
 
 
 # --- my ratings --------------------------------------------------------------------------------

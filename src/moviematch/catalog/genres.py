@@ -38,6 +38,8 @@ GENRE_NAMES: dict[str, Promise] = {
 SEPARATOR = " · "
 #: The engine's label of a group no genre describes ("More picks", "More picks 2", …).
 FALLBACK_LABEL = "More picks"
+#: The label of the one group of popular films shown when no model can be used.
+POPULAR_LABEL = "Popular"
 
 
 def genre_name(name: str) -> str:
@@ -50,6 +52,8 @@ def group_heading(*, genres: Iterable[str], label: str) -> str:
     names = [genre_name(g) for g in genres]
     if names:
         return SEPARATOR.join(names)
+    if label == POPULAR_LABEL:
+        return gettext("Popular with MovieLens users")
     number = label.removeprefix(FALLBACK_LABEL).strip()
     if number.isdigit():
         return gettext("More picks %(number)s") % {"number": number}

@@ -77,7 +77,7 @@ def _new_onboarding_cards(request: HttpRequest, batch: int) -> list[MovieCard]:
     user = signed_in_user(request=request)
     shown = set(_shown(request))
     proposed = onboarding_movies(
-        user=user, n=len(shown) + batch, skipped=skipped_movie_ids(user=user)
+        user=user, n=len(shown) + batch, skipped=skipped_movie_ids(user=user), fallback=True
     )
     movies = [m for m in proposed if m.pk not in shown][:batch]
     return movie_cards(movies=movies, user=user, language=_language(), ratings={})
@@ -90,7 +90,9 @@ def onboarding(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request=request)
     language = _language()
     query = request.GET.get("q", "").strip()[:200]
-    movies = onboarding_movies(user=user, n=ONBOARDING_BATCH, skipped=skipped_movie_ids(user=user))
+    movies = onboarding_movies(
+        user=user, n=ONBOARDING_BATCH, skipped=skipped_movie_ids(user=user), fallback=True
+    )
     found = (
         movie_search(query=query, limit=ONBOARDING_SEARCH_RESULTS, language=language)
         if query

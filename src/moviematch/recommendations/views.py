@@ -15,7 +15,7 @@ from moviematch.catalog.selectors import movie_get, movie_titles
 from moviematch.pages.selectors import MovieCard, movie_cards, movie_predictions
 from moviematch.ratings.selectors import rating_count
 from moviematch.recommendations import services
-from moviematch.recommendations.errors import MovieNotRecommendableError
+from moviematch.recommendations.errors import ModelUnavailableError, MovieNotRecommendableError
 
 #: Movies on a home page, how many rows the first answer renders, and how many each scroll adds.
 HOME_MOVIES = 60
@@ -54,7 +54,8 @@ def _rows(
     """Rows ``start`` to ``stop`` and where the next fetch starts (None at the end)."""
     groups = _visible_groups(feed)
     chosen = groups[start:stop]
-    show_stars = not feed.needs_onboarding  # no predictions while the visitor is rating
+    # no predictions while the visitor is rating, nor when there is no model to make them
+    show_stars = not feed.needs_onboarding and not feed.degraded
     recs = [r for g in chosen for r in g.movies]
     cards = iter(
         movie_cards(
@@ -75,7 +76,7 @@ def _rows(
 @login_required
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    feed = services.home_feed(user=signed_in_user(request=request), n=HOME_MOVIES)
+    feed = services.home_feed(user=signed_in_user(request=request), n=HOME_MOVIES, fallback=True)
     # ?all=1: every row at once, for browsers without scripts (the "More rows" link)
     rows, next_row = _rows(request, feed, 0, HOME_MOVIES if request.GET.get("all") else FIRST_ROWS)
     return render(
@@ -91,7 +92,7 @@ def home_rows(request: HttpRequest) -> HttpResponse:
     """More rows of the home page (``start=``), as the visitor scrolls down to them."""
     start = request.GET.get("start", "")
     first = int(start) if start.isdigit() else FIRST_ROWS
-    feed = services.home_feed(user=signed_in_user(request=request), n=HOME_MOVIES)
+    feed = services.home_feed(user=signed_in_user(request=request), n=HOME_MOVIES, fallback=True)
     rows, next_row = _rows(request, feed, first, first + ROWS_PER_FETCH)
     return render(
         request, "recommendations/partials/rows.html", {"rows": rows, "next_row": next_row}
@@ -109,7 +110,12 @@ def home_next(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request=request)
     shown = {int(p) for p in request.GET.get("shown", "").split(",") if p.isdigit()}
     wanted = {g for g in request.GET.get("genres", "").split(",") if g}
-    recs = services.recommendation_list(user=user, n=min(len(shown), MAX_SHOWN) + REPLACEMENT_SLACK)
+    try:
+        recs = services.recommendation_list(
+            user=user, n=min(len(shown), MAX_SHOWN) + REPLACEMENT_SLACK
+        )
+    except ModelUnavailableError:  # the page is showing the popular list: nothing to add
+        return HttpResponse(status=204)
     fresh = [r for r in recs if r.movie.pk not in shown]
     if not fresh:
         return HttpResponse(status=204)
