@@ -14,9 +14,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from moviematch.datasets.movielens import load_ratings
+from moviematch.datasets.movielens import load_features, load_ratings
 from moviematch.recommender.evaluation.experiment import tune_ease
-from moviematch.recommender.evaluation.metrics import top_k
 from moviematch.recommender.evaluation.runner import evaluate_method
 from moviematch.recommender.evaluation.served import ServedModel
 from moviematch.recommender.mf import MFConfig
@@ -62,10 +61,17 @@ def test_fast_path_equals_the_rankers_own_score() -> None:
     validation = validation_split(taste_groups(), SMALL, reveal="random", seed=0)
     data = validation.data
     ranker = ItemItemRanker(POINT).fit(data.user_rows, data.item_rows, data.stars, data.n_items)
-    fast = ValidationScores(validation, POINT).scores(POINT)
-    for u, user in enumerate(validation.users):
-        direct = ranker.score(user.revealed_rows, user.revealed_stars, validation.predicted[u])
-        assert_allclose(fast[u], direct, rtol=1e-4, atol=1e-4)
+    solved = ValidationScores(validation, POINT)
+    for adventurous in (0.5, 0.9):
+        fast = solved.scores(POINT, adventurous)
+        for u, user in enumerate(validation.users):
+            direct = ranker.score(
+                user.revealed_rows,
+                user.revealed_stars,
+                validation.predicted[u],
+                adventurous=adventurous,
+            )
+            assert_allclose(fast[u], direct, rtol=1e-4, atol=1e-4)
     with pytest.raises(ValueError, match="another l2"):
         ValidationScores(validation, POINT).scores(dataclasses.replace(POINT, l2=1.0))
 
@@ -103,18 +109,23 @@ def test_tuning_reveals_like_the_protocol_it_targets() -> None:
 @pytest.mark.dataset
 @pytest.mark.slow
 def test_fast_path_gives_model_recommend_on_ml_latest_small(ml_small: Path) -> None:
-    """The lists and the NDCG the tuning ranks grid points by are the served model's."""
+    """The lists (calibrated) and the NDCG the tuning ranks grid points by are the served
+    model's, with genres, signed input votes and every blend term in play."""
     config = TrainConfig(mf=MFConfig(), ranker=RankerConfig(), similarity=None)
-    validation = validation_split(load_ratings(ml_small), config, reveal="random", seed=0)
+    movies = load_features(ml_small).movies
+    validation = validation_split(
+        load_ratings(ml_small), config, movies=movies, reveal="random", seed=0
+    )
     point = dataclasses.replace(POINT, min_item_ratings=5)
-    fast = ValidationScores(validation, point).scores(point)
+    solved = ValidationScores(validation, point)
+    lists = solved.lists(solved.scores(point), point, n=20)
     # The model the site would serve with this grid point (unpruned, as tuning scores).
-    model = train(validation.split.train, dataclasses.replace(config, ranker=point))
+    model = train(validation.split.train, dataclasses.replace(config, ranker=point), movies=movies)
     catalogue = validation.split.catalogue
     assert np.array_equal(model.item_factors_, validation.model.item_factors_)
     for u, user in enumerate(validation.users):
         profile = model.fold_in(catalogue.external(user.revealed_rows), user.revealed_stars)
-        served = [r.movie_id for r in model.recommend(profile, n=10)]
-        assert catalogue.external(top_k(fast[u], 10, exclude=user.revealed_rows)).tolist() == served
+        served = [r.movie_id for r in model.recommend(profile, n=20)]
+        assert catalogue.external(lists[u]).tolist() == served
     ours = evaluate_method(ServedModel(model, catalogue), validation.users, validation.split)
-    assert validation_ndcg(validation, fast) == ours.ndcg[10]
+    assert validation_ndcg(validation, lists) == ours.ndcg[10]

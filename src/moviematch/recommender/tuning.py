@@ -39,8 +39,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from moviematch.recommender.calibration import (
+    calibrated_order,
+    genre_distribution,
+    target_distribution,
+)
 from moviematch.recommender.data import Genome, MovieInfo, Ratings, TagApplications
-from moviematch.recommender.evaluation.baselines import Answer, TrainingData, answer_from_scores
+from moviematch.recommender.evaluation.baselines import Answer, TrainingData
 from moviematch.recommender.evaluation.protocol import (
     TestUser,
     UserSplit,
@@ -50,7 +55,8 @@ from moviematch.recommender.evaluation.protocol import (
 )
 from moviematch.recommender.evaluation.runner import evaluate_method, training_data
 from moviematch.recommender.model import Model, TrainConfig
-from moviematch.recommender.ranker import RankerConfig, blend_scores
+from moviematch.recommender.ranker import RankerConfig, blend_scores, input_weights
+from moviematch.recommender.ranker_config import genre_members
 from moviematch.recommender.ranker_solver import solve
 from moviematch.recommender.training import train
 
@@ -92,6 +98,8 @@ class Validation:
         ``split.train`` in catalogue rows (what the ranker's solver fits on).
     predicted : float32 array (n_users, n_items)
         Each validation user's fold-in stars (``model.predict_all``), row per user.
+    genres : bool array (n_items, n_genres)
+        Genre membership of the catalogue rows (what the ranker calibrates with).
     """
 
     split: UserSplit
@@ -99,6 +107,7 @@ class Validation:
     users: list[TestUser]
     data: TrainingData
     predicted: npt.NDArray[np.float32]
+    genres: npt.NDArray[np.bool_]
 
 
 def validation_split(
@@ -146,7 +155,8 @@ def validation_split(
             for u in users
         ]
     )
-    return Validation(inner, model, users, training_data(inner), predicted)
+    genres, _names = genre_members(inner.catalogue.ids, movies)
+    return Validation(inner, model, users, training_data(inner), predicted, genres)
 
 
 class ValidationScores:
@@ -154,21 +164,25 @@ class ValidationScores:
 
     ``scores(config)`` is what ``ItemItemRanker.score`` of a ranker fitted with ``config``
     (``top_k = 0``) on ``validation.data`` gives each validation user, given their
-    predicted stars, for any blend weights: the inversion is done once here.
+    predicted stars, for any blend weights: the inversion is done once here. ``lists``
+    turns them into the calibrated lists ``ItemItemRanker.order`` would give.
     """
 
     def __init__(self, validation: Validation, config: RankerConfig) -> None:
         data = validation.data
+        self.validation = validation
         self.parts = solve(data.user_rows, data.item_rows, data.stars, data.n_items, config)
         inputs = [u.revealed_rows for u in validation.users]
-        self.liked, self.seen = self.parts.input_scores(inputs)
+        votes = [input_weights(u.revealed_stars, config.centred_input) for u in validation.users]
+        self.liked, self.seen = self.parts.input_scores(inputs, votes)
         self.has_input = np.array([self.parts.modelled[rows].any() for rows in inputs])
         self.predicted = validation.predicted.astype(np.float64)
-        self.l2, self.dropout = config.l2, config.dropout
+        self.distribution = genre_distribution(validation.genres)
+        self.key = (config.l2, config.dropout, config.centred_input, config.max_items)
 
-    def scores(self, config: RankerConfig) -> npt.NDArray[np.float64]:
-        """float64 (n_users, n_items) for ``config`` (its ``l2``/``dropout`` must be ours)."""
-        if (config.l2, config.dropout) != (self.l2, self.dropout):
+    def scores(self, config: RankerConfig, adventurous: float = 0.5) -> npt.NDArray[np.float64]:
+        """float64 (n_users, n_items) for ``config`` (its solver fields must be ours)."""
+        if (config.l2, config.dropout, config.centred_input, config.max_items) != self.key:
             raise ValueError("these scores were solved for another l2/dropout")
         return blend_scores(
             self.liked + config.seen_weight * self.seen,
@@ -177,25 +191,52 @@ class ValidationScores:
             modelled=self.parts.modelled,
             log_popularity=self.parts.log_popularity,
             config=config,
+            adventurous=adventurous,
         )
 
+    def lists(
+        self,
+        scores: npt.NDArray[np.float64],
+        config: RankerConfig,
+        n: int = 20,
+        adventurous: float = 0.5,
+    ) -> list[npt.NDArray[np.int64]]:
+        """Each validation user's top ``n`` rows from ``scores``, calibrated as served."""
+        out = []
+        for u, user in enumerate(self.validation.users):
+            row = scores[u].copy()
+            row[user.revealed_rows] = -np.inf
+            target = target_distribution(self.distribution, user.revealed_rows, user.revealed_stars)
+            out.append(
+                calibrated_order(
+                    row,
+                    self.distribution,
+                    target,
+                    n,
+                    weight=config.calibration_at(adventurous),
+                    pool=config.calibration_pool,
+                    depth=config.calibration_depth,
+                )
+            )
+        return out
 
-class _ScoredUsers:
-    """Precomputed scores as a ``Method`` (row i of ``scores`` is ``users[i]``)."""
+
+class _ListedUsers:
+    """Precomputed lists as a ``Method`` (entry i of ``lists`` is ``users[i]``)."""
 
     name = "tuning"
 
-    def __init__(self, users: list[TestUser], scores: npt.NDArray[np.float64]) -> None:
+    def __init__(self, users: list[TestUser], lists: list[npt.NDArray[np.int64]]) -> None:
         self.row = {u.user_id: i for i, u in enumerate(users)}
-        self.scores = scores
+        self.lists = lists
 
     def answer(self, user: TestUser, n: int) -> Answer:
-        return answer_from_scores(user, n, self.scores[self.row[user.user_id]], None)
+        return Answer(self.lists[self.row[user.user_id]][:n], None)
 
 
-def validation_ndcg(validation: Validation, scores: npt.NDArray[np.float64]) -> float:
-    """Mean NDCG@10 of the validation users' lists from ``scores`` (the protocol's metric)."""
-    method = _ScoredUsers(validation.users, scores)
+def validation_ndcg(validation: Validation, lists: list[npt.NDArray[np.int64]]) -> float:
+    """Mean NDCG@10 of the validation users' lists (the protocol's metric)."""
+    method = _ListedUsers(validation.users, lists)
     return evaluate_method(method, validation.users, validation.split, ks=(10,)).ndcg[10]
 
 
@@ -227,7 +268,7 @@ def tune_ranker(
                 stars_weight=stars_weight,
                 popularity_weight=popularity_weight,
             )
-            ndcg = validation_ndcg(validation, solved.scores(config))
+            ndcg = validation_ndcg(validation, solved.lists(solved.scores(config), config))
             trials.append({**dataclasses.asdict(config), "ndcg10": round(ndcg, 6)})
             if best is None or ndcg > best[0]:
                 best = (ndcg, config)
