@@ -5,15 +5,17 @@ Pages, the API and management commands import from here (and from
 ``moviematch.recommender``, and only its façade; ``tests/test_layering.py`` checks both.
 
 Serving (``serving``): ``home_feed``, ``recommendation_list``, ``movie_predicted_stars``,
-``movie_similar_list``, ``onboarding_movies``, and ``model_current`` (the process's model,
-hot-reloaded). Results are the typed records of ``results``.
+``movie_similar_list``, ``movie_explanation``, ``onboarding_movies``, and ``model_current``
+(the process's model, hot-reloaded). Results are the typed records of ``results``.
 
 Training (``training``): ``model_train``, ``model_is_up_to_date``; ``REVEAL_MODES`` lists
 how simulated new users reveal their ratings in tuning and evaluation.
 """
 
 from moviematch.recommendations.services.results import (
+    BecauseYouRated,
     HomeFeed,
+    MovieExplanation,
     RecommendedMovie,
     SimilarMovie,
     TasteGroup,
@@ -23,6 +25,7 @@ from moviematch.recommendations.services.serving import (
     model_current,
     model_forget,
     model_root,
+    movie_explanation,
     movie_predicted_stars,
     movie_similar_list,
     onboarding_movies,
@@ -40,7 +43,9 @@ from moviematch.recommendations.services.training_inputs import SITE_USER_OFFSET
 __all__ = [
     "REVEAL_MODES",
     "SITE_USER_OFFSET",
+    "BecauseYouRated",
     "HomeFeed",
+    "MovieExplanation",
     "RecommendedMovie",
     "SimilarMovie",
     "TasteGroup",
@@ -51,6 +56,7 @@ __all__ = [
     "model_is_up_to_date",
     "model_root",
     "model_train",
+    "movie_explanation",
     "movie_predicted_stars",
     "movie_similar_list",
     "onboarding_movies",
