@@ -32,6 +32,7 @@ TABLE_METHODS = (
     "ours",
     "ours-previous",
     "ours-no-calibration",
+    "ours-no-guard",
     "ours-max2000",
 )
 

@@ -303,3 +303,31 @@ def test_adventurous_trades_popularity_for_personal_fit() -> None:
         ranker.score(rows, votes, np.full(n, 3.5, np.float32), adventurous=1.5)
     assert config.popularity_weight_at(0.5) == config.popularity_weight
     assert config.calibration_at(0.5) == config.calibration
+
+
+def test_the_taste_guard_ranks_a_disliked_genre_last_unless_predicted_four_stars() -> None:
+    users, items, stars, n = block_ratings()
+    genres = np.zeros((n, 2), dtype=bool)
+    genres[:10, 0] = True  # block 0: "Comedy"
+    genres[10:, 1] = True  # block 1: "Horror"
+    named = {"genres": genres, "genre_names": ("C", "H")}
+    ranker = ItemItemRanker(PLAIN).fit(users, items, stars, n, **named)  # type: ignore[arg-type]
+    # Loved two comedies, hated two horror films; yet co-rating pushes horror (its block
+    # is what the hated films' neighbours are) — the guard must keep it down.
+    rows = np.array([0, 1, 10, 11])
+    votes = np.array([5.0, 5.0, 1.0, 1.5], np.float32)
+    predicted = np.full(n, 3.5, np.float32)
+    predicted[15] = 4.5  # confident about one horror film
+    scores = ranker.score(rows, votes, predicted).astype(np.float64)
+    scores[rows] = -np.inf
+    order = np.argsort(-scores, kind="stable")[: n - 4].tolist()
+    horror_kept = [r for r in order if r >= 10 and r != 15]
+    assert order.index(15) < min(order.index(r) for r in horror_kept)
+    assert max(order.index(r) for r in range(2, 10)) < min(order.index(r) for r in horror_kept)
+    # A genre rated low once does not count; nor without genres; nor with the guard off.
+    once = ranker.score(rows[:3], votes[:3], predicted)
+    off = ItemItemRanker(dataclasses.replace(PLAIN, taste_guard=False)).fit(
+        users, items, stars, n, genres=genres, genre_names=("C", "H")
+    )
+    plain = off.score(rows[:3], votes[:3], predicted)
+    assert_allclose(once, plain)

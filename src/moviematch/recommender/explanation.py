@@ -15,8 +15,8 @@ reorders the first positions) into
 
 * a **non-personal part** (``baseline``): the popularity term, the film's own appeal in the
   stars term (its bias b_j against the catalogue's), the effect of clipping stars to
-  [0.5, 5], and the shift that ranks films outside the item-item model or predicted below
-  ``min_stars`` after the others.
+  [0.5, 5], and the shift that ranks films outside the item-item model, predicted below
+  ``min_stars`` or caught by the taste guard after the others.
 
 ``baseline + Σ contributions = score`` up to float32 rounding (tested to 1e-4). Without a
 ranker the default ranking μ + (r̂ − μ)·n/(n + m) is decomposed the same way (taste only).
@@ -32,7 +32,7 @@ import numpy.typing as npt
 
 from moviematch.recommender.errors import RecommenderError, UnknownMovieError
 from moviematch.recommender.ranker import ItemItemRanker
-from moviematch.recommender.ranker_blend import input_weights, zscore_rows
+from moviematch.recommender.ranker_blend import disliked_genre_films, input_weights, zscore_rows
 from moviematch.recommender.ranker_config import check_adventurous
 
 if TYPE_CHECKING:
@@ -215,8 +215,13 @@ def _ranker_parts(
     # Films outside the item-item model, or predicted below min_stars, were shifted by a
     # constant to rank after the others: that shift is part of the non-personal rest.
     below = predicted < config.min_stars
-    shifted = (not modelled[row]) or (
-        config.min_stars > 0 and below[row] and below.any() and not below.all()
+    guarded = config.taste_guard and bool(
+        disliked_genre_films(ranker.genres_, rows, profile.stars, predicted)[row]
+    )
+    shifted = (
+        (not modelled[row])
+        or guarded
+        or (config.min_stars > 0 and below[row] and below.any() and not below.all())
     )
     if shifted:
         baseline += score - (side + personal_ii)

@@ -40,7 +40,8 @@ beyond the ``max_items`` most-rated ones, are outside the item-item model and ra
 modelled items (ordered among themselves by the same blend without s_ii). The list is then
 re-ranked for calibration (``calibration``: Steck's greedy rule over the ``calibration_pool``
 best films, weight λ(a) = calibration·(0.5 + a)), so that its genre mix follows the mix of
-the films the user rated well.
+the films the user rated well. Before that, the *taste guard* ranks last the films of a genre
+the user rated low and of none they rated high, unless predicted at 4★ or more.
 
 Serving size: B is dense n×n (400 MB in float32 for 10k items); each row keeps only its
 ``top_k`` largest-magnitude weights, stored as CSR (float32 weights, int32 columns).
@@ -67,7 +68,13 @@ from moviematch.recommender.calibration import (
     target_distribution,
 )
 from moviematch.recommender.errors import CorruptModelError, ModelFitError
-from moviematch.recommender.ranker_blend import blend_scores, input_weights, row_sum
+from moviematch.recommender.ranker_blend import (
+    blend_scores,
+    demote,
+    disliked_genre_films,
+    input_weights,
+    row_sum,
+)
 from moviematch.recommender.ranker_config import RankerConfig, check_adventurous
 from moviematch.recommender.ranker_solver import prune, solve
 
@@ -202,6 +209,9 @@ class ItemItemRanker:
             config=self.config,
             adventurous=adventurous,
         )
+        if self.config.taste_guard:
+            guard = disliked_genre_films(self.genres_, rows, stars, predicted)
+            demote(scores, guard[None, :])
         return scores[0].astype(np.float32)
 
     def order(

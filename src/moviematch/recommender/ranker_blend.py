@@ -33,11 +33,45 @@ def apply_stars_floor(
     the whole group is shifted below the lowest-scored film at or above it. A row where every
     film (or none) is below the floor is returned unchanged. ``scores`` is modified in place.
     """
-    below = predicted < min_stars
-    for row in np.flatnonzero(below.any(axis=1) & ~below.all(axis=1)):
-        mask = below[row]
-        scores[row, mask] -= scores[row, mask].max() - scores[row, ~mask].min() + 1.0
+    return demote(scores, predicted < min_stars)
+
+
+def demote(scores: npt.NDArray[np.float64], mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
+    """Shift each row's ``mask``-ed films below its other films, keeping their own order.
+
+    Shapes (n_users, n_items); in place. Rows where every film (or none) is masked are
+    left as they are.
+    """
+    for row in np.flatnonzero(mask.any(axis=1) & ~mask.all(axis=1)):
+        sel = mask[row]
+        scores[row, sel] -= scores[row, sel].max() - scores[row, ~sel].min() + 1.0
     return scores
+
+
+def disliked_genre_films(
+    genres: npt.NDArray[np.bool_],
+    rated_rows: npt.NDArray[np.int64],
+    rated_stars: npt.NDArray[np.floating],
+    predicted: npt.NDArray[np.floating],
+) -> npt.NDArray[np.bool_]:
+    """Films the user has told us they would not want: the taste guard's mask (n_items,).
+
+    A genre is *disliked* when the user's mean over ≥ 2 revealed films of it is ≤ 2★, and
+    *liked* when their mean over its revealed films is ≥ 4★. Masked: films of a disliked
+    genre and of no liked genre, predicted under 4★ (the taste-contradiction definition of
+    ``evaluation.beyond``). All False without genres or without a disliked genre.
+    """
+    if genres.shape[1] == 0 or len(rated_rows) == 0:
+        return np.zeros(len(genres), dtype=np.bool_)
+    members = genres[rated_rows]
+    count = members.sum(axis=0)
+    total = np.asarray(rated_stars, np.float64) @ members
+    mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    low = (count >= 2) & (mean <= 2.0)
+    if not low.any():
+        return np.zeros(len(genres), dtype=np.bool_)
+    high = (count >= 1) & (mean >= 4.0)
+    return genres[:, low].any(axis=1) & ~genres[:, high].any(axis=1) & (predicted < 4.0)
 
 
 def zscore_rows(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:

@@ -72,6 +72,9 @@ class RankerConfig:
         Films whose predicted stars fall below this rank after every film at or above it
         (their order among themselves is kept): a site must not recommend what it predicts
         the user will dislike. 0 disables the floor.
+    taste_guard : bool
+        Films of a genre the user rated low (mean ≤ 2★ over ≥ 2 revealed films) and of none
+        they rated high (mean ≥ 4★), predicted under 4★, rank after all others (order kept).
     """
 
     l2: float = 1.0
@@ -89,6 +92,7 @@ class RankerConfig:
     min_item_ratings: int = 5
     max_items: int = 10_000
     min_stars: float = 3.0
+    taste_guard: bool = True
 
     def __post_init__(self) -> None:
         if not (np.isfinite(self.l2) and self.l2 > 0):

@@ -56,6 +56,7 @@ from moviematch.recommender.evaluation.protocol import (
 from moviematch.recommender.evaluation.runner import evaluate_method, training_data
 from moviematch.recommender.model import Model, TrainConfig
 from moviematch.recommender.ranker import RankerConfig, blend_scores, input_weights
+from moviematch.recommender.ranker_blend import demote, disliked_genre_films
 from moviematch.recommender.ranker_config import genre_members
 from moviematch.recommender.ranker_solver import solve
 from moviematch.recommender.training import train
@@ -184,7 +185,7 @@ class ValidationScores:
         """float64 (n_users, n_items) for ``config`` (its solver fields must be ours)."""
         if (config.l2, config.dropout, config.centred_input, config.max_items) != self.key:
             raise ValueError("these scores were solved for another l2/dropout")
-        return blend_scores(
+        scores = blend_scores(
             self.liked + config.seen_weight * self.seen,
             self.has_input,
             self.predicted,
@@ -193,6 +194,17 @@ class ValidationScores:
             config=config,
             adventurous=adventurous,
         )
+        if config.taste_guard:
+            guard = np.stack(
+                [
+                    disliked_genre_films(
+                        self.validation.genres, u.revealed_rows, u.revealed_stars, predicted
+                    )
+                    for u, predicted in zip(self.validation.users, self.predicted, strict=True)
+                ]
+            )
+            demote(scores, guard)
+        return scores
 
     def lists(
         self,
