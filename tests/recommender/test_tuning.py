@@ -81,8 +81,13 @@ def test_tuning_picks_from_the_grid_using_training_users_only() -> None:
     result = tune_for_training(ratings, SMALL, grid=GRID, reveal="random", seed=1)
     assert len(result.trials) == 4
     assert result.config.top_k == 7  # untuned fields come from the config's ranker
-    assert result.config.l2 in (0.1, 1.0)
-    assert result.ndcg == pytest.approx(max(t["ndcg10"] for t in result.trials), abs=1e-6)
+    best = max(t["ndcg10"] for t in result.trials)
+    if result.kept_default:  # the untuned config scored at least as well as the grid
+        assert result.config == SMALL.ranker
+        assert result.ndcg >= best - 1e-6
+    else:
+        assert result.config.l2 in (0.1, 1.0)
+        assert result.ndcg == pytest.approx(best, abs=1e-6)
     # The validation users are a share of the given users: nobody else is ever seen.
     validation = validation_split(ratings, SMALL, reveal="random", seed=1)
     assert set(np.unique(validation.split.train.user_ids)) < set(np.unique(ratings.user_ids))
@@ -129,3 +134,22 @@ def test_fast_path_gives_model_recommend_on_ml_latest_small(ml_small: Path) -> N
         assert catalogue.external(lists[u]).tolist() == served
     ours = evaluate_method(ServedModel(model, catalogue), validation.users, validation.split)
     assert validation_ndcg(validation, lists) == ours.ndcg[10]
+
+
+def test_tuning_never_chooses_a_point_worse_than_the_default_on_any_reveal() -> None:
+    ratings = taste_groups()
+    grid = RankerGrid(l2=(0.1, 4.0), dropout=(0.0, 10.0), seen_weight=(0.0, 1.0))
+    result = tune_for_training(ratings, SMALL, grid=grid, reveal="random", seed=2)
+    assert SMALL.ranker is not None
+    if result.kept_default:
+        assert result.config == SMALL.ranker
+    else:
+        assert set(result.checks) == {"random", "popular", "time", "picker"}
+        for reveal, figures in result.checks.items():
+            if reveal != "random":
+                assert figures["tuned"] >= figures["default"], reveal
+    # A grid made only of a hopeless point keeps the default.
+    bad = RankerGrid(l2=(1e4,), dropout=(0.0,), seen_weight=(0.0,), stars_weight=(0.0,))
+    hopeless = tune_for_training(ratings, SMALL, grid=bad, reveal="random", seed=2)
+    assert hopeless.kept_default
+    assert hopeless.config == SMALL.ranker

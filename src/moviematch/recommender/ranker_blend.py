@@ -48,6 +48,23 @@ def demote(scores: npt.NDArray[np.float64], mask: npt.NDArray[np.bool_]) -> npt.
     return scores
 
 
+def genre_verdicts(
+    genres: npt.NDArray[np.bool_],
+    rated_rows: npt.NDArray[np.int64],
+    rated_stars: npt.NDArray[np.floating],
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """(disliked, liked) genres of a user, bool (n_genres,) each, from their ratings.
+
+    *Disliked*: the mean over ≥ 2 revealed films of the genre is ≤ 2★; *liked*: the mean
+    over its revealed films is ≥ 4★.
+    """
+    members = genres[rated_rows]
+    count = members.sum(axis=0)
+    total = np.asarray(rated_stars, np.float64) @ members
+    mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    return (count >= 2) & (mean <= 2.0), (count >= 1) & (mean >= 4.0)
+
+
 def disliked_genre_films(
     genres: npt.NDArray[np.bool_],
     rated_rows: npt.NDArray[np.int64],
@@ -56,21 +73,15 @@ def disliked_genre_films(
 ) -> npt.NDArray[np.bool_]:
     """Films the user has told us they would not want: the taste guard's mask (n_items,).
 
-    A genre is *disliked* when the user's mean over ≥ 2 revealed films of it is ≤ 2★, and
-    *liked* when their mean over its revealed films is ≥ 4★. Masked: films of a disliked
-    genre and of no liked genre, predicted under 4★ (the taste-contradiction definition of
-    ``evaluation.beyond``). All False without genres or without a disliked genre.
+    Films of a disliked genre and of no liked genre (``genre_verdicts``), predicted under
+    4★ (the taste-contradiction definition of ``evaluation.beyond``). All False without
+    genres or without a disliked genre.
     """
     if genres.shape[1] == 0 or len(rated_rows) == 0:
         return np.zeros(len(genres), dtype=np.bool_)
-    members = genres[rated_rows]
-    count = members.sum(axis=0)
-    total = np.asarray(rated_stars, np.float64) @ members
-    mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)
-    low = (count >= 2) & (mean <= 2.0)
+    low, high = genre_verdicts(genres, rated_rows, rated_stars)
     if not low.any():
         return np.zeros(len(genres), dtype=np.bool_)
-    high = (count >= 1) & (mean >= 4.0)
     return genres[:, low].any(axis=1) & ~genres[:, high].any(axis=1) & (predicted < 4.0)
 
 

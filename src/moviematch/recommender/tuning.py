@@ -47,6 +47,7 @@ from moviematch.recommender.calibration import (
 from moviematch.recommender.data import Genome, MovieInfo, Ratings, TagApplications
 from moviematch.recommender.evaluation.baselines import Answer, TrainingData
 from moviematch.recommender.evaluation.protocol import (
+    REVEAL_MODES,
     TestUser,
     UserSplit,
     make_strategy,
@@ -75,11 +76,18 @@ class RankerGrid:
 
 @dataclass(frozen=True)
 class TuningResult:
-    """The chosen config, its validation NDCG@10, and every trial (dicts, JSON-ready)."""
+    """The chosen config, its validation NDCG@10, and every trial (dicts, JSON-ready).
+
+    ``kept_default`` is true when no grid point beat the untuned config on every checked
+    reveal mode (``checks``: reveal → {"default": NDCG@10, "tuned": NDCG@10}), so the
+    untuned config was kept.
+    """
 
     config: RankerConfig
     ndcg: float
     trials: list[dict[str, Any]] = field(default_factory=list)
+    kept_default: bool = False
+    checks: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, eq=False)
@@ -142,6 +150,27 @@ def validation_split(
     )
     if not np.array_equal(model.items.ids, inner.catalogue.ids):  # pragma: no cover
         raise RuntimeError("the validation model's items are not the inner catalogue")
+    genres, _names = genre_members(inner.catalogue.ids, movies)
+    base = Validation(inner, model, [], training_data(inner), np.zeros((0, 0), np.float32), genres)
+    return revealed_by(base, reveal, n_reveal=n_reveal, picker_budget=picker_budget, seed=seed)
+
+
+def revealed_by(
+    validation: Validation,
+    reveal: str,
+    *,
+    n_reveal: int = 10,
+    picker_budget: int = 100,
+    seed: int = 0,
+) -> Validation:
+    """The same inner split and model, its validation users revealing by ``reveal``.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``reveal``, or no validation user.
+    """
+    inner, model = validation.split, validation.model
     strategy = make_strategy(
         reveal, inner, n_reveal=n_reveal, budget=picker_budget, onboarding=model
     )
@@ -156,8 +185,7 @@ def validation_split(
             for u in users
         ]
     )
-    genres, _names = genre_members(inner.catalogue.ids, movies)
-    return Validation(inner, model, users, training_data(inner), predicted, genres)
+    return dataclasses.replace(validation, users=users, predicted=predicted)
 
 
 class ValidationScores:
@@ -286,7 +314,16 @@ def tune_ranker(
                 best = (ndcg, config)
     if best is None:
         raise ValueError("the ranker grid is empty")
+    default = config_ndcg(validation, base)
+    if default >= best[0]:
+        return TuningResult(config=base, ndcg=default, trials=trials, kept_default=True)
     return TuningResult(config=best[1], ndcg=best[0], trials=trials)
+
+
+def config_ndcg(validation: Validation, config: RankerConfig) -> float:
+    """Validation NDCG@10 of one ranker config (one inversion)."""
+    solved = ValidationScores(validation, config)
+    return validation_ndcg(validation, solved.lists(solved.scores(config), config))
 
 
 def tune_for_training(
@@ -302,8 +339,15 @@ def tune_for_training(
     picker_budget: int = 100,
     seed: int = 0,
     progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
+    check_reveals: tuple[str, ...] = REVEAL_MODES,
 ) -> TuningResult:
     """Ranker hyperparameters for a model to be trained on ``ratings`` with ``config``.
+
+    The grid's best point on validation users revealing by ``reveal`` replaces
+    ``config.ranker`` only if it beats it there *and* is at least as good on validation
+    users revealing by each of ``check_reveals``; otherwise ``config.ranker`` is kept
+    (``TuningResult.kept_default``). So ``--tune`` cannot make any reveal mode worse than
+    the default on the validation users (on new users it is an estimate).
 
     Parameters
     ----------
@@ -319,7 +363,7 @@ def tune_for_training(
     grid : RankerGrid, optional
     n_reveal : int
         Ratings each validation user reveals (the site's onboarding asks for ten).
-    reveal : {"random", "popular", "picker"}
+    reveal : {"random", "popular", "time", "picker"}
         How they choose them (default: the onboarding picker, as the site's visitors do).
     picker_budget : int
         Proposals the simulated onboarding may make per user.
@@ -327,6 +371,8 @@ def tune_for_training(
         Seeds the inner split and the reveals.
     progress : callable, optional
         Wraps the iterable of (l2, dropout) pairs, e.g. ``tqdm``.
+    check_reveals : tuple of str
+        Reveal modes the tuned config must not do worse on than the default.
 
     Returns
     -------
@@ -353,4 +399,24 @@ def tune_for_training(
         picker_budget=picker_budget,
         seed=seed,
     )
-    return tune_ranker(validation, config.ranker, grid=grid, progress=progress)
+    result = tune_ranker(validation, config.ranker, grid=grid, progress=progress)
+    if result.kept_default:
+        return result
+    # Never worse than the untuned config for any way a visitor may start: the winner must
+    # match or beat it on validation users revealing by every other strategy too.
+    checks: dict[str, dict[str, float]] = {reveal: {"tuned": result.ndcg}}
+    for other in check_reveals:
+        if other == reveal:
+            continue
+        again = revealed_by(
+            validation, other, n_reveal=n_reveal, picker_budget=picker_budget, seed=seed
+        )
+        checks[other] = {
+            "default": round(config_ndcg(again, config.ranker), 6),
+            "tuned": round(config_ndcg(again, result.config), 6),
+        }
+        if checks[other]["tuned"] < checks[other]["default"]:
+            return dataclasses.replace(
+                result, config=config.ranker, kept_default=True, checks=checks
+            )
+    return dataclasses.replace(result, checks=checks)

@@ -9,7 +9,8 @@ from every answer.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -95,6 +96,22 @@ def _catalogue_movies(movie_ids: Iterable[int]) -> dict[int, Movie]:
     return {
         m: movie for m, movie in movie_in_bulk(movie_ids=movie_ids).items() if movie.in_catalogue
     }
+
+
+@contextmanager
+def _known_movie(movie_id: int) -> Iterator[Model]:
+    """The current model, for a question about one catalogue movie it must know.
+
+    Raises ``MovieNotRecommendableError`` when the movie is not in the catalogue, or when
+    the engine reports it unknown (``UnknownMovieError``) inside the ``with`` block.
+    """
+    if movie_id not in _catalogue_movies([movie_id]):
+        raise MovieNotRecommendableError(movie_id, "not in the catalogue")
+    model = _model_required()
+    try:
+        yield model
+    except UnknownMovieError:
+        raise MovieNotRecommendableError(movie_id, "unknown to the current model") from None
 
 
 def _recommend(
@@ -185,14 +202,8 @@ def movie_explanation(*, user: User, movie_id: int, k: int = 3) -> MovieExplanat
     """
     if k < 0:
         raise ValueError(f"k must be >= 0, got {k}")
-    if movie_id not in _catalogue_movies([movie_id]):
-        raise MovieNotRecommendableError(movie_id, "not in the catalogue")
-    model = _model_required()
-    rated = _user_ratings(user)
-    try:
-        why = model.explain(_profile(model, rated), movie_id)
-    except UnknownMovieError:
-        raise MovieNotRecommendableError(movie_id, "unknown to the current model") from None
+    with _known_movie(movie_id) as model:
+        why = model.explain(_profile(model, _user_ratings(user)), movie_id)
     positive = [c for c in why.contributions if c.total > 0]
     movies = _catalogue_movies([movie_id, *(c.movie_id for c in positive)])
     because = [
@@ -239,13 +250,8 @@ def movie_similar_list(*, movie_id: int, k: int = 10) -> list[SimilarMovie]:
     """
     if k < 0:
         raise ValueError(f"k must be >= 0, got {k}")
-    if movie_id not in _catalogue_movies([movie_id]):
-        raise MovieNotRecommendableError(movie_id, "not in the catalogue")
-    model = _model_required()
-    try:
+    with _known_movie(movie_id) as model:
         similar = model.similar(movie_id, k + _SLACK)
-    except UnknownMovieError:
-        raise MovieNotRecommendableError(movie_id, "unknown to the current model") from None
     movies = _catalogue_movies(m for m, _ in similar)
     return [SimilarMovie(movies[m], float(c)) for m, c in similar if m in movies][:k]
 

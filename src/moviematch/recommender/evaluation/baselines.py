@@ -17,6 +17,7 @@ answer from scores over every catalogue item:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -179,6 +180,32 @@ def ease_weights(
     return b
 
 
+def _answer_modelled(
+    user: TestUser,
+    n: int,
+    counts: npt.NDArray[np.float64],
+    items: npt.NDArray[np.int64],
+    scores: Callable[[npt.NDArray[np.int64]], npt.NDArray[np.float64]],
+) -> Answer:
+    """The answer of a model over the catalogue rows ``items`` (the others rank last).
+
+    ``scores(inputs)`` scores the modelled items from the user's revealed ones (in local
+    numbering); a user without a modelled revealed film gets the most popular first.
+    Unmodelled items sit below every modelled one, ordered by popularity.
+    """
+    local = np.full(len(counts), -1, dtype=np.int64)
+    local[items] = np.arange(len(items))
+    inputs = local[user.revealed_rows]
+    inputs = inputs[inputs >= 0]
+    out = counts / (counts.max() + 1.0) - 2.0
+    if len(inputs):
+        modelled = scores(inputs)
+        out[items] = modelled - modelled.min()
+    else:
+        out[items] = counts[items]
+    return answer_from_scores(user, n, out, None)
+
+
 class Ease:
     """EASE (binarised), new user = their revealed movies.
 
@@ -209,15 +236,8 @@ class Ease:
     def answer(self, user: TestUser, n: int) -> Answer:
         if self.b_ is None or self.items_ is None or self.counts_ is None:
             raise RuntimeError("Ease.answer() called before fit()")
-        local = np.full(len(self.counts_), -1, dtype=np.int64)
-        local[self.items_] = np.arange(len(self.items_))
-        inputs = local[user.revealed_rows]
-        inputs = inputs[inputs >= 0]
-        # Unmodelled items sit below every modelled one, ordered by popularity.
-        out = self.counts_ / (self.counts_.max() + 1.0) - 2.0
-        modelled = self.b_[inputs].sum(axis=0)
-        out[self.items_] = modelled - modelled.min() if len(inputs) else self.counts_[self.items_]
-        return answer_from_scores(user, n, out, None)
+        b = self.b_
+        return _answer_modelled(user, n, self.counts_, self.items_, lambda x: b[x].sum(axis=0))
 
 
 def _als_solve(
@@ -313,19 +333,13 @@ class ImplicitAls:
     def answer(self, user: TestUser, n: int) -> Answer:
         if self.item_factors_ is None or self.items_ is None or self.counts_ is None:
             raise RuntimeError("ImplicitAls.answer() called before fit()")
-        local = np.full(len(self.counts_), -1, dtype=np.int64)
-        local[self.items_] = np.arange(len(self.items_))
-        inputs = np.unique(local[user.revealed_rows])
-        inputs = inputs[inputs >= 0]
-        out = self.counts_ / (self.counts_.max() + 1.0) - 2.0
-        if len(inputs):
+        factors, n_items = self.item_factors_, len(self.items_)
+
+        def scores(inputs: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+            inputs = np.unique(inputs)
             row = sp.csr_matrix(
-                (np.ones(len(inputs)), inputs, [0, len(inputs)]),
-                shape=(1, len(self.items_)),
+                (np.ones(len(inputs)), inputs, [0, len(inputs)]), shape=(1, n_items)
             )
-            vector = _als_solve(row, self.item_factors_, self.alpha, self.reg)[0]
-            modelled = self.item_factors_ @ vector
-            out[self.items_] = modelled - modelled.min()
-        else:
-            out[self.items_] = self.counts_[self.items_]
-        return answer_from_scores(user, n, out, None)
+            return factors @ _als_solve(row, factors, self.alpha, self.reg)[0]
+
+        return _answer_modelled(user, n, self.counts_, self.items_, scores)

@@ -16,7 +16,9 @@ Definitions (also in ``docs/evaluation.md``), for a list L of the first 10 recom
   over their revealed films of that genre), while predicted under 4★. The prediction is
   the served model's fold-in stars for every method (one referee: baselines that predict
   no stars are judged by the same stars a site would show next to the film). Only users
-  with at least one low genre count.
+  with a low-rated genre count. The rule is the ranker's taste guard
+  (``ranker_blend.disliked_genre_films``): ours avoids these films by construction, and
+  the figure measures how often the others show them.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import numpy.typing as npt
 from scipy.stats import rankdata
 
 from moviematch.recommender.calibration import genre_distribution, kl_divergence
+from moviematch.recommender.ranker_blend import disliked_genre_films, genre_verdicts
 
 #: Predicted stars of every catalogue row for one user (the referee of the contradiction rate).
 Referee = Callable[[npt.NDArray[np.int64], npt.NDArray[np.float32]], npt.NDArray[np.float32]]
@@ -119,17 +122,11 @@ def contradiction(
 
     None when the user has no low-rated genre (module docstring).
     """
-    members = catalogue.genres[revealed_rows]  # (k, g)
-    count = members.sum(axis=0)
-    stars = np.asarray(revealed_stars, np.float64)
-    mean = np.where(count > 0, stars @ members / np.maximum(count, 1), np.nan)
-    low = (count >= 2) & (mean <= 2.0)
-    if not low.any():
+    low, _high = genre_verdicts(catalogue.genres, revealed_rows, revealed_stars)
+    if not low.any() or len(top) == 0:
         return None
-    high = (count >= 1) & (mean >= 4.0)
-    films = catalogue.genres[top]
-    bad = films[:, low].any(axis=1) & ~films[:, high].any(axis=1) & (predicted[top] < 4.0)
-    return float(bad.mean()) if len(top) else None
+    guarded = disliked_genre_films(catalogue.genres, revealed_rows, revealed_stars, predicted)
+    return float(guarded[top].mean())
 
 
 def list_figures(
