@@ -331,3 +331,15 @@ def test_the_taste_guard_ranks_a_disliked_genre_last_unless_predicted_four_stars
     )
     plain = off.score(rows[:3], votes[:3], predicted)
     assert_allclose(once, plain)
+
+
+def test_a_ranker_saved_before_calibration_still_loads_without_genres() -> None:
+    users, items, stars, n = block_ratings()
+    ranker = ItemItemRanker(PLAIN).fit(users, items, stars, n)
+    arrays = {k: v for k, v in ranker.to_arrays().items() if k not in ("genres", "genre_names")}
+    old = ItemItemRanker.from_arrays(arrays, ranker.config_dict())
+    assert old.genres_.shape == (n, 0)
+    rows, votes = np.array([0, 1]), np.array([5.0, 4.0], np.float32)
+    assert_allclose(
+        old.score(rows, votes, np.full(n, 3.5)), ranker.score(rows, votes, np.full(n, 3.5))
+    )

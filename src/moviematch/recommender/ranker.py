@@ -272,8 +272,9 @@ class ItemItemRanker:
             indptr = np.asarray(arrays["indptr"], dtype=np.int64)
             indices = np.asarray(arrays["indices"], dtype=np.int32)
             weights = np.asarray(arrays["weights"], dtype=np.float32)
-            genres = np.asarray(arrays["genres"])
-            names = np.asarray(arrays["genre_names"])
+            # Artifacts written before calibration have no genres: they load without it.
+            genres = np.asarray(arrays.get("genres", np.zeros((len(modelled), 0), np.bool_)))
+            names = np.asarray(arrays.get("genre_names", np.zeros(0, dtype=np.str_)))
         except (KeyError, TypeError, ValueError) as exc:
             raise CorruptModelError(f"ranker arrays or config invalid: {exc}") from None
         n = len(modelled)
