@@ -5,16 +5,18 @@ Pages, the API and management commands import from here (and from
 ``moviematch.recommender``, and only its façade; ``tests/test_layering.py`` checks both.
 
 Serving (``serving``): ``home_feed``, ``recommendation_list``, ``movie_predicted_stars``,
-``movie_similar_list``, ``onboarding_movies``, and ``model_current`` (the process's model,
-hot-reloaded). Results are the typed records of ``results``.
+``movie_similar_list``, ``movie_explanation``, ``onboarding_movies``, and ``model_current``
+(the process's model, hot-reloaded). Results are the typed records of ``results``.
 
 Training (``training``): ``model_train``, ``model_is_up_to_date``; ``REVEAL_MODES`` lists
 how simulated new users reveal their ratings in tuning and evaluation.
 """
 
 from moviematch.recommendations.services.results import (
+    BecauseYouRated,
     HomeFeed,
     ModelStatus,
+    MovieExplanation,
     RecommendedMovie,
     SimilarMovie,
     TasteGroup,
@@ -25,6 +27,7 @@ from moviematch.recommendations.services.serving import (
     model_forget,
     model_root,
     model_status,
+    movie_explanation,
     movie_predicted_stars,
     movie_similar_list,
     onboarding_movies,
@@ -42,8 +45,10 @@ from moviematch.recommendations.services.training_inputs import SITE_USER_OFFSET
 __all__ = [
     "REVEAL_MODES",
     "SITE_USER_OFFSET",
+    "BecauseYouRated",
     "HomeFeed",
     "ModelStatus",
+    "MovieExplanation",
     "RecommendedMovie",
     "SimilarMovie",
     "TasteGroup",
@@ -55,6 +60,7 @@ __all__ = [
     "model_root",
     "model_status",
     "model_train",
+    "movie_explanation",
     "movie_predicted_stars",
     "movie_similar_list",
     "onboarding_movies",
