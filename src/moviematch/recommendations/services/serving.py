@@ -16,7 +16,7 @@ from django.conf import settings
 
 from moviematch.accounts.models import User
 from moviematch.catalog.models import Movie
-from moviematch.catalog.selectors import movie_in_bulk
+from moviematch.catalog.selectors import catalogue_movie_count, movie_in_bulk
 from moviematch.ratings.models import Rating
 from moviematch.recommendations.errors import ModelUnavailableError, MovieNotRecommendableError
 from moviematch.recommendations.services.results import (
@@ -156,7 +156,7 @@ def home_feed(*, user: User, n: int = 40) -> HomeFeed:
         raise ValueError(f"n must be >= 0, got {n}")
     model = _model_required()  # one model for every step, even if a new one is published
     rated = _user_ratings(user)
-    rated_count = len(_catalogue_movies(rated))
+    rated_count = catalogue_movie_count(movie_ids=rated)
     return HomeFeed(
         rated_count=rated_count,
         ratings_needed=max(0, onboarding_target() - rated_count),
