@@ -501,8 +501,11 @@ def edit_and_delete_on_my_ratings(visit: Visit) -> None:
     expect(heading).to_have_text(f"{len(visit.rated)} movies rated")
     listed = visit.ids(grid)
     assert sorted(listed) == sorted(visit.rated)
-    edited, deleted = listed[1], listed[2]
-    new_stars = 3.0 if visit.rated[edited] != 3.0 else 2.0
+    # The newcomer raises an older rating of a film they liked to five stars, and clears the
+    # one they were least sure about (the rating nearest three stars).
+    edited = next((m for m in listed[1:] if 4.0 <= visit.rated[m] < 5.0), listed[1])
+    new_stars = 5.0 if visit.rated[edited] < 5.0 else 4.0
+    deleted = min((m for m in listed if m != edited), key=lambda m: abs(visit.rated[m] - 3.0))
     visit.rate(edited, new_stars, by="mouse", scope=grid)
     visit.rate(deleted, 0, by="mouse", scope=grid)
     expect(visit.card(grid, deleted).locator(".mm-stars-value")).to_have_text("–")
