@@ -3,7 +3,7 @@ PYTHON ?= python3
 MOVIELENS_DIR ?=
 PORT ?= 8000
 
-.PHONY: install run test test-sqlite test-fast test-postgres lint format bench messages
+.PHONY: install run test test-sqlite test-fast test-e2e test-postgres lint format bench messages screenshots
 
 install:  ## install the package with its development extras, and the site's front-end libraries
 	$(PYTHON) -m pip install -e '.[dev]'
@@ -20,6 +20,12 @@ test-sqlite:  ## the whole test suite (slow, dataset and browser tests included)
 
 test-fast:  ## unit tests only
 	$(PYTHON) -m pytest -m "not slow and not dataset"
+
+test-e2e:  ## the browser test alone: Chromium walks a real server on ml-latest-small
+	$(PYTHON) -m pytest -m e2e
+
+screenshots:  ## the browser test, copying the README's screenshots to docs/screenshots/
+	MOVIEMATCH_E2E_DOCS=1 $(PYTHON) -m pytest -m e2e
 
 test-postgres:  ## the whole suite against a throwaway PostgreSQL on loopback (stopped after)
 	.ci/with-postgres $(PYTHON) -m pytest
@@ -40,6 +46,7 @@ bench:  ## benchmarks; figures go to bench/results/*.json
 	$(PYTHON) bench/bench_similarity.py
 	$(PYTHON) bench/bench_serving.py
 	$(PYTHON) bench/bench_ratings_reader.py
+	$(PYTHON) bench/bench_pages.py
 
 messages:  ## refresh the Korean catalogue from the code and templates, and compile it
 	cd src/moviematch && $(PYTHON) ../../manage.py makemessages -l ko --no-location --ignore 'recommender/*' --ignore 'datasets/*'

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from moviematch.catalog.models import ImportKind, Movie
 from moviematch.catalog.selectors import (
     MovieFilters,
+    catalogue_movie_count,
     catalogue_movie_ids,
     catalogue_tag_applications,
     catalogue_tag_relevances,
@@ -57,6 +58,14 @@ def test_movie_get_and_bulk() -> None:
     with pytest.raises(Movie.DoesNotExist):
         movie_get(movie_id=999)
     assert sorted(movie_in_bulk(movie_ids=[1, 2, 999])) == [1, 2]
+
+
+def test_catalogue_movie_count_counts_catalogue_movies_in_one_query(
+    django_assert_num_queries: object,
+) -> None:
+    with django_assert_num_queries(1):  # type: ignore[operator]
+        assert catalogue_movie_count(movie_ids=[1, 2, 3, 4, 999]) == 2  # 3, 4 left out
+    assert catalogue_movie_count(movie_ids=[]) == 0
 
 
 def test_catalogue_feature_reads() -> None:

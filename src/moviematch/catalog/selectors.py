@@ -159,6 +159,11 @@ def genre_list() -> QuerySet[Genre]:
     return Genre.objects.all()
 
 
+def catalogue_movie_count(*, movie_ids: Iterable[int]) -> int:
+    """How many of ``movie_ids`` are catalogue movies, in one ``COUNT`` (no rows loaded)."""
+    return Movie.objects.filter(pk__in=list(movie_ids), in_catalogue=True).count()
+
+
 def catalogue_movie_ids() -> list[int]:
     """Ids of the recommendable movies, ascending."""
     return list(Movie.objects.filter(in_catalogue=True).order_by("id").values_list("id", flat=True))
