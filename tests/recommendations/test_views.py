@@ -191,6 +191,6 @@ def test_home_takes_the_same_queries_for_10_and_40_movies(
     assert ten == forty == HOME_QUERIES
 
 
-#: session, user, the ratings to fold in, the rated movies and their genres (the count),
-#: the recommended movies, their genres and their titles
-HOME_QUERIES = 8
+#: session, user, the ratings to fold in, the count of rated catalogue movies, the
+#: recommended movies, their genres and their titles
+HOME_QUERIES = 7

@@ -131,6 +131,11 @@ def movie_popular_list(*, n: int, exclude: Iterable[int] = ()) -> list[Movie]:
     )
 
 
+def movie_catalogue_count(*, movie_ids: Iterable[int]) -> int:
+    """How many of ``movie_ids`` are catalogue movies (one COUNT query, nothing loaded)."""
+    return Movie.objects.filter(pk__in=list(movie_ids), in_catalogue=True).count()
+
+
 def movie_in_bulk(*, movie_ids: Iterable[int]) -> dict[int, Movie]:
     """``{id: Movie}`` for the ids that exist (genres prefetched), e.g. to render a list."""
     ids = list(movie_ids)

@@ -19,7 +19,11 @@ from django.conf import settings
 from moviematch.accounts.models import User
 from moviematch.catalog.genres import POPULAR_LABEL
 from moviematch.catalog.models import Movie
-from moviematch.catalog.selectors import movie_in_bulk, movie_popular_list
+from moviematch.catalog.selectors import (
+    movie_catalogue_count,
+    movie_in_bulk,
+    movie_popular_list,
+)
 from moviematch.ratings.models import Rating
 from moviematch.recommendations.errors import ModelUnavailableError, MovieNotRecommendableError
 from moviematch.recommendations.services.results import (
@@ -169,7 +173,7 @@ def home_feed(*, user: User, n: int = 40, fallback: bool = False) -> HomeFeed:
         if not fallback:
             raise
         return _popular_feed(rated, n)
-    rated_count = len(_catalogue_movies(rated))
+    rated_count = movie_catalogue_count(movie_ids=rated)
     return HomeFeed(
         rated_count=rated_count,
         ratings_needed=max(0, onboarding_target() - rated_count),
@@ -190,7 +194,7 @@ def _log_fallback() -> None:
 
 def _popular_feed(rated: dict[int, float], n: int) -> HomeFeed:
     _log_fallback()
-    rated_count = len(_catalogue_movies(rated))
+    rated_count = movie_catalogue_count(movie_ids=rated)
     popular = [
         RecommendedMovie(m, float(m.mean_rating or 0.0), float(m.num_ratings))
         for m in movie_popular_list(n=n, exclude=rated)
