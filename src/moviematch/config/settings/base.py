@@ -8,6 +8,7 @@ Variables (all optional):
 ``MOVIEMATCH_ALLOWED_HOSTS`` comma-separated
 ``DATABASE_URL``            ``postgres://user:pass@host:port/name``; SQLite when unset
 ``MOVIEMATCH_SQLITE_TIMEOUT`` seconds a SQLite writer waits for another (default 20)
+``MOVIEMATCH_DB_CONN_MAX_AGE`` seconds a worker keeps its database connection (default 60)
 ``MOVIEMATCH_ONBOARDING_RATINGS`` ratings a new user is asked for (default 10)
 ``MOVIEMATCH_GUEST_DAYS``   days a guest account is kept after its last visit (default 30)
 ``MOVIEMATCH_MOVIELENS_DIR`` a local MovieLens copy for ``setup``/``download_data`` (as ``--from``)
@@ -167,7 +168,15 @@ def _database_from_env() -> dict[str, object]:
     }
 
 
-DATABASES = {"default": _database_from_env()}
+DATABASES = {
+    "default": {
+        **_database_from_env(),
+        # A worker keeps its connection between requests (PostgreSQL forks a server process
+        # per connection; SQLite reruns its PRAGMAs), checked before reuse after an error.
+        "CONN_MAX_AGE": int(os.environ.get("MOVIEMATCH_DB_CONN_MAX_AGE", "60")),
+        "CONN_HEALTH_CHECKS": True,
+    }
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en"
