@@ -3,7 +3,7 @@ PYTHON ?= python3
 MOVIELENS_DIR ?=
 PORT ?= 8000
 
-.PHONY: install run test test-sqlite test-fast test-e2e test-postgres lint format bench messages screenshots
+.PHONY: install run serve test test-sqlite test-fast test-e2e test-postgres lint format bench messages screenshots
 
 install:  ## install the package with its development extras, and the site's front-end libraries
 	$(PYTHON) -m pip install -e '.[dev]'
@@ -12,6 +12,10 @@ install:  ## install the package with its development extras, and the site's fro
 run:  ## set up (download or MOVIELENS_DIR), then serve the site on http://127.0.0.1:$(PORT)
 	$(PYTHON) manage.py setup $(if $(MOVIELENS_DIR),--from $(MOVIELENS_DIR))
 	$(PYTHON) manage.py runserver 127.0.0.1:$(PORT)
+
+serve:  ## production server: collect the static files, then gunicorn (gunicorn.conf.py; README "Deploying")
+	$(PYTHON) manage.py collectstatic --noinput -v0
+	$(PYTHON) -m gunicorn -c gunicorn.conf.py
 
 test: test-sqlite test-postgres  ## the whole suite on SQLite, then again on PostgreSQL
 
@@ -47,6 +51,9 @@ bench:  ## benchmarks; figures go to bench/results/*.json
 	$(PYTHON) bench/bench_serving.py
 	$(PYTHON) bench/bench_ratings_reader.py
 	$(PYTHON) bench/bench_pages.py
+	$(PYTHON) bench/bench_workers.py
+	-$(PYTHON) bench/load/run_load.py  # exits 1 when a target is missed
+	-.ci/with-postgres $(PYTHON) bench/load/run_load.py
 
 messages:  ## refresh the Korean catalogue from the code and templates, and compile it
 	cd src/moviematch && $(PYTHON) ../../manage.py makemessages -l ko --no-location --ignore 'recommender/*' --ignore 'datasets/*'

@@ -68,6 +68,31 @@ def test_train_then_recommend_follows_the_users_taste(
     assert all(0.5 <= float(r[2]) <= 5.0 for r in rows)
 
 
+def test_recommend_follows_current_in_a_published_model_root(
+    model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``moviematch recommend var/model`` reads the version ``CURRENT`` names."""
+    import shutil
+
+    from moviematch.recommender import publish
+
+    root = tmp_path / "model"
+    publish(root, lambda path: shutil.copytree(model_dir, path))
+    publish(root, lambda path: shutil.copytree(model_dir, path))
+    assert (root / "CURRENT").read_text(encoding="utf-8").strip() == "v000002"
+    rate = ["--rate", "101=5", "--rate", "103=4.5"]
+    capsys.readouterr()
+    assert main(["recommend", str(root), *rate, "-n", "3"]) == 0
+    via_root = capsys.readouterr().out
+    assert main(["recommend", str(root / "v000002"), *rate, "-n", "3"]) == 0
+    assert capsys.readouterr().out == via_root
+    assert len(via_root.splitlines()) == 4
+
+    (root / "CURRENT").write_text("v000009\n", encoding="utf-8")
+    assert main(["recommend", str(root), *rate]) == 2
+    assert "not a model version" in capsys.readouterr().err
+
+
 def test_train_does_not_tune_unless_asked(model_dir: Path) -> None:
     from moviematch.recommender import Model, RankerConfig
     from moviematch.recommender.ranker import ItemItemRanker

@@ -4,6 +4,9 @@
     moviematch evaluate DATA_DIR [--reveal random|popular|time|picker] [--tune] [--json FILE]
     moviematch recommend MODEL_PATH --rate MOVIE_ID=STARS [--rate ...] [-n N]
 
+``MODEL_PATH`` is a model directory (what ``train --out`` wrote) or a model root with a
+``CURRENT`` pointer, such as the site's ``var/model``: the version ``CURRENT`` names is used.
+
 Neither command tunes unless asked (``--tune``), like ``manage.py train_model``. Both train
 on the directory's ratings with its movies, tags and genome when present, as the site
 trains on its catalogue; ``evaluate`` scores the very ``Model`` that ``train`` would save
@@ -267,7 +270,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="recommendations for a few ratings",
         description="Fold in the given ratings and print the top recommendations.",
     )
-    p_rec.add_argument("model_path", metavar="MODEL_PATH", help="a model saved by 'train'")
+    p_rec.add_argument(
+        "model_path",
+        metavar="MODEL_PATH",
+        help="a model saved by 'train', or a model root with CURRENT (var/model)",
+    )
     p_rec.add_argument(
         "--rate",
         type=parse_rating,
@@ -386,11 +393,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
-    from moviematch.recommender import Model
+    from moviematch.recommender import CURRENT_FILE, Model, current_version
 
     path = Path(args.model_path)
     if not path.exists():
         raise CliError(f"{path}: no such model")
+    # A published root (the site's var/model) holds versions and a CURRENT pointer.
+    if (path / CURRENT_FILE).exists():
+        path = current_version(path)
     model = Model.load(path)
     movie_ids = [m for m, _ in args.rate]
     stars = [s for _, s in args.rate]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -11,14 +12,15 @@ from django.core.management import call_command
 from moviematch.catalog.models import ImportKind, Movie
 from moviematch.catalog.selectors import (
     MovieFilters,
-    catalogue_movie_count,
     catalogue_movie_ids,
     catalogue_tag_applications,
     catalogue_tag_relevances,
     import_run_latest,
+    movie_catalogue_count,
     movie_get,
     movie_in_bulk,
     movie_list,
+    movie_popular_list,
     movie_top_tags,
 )
 from moviematch.catalog.services import catalogue_filter
@@ -60,12 +62,32 @@ def test_movie_get_and_bulk() -> None:
     assert sorted(movie_in_bulk(movie_ids=[1, 2, 999])) == [1, 2]
 
 
-def test_catalogue_movie_count_counts_catalogue_movies_in_one_query(
+def test_movie_catalogue_count_counts_catalogue_movies_in_one_query(
     django_assert_num_queries: object,
 ) -> None:
     with django_assert_num_queries(1):  # type: ignore[operator]
-        assert catalogue_movie_count(movie_ids=[1, 2, 3, 4, 999]) == 2  # 3, 4 left out
-    assert catalogue_movie_count(movie_ids=[]) == 0
+        assert movie_catalogue_count(movie_ids=[1, 2, 3, 4, 999]) == 2  # 3, 4 left out
+    assert movie_catalogue_count(movie_ids=[]) == 0
+
+
+def test_bulk_loaded_genres_are_the_relations_own(
+    django_assert_num_queries: Any,
+) -> None:
+    """Two queries for any number of movies; the genres read as the relation would (by
+    name), and a further query on them is the real relation's."""
+    every = list(Movie.objects.values_list("id", flat=True))
+    with django_assert_num_queries(2):
+        movies = movie_in_bulk(movie_ids=every)
+        loaded = {m: [g.name for g in movie.genres.all()] for m, movie in movies.items()}
+        assert all(movie.genres.count() == len(loaded[m]) for m, movie in movies.items())
+    for m, movie in movies.items():
+        fresh = Movie.objects.get(pk=m)
+        assert loaded[m] == [g.name for g in fresh.genres.all()]
+        assert list(movie.genres.filter(name="Drama")) == list(fresh.genres.filter(name="Drama"))
+        assert [g.pk for g in movie.genres.all()] == [g.pk for g in fresh.genres.all()]
+    assert any(len(names) > 1 for names in loaded.values())
+    popular = movie_popular_list(n=3)
+    assert [[g.name for g in p.genres.all()] for p in popular] == [loaded[p.pk] for p in popular]
 
 
 def test_catalogue_feature_reads() -> None:

@@ -10,10 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 from rest_framework import authentication
-from rest_framework.exceptions import NotAuthenticated
+from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated
 from rest_framework.request import Request
 
+from moviematch.accounts.selectors import guest_is_expired
 from moviematch.accounts.services import user_seen
 
 if TYPE_CHECKING:  # the site's user model, as django-stubs resolves AUTH_USER_MODEL
@@ -21,7 +23,11 @@ if TYPE_CHECKING:  # the site's user model, as django-stubs resolves AUTH_USER_M
 
 
 def _seen(result: tuple[Any, Any] | None) -> tuple[Any, Any] | None:
+    """Record the visit, unless the account is an expired guest: then refuse it (a visit must
+    not bring it back; ``guests_cleanup`` deletes it), as the pages log such a session out."""
     if result is not None:
+        if guest_is_expired(user=result[0], now=timezone.now()):
+            raise AuthenticationFailed("This guest account has expired.")
         user_seen(user=result[0])
     return result
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, SuspiciousOperation
+from django.db import DatabaseError, IntegrityError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -24,6 +25,8 @@ from moviematch.recommendations.errors import ModelUnavailableError, MovieNotRec
 logger = logging.getLogger(__name__)
 
 MODEL_UNAVAILABLE = "Recommendations are unavailable right now (no usable model); try again later."
+DATABASE_BUSY = "The database is busy right now; nothing was changed. Try again in a moment."
+WRITE_CONFLICT = "This write conflicts with another one made at the same time; nothing was changed."
 
 
 class ApiError(exceptions.APIException):
@@ -70,7 +73,22 @@ def _from_domain(exc: Exception) -> ApiError | None:
         return ApiError(404, str(exc), "not_found")
     if isinstance(exc, SuspiciousOperation):  # e.g. more query parameters than Django reads
         return ApiError(400, str(exc) or "Bad request.", "bad_request")
+    # Every write is one transaction: when the database refuses it, nothing was saved.
+    if isinstance(exc, IntegrityError):
+        logger.warning("API write refused by the database: %s", exc)
+        return ApiError(409, WRITE_CONFLICT, "conflict")
+    if isinstance(exc, DatabaseError):  # locked, disconnected, disk full …
+        logger.error("API answered 503 on a database error: %s", exc)
+        return DatabaseBusyError()
     return None
+
+
+class DatabaseBusyError(ApiError):
+    """503 with ``Retry-After: 5`` (DRF sends ``wait`` as that header)."""
+
+    def __init__(self) -> None:
+        super().__init__(503, DATABASE_BUSY, "database_unavailable")
+        self.wait = 5
 
 
 def _flatten(errors: Any, prefix: str = "") -> dict[str, list[str]]:

@@ -8,6 +8,7 @@ Variables (all optional):
 ``MOVIEMATCH_ALLOWED_HOSTS`` comma-separated
 ``DATABASE_URL``            ``postgres://user:pass@host:port/name``; SQLite when unset
 ``MOVIEMATCH_SQLITE_TIMEOUT`` seconds a SQLite writer waits for another (default 20)
+``MOVIEMATCH_DB_CONN_MAX_AGE`` seconds a worker keeps its database connection (default 60)
 ``MOVIEMATCH_ONBOARDING_RATINGS`` ratings a new user is asked for (default 10)
 ``MOVIEMATCH_GUEST_DAYS``   days a guest account is kept after its last visit (default 30)
 ``MOVIEMATCH_MOVIELENS_DIR`` a local MovieLens copy for ``setup``/``download_data`` (as ``--from``)
@@ -31,23 +32,43 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from whitenoise.compress import Compressor
 
 from moviematch.integrations.tmdb import DEFAULT_BASE_URL as TMDB_DEFAULT_BASE_URL
+
+_WHITENOISE_SKIP = Compressor.SKIP_COMPRESS_EXTENSIONS
 
 BASE_DIR = Path(__file__).resolve().parents[4]
 PACKAGE_DIR = Path(__file__).resolve().parents[2]
 DATA_DIR = Path(os.environ.get("MOVIEMATCH_DATA_DIR", BASE_DIR / "var")).resolve()
 
-DEBUG = os.environ.get("MOVIEMATCH_DEBUG", "1") == "1"
+
+def _env_flag(name: str, default: bool) -> bool:
+    """``1``/``0`` (also true/false, yes/no, on/off) from the environment."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name}={value!r}: expected 1 or 0")
+
+
+def _env_list(name: str, default: str) -> list[str]:
+    """A comma-separated list from the environment (blanks dropped)."""
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = _env_flag("MOVIEMATCH_DEBUG", True)
 SECRET_KEY = os.environ.get("MOVIEMATCH_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("Set MOVIEMATCH_SECRET_KEY when MOVIEMATCH_DEBUG=0")
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"
-ALLOWED_HOSTS = [
-    h for h in os.environ.get("MOVIEMATCH_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h
-]
+ALLOWED_HOSTS = _env_list("MOVIEMATCH_ALLOWED_HOSTS", "localhost,127.0.0.1")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -55,11 +76,12 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    "moviematch.config.staticfiles.StaticFilesConfig",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "moviematch.accounts",
     "moviematch.catalog",
     "moviematch.ratings",
@@ -83,6 +105,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -145,7 +168,15 @@ def _database_from_env() -> dict[str, object]:
     }
 
 
-DATABASES = {"default": _database_from_env()}
+DATABASES = {
+    "default": {
+        **_database_from_env(),
+        # A worker keeps its connection between requests (PostgreSQL forks a server process
+        # per connection; SQLite reruns its PRAGMAs), checked before reuse after an error.
+        "CONN_MAX_AGE": int(os.environ.get("MOVIEMATCH_DB_CONN_MAX_AGE", "60")),
+        "CONN_HEALTH_CHECKS": True,
+    }
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en"
@@ -169,6 +200,10 @@ STATICFILES_DIRS: list[Path | tuple[str, Path]] = [
     PACKAGE_DIR / "static",
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
 ]
+# Outside debug, collectstatic writes each file also under a name with its content hash and
+# compresses it (gzip, and Brotli when installed); WhiteNoise serves the hashed names with a
+# year's cache lifetime. Source maps are for developers: copied, not compressed.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*_WHITENOISE_SKIP, "map"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -178,14 +213,28 @@ STORAGES = {
     },
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# ``memory``: each server process has its own cache (development, one process); ``file``: one
+# cache in the data directory shared by all the workers of a host, so that the rate limits
+# count a client once however many gunicorn workers there are (README "Deploying").
+CACHE_KIND = os.environ.get("MOVIEMATCH_CACHE", "memory")
+if CACHE_KIND == "memory":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+elif CACHE_KIND == "file":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+        }
+    }
+else:
+    raise ImproperlyConfigured(f"MOVIEMATCH_CACHE={CACHE_KIND!r}: expected memory or file")
 
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "recommendations:home"
 LOGOUT_REDIRECT_URL = "pages:landing"
 
 # Cookies travel over HTTPS only outside development (override for a plain-HTTP test box).
-SECURE_COOKIES = os.environ.get("MOVIEMATCH_SECURE_COOKIES", "0" if DEBUG else "1") == "1"
+SECURE_COOKIES = _env_flag("MOVIEMATCH_SECURE_COOKIES", not DEBUG)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 LANGUAGE_COOKIE_SECURE = SECURE_COOKIES
@@ -193,11 +242,57 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # Scripts read the CSRF token from the page's forms, never from the cookie.
 CSRF_COOKIE_HTTPONLY = True
 
+# HTTPS in production (``manage.py check --deploy`` passes with the defaults). Behind a proxy
+# that terminates TLS (nginx, Caddy; README "Deploying") on the same host, gunicorn already
+# passes on the scheme the proxy names (``forwarded_allow_ips`` in gunicorn.conf.py); for a
+# proxy elsewhere set MOVIEMATCH_PROXY_SSL_HEADER=1 so that Django reads ``X-Forwarded-Proto``
+# itself; the proxy must then set that header on every request, never pass on a client's.
+# /healthz answers over plain HTTP too (monitors on the host).
+SECURE_SSL_REDIRECT = _env_flag("MOVIEMATCH_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+if _env_flag("MOVIEMATCH_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = int(os.environ.get("MOVIEMATCH_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_flag("MOVIEMATCH_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = _env_flag("MOVIEMATCH_HSTS_PRELOAD", True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CSRF_TRUSTED_ORIGINS = _env_list("MOVIEMATCH_CSRF_TRUSTED_ORIGINS", "")
+
+# Content-Security-Policy (django-csp): the site's own files only, no inline script or style
+# (templates have none; tests/pages/test_templates.py; the Swagger docs use a split view and a
+# stylesheet, templates/api/swagger_ui.html). Posters may come from TMDb's image host.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [
+            SELF,
+            "data:",
+            *_env_list("MOVIEMATCH_CSP_IMG_HOSTS", "https://image.tmdb.org"),
+        ],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 # django-ratelimit counts attempts in the default cache: with the local-memory cache above
-# each server process counts on its own (one process under `runserver`); point CACHES at a
-# shared cache (memcached, Redis) before running several workers.
-RATELIMIT_ENABLE = os.environ.get("MOVIEMATCH_RATELIMIT", "1") == "1"
+# each server process counts on its own (one process under `runserver`); with several
+# gunicorn workers set MOVIEMATCH_CACHE=file (or point CACHES at memcached or Redis).
+RATELIMIT_ENABLE = _env_flag("MOVIEMATCH_RATELIMIT", True)
 RATELIMIT_VIEW = "moviematch.pages.views.ratelimited"
+# Reverse proxies of ours in front of the server (README "Deploying": 1 behind nginx): the
+# rate limits then count the address the nearest proxy appended to X-Forwarded-For.
+NUM_PROXIES = int(os.environ.get("MOVIEMATCH_NUM_PROXIES", "0"))
+if NUM_PROXIES:
+    RATELIMIT_IP_META_KEY = "moviematch.pages.client_ip.client_ip"
 AUTH_RATE = os.environ.get("MOVIEMATCH_AUTH_RATE", "10/m")
 
 # The REST API (moviematch.api, docs/api.md): JSON only; token first, so that a request without
@@ -212,6 +307,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "moviematch.api.exceptions.exception_handler",
+    "NUM_PROXIES": NUM_PROXIES or None,
     # Per client (IP address, or user once signed in), for the endpoints that create
     # accounts or check passwords; each has its own ``throttle_scope``.
     "DEFAULT_THROTTLE_RATES": {
@@ -236,6 +332,22 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+}
+
+# One line per event on stderr (gunicorn's error log, the journal under systemd), DEBUG or
+# not: the site's own warnings (model fallback, TMDb trouble) must reach the operator.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "line"}},
+    "loggers": {
+        "moviematch": {
+            "handlers": ["stderr"],
+            "level": os.environ.get("MOVIEMATCH_LOG_LEVEL", "INFO").upper(),
+            "propagate": True,
+        },
+    },
 }
 
 MOVIEMATCH: dict[str, Any] = {

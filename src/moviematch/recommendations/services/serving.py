@@ -21,7 +21,7 @@ from moviematch.accounts.models import User
 from moviematch.catalog.genres import POPULAR_LABEL
 from moviematch.catalog.models import Movie
 from moviematch.catalog.selectors import (
-    catalogue_movie_count,
+    movie_catalogue_count,
     movie_in_bulk,
     movie_popular_list,
 )
@@ -207,7 +207,7 @@ def home_feed(
         if not fallback:
             raise
         return _popular_feed(rated, n)
-    rated_count = catalogue_movie_count(movie_ids=rated)
+    rated_count = movie_catalogue_count(movie_ids=rated)
     return HomeFeed(
         rated_count=rated_count,
         ratings_needed=max(0, onboarding_target() - rated_count),
@@ -263,7 +263,7 @@ def _log_fallback() -> None:
 
 def _popular_feed(rated: dict[int, float], n: int) -> HomeFeed:
     _log_fallback()
-    rated_count = catalogue_movie_count(movie_ids=rated)
+    rated_count = movie_catalogue_count(movie_ids=rated)
     popular = [
         RecommendedMovie(m, float(m.mean_rating or 0.0), float(m.num_ratings))
         for m in movie_popular_list(n=n, exclude=rated)
