@@ -11,10 +11,11 @@ from rest_framework.test import APIClient
 from moviematch.recommendations.services import (
     home_feed,
     model_forget,
+    movie_explanation,
     movie_predicted_stars,
     onboarding_movies,
 )
-from tests.api.conftest import COMEDY, HORROR, ROMANCE, rate
+from tests.api.conftest import COMEDY, HORROR, ROMANCE, outside_catalogue, rate
 
 pytestmark = pytest.mark.django_db
 
@@ -59,11 +60,118 @@ def test_a_new_user_is_told_how_many_ratings_are_needed(client_of: APIClient) ->
     assert sum(len(g["movies"]) for g in body["groups"]) == 40
 
 
-@pytest.mark.parametrize("query", ["n=0", "n=101", "n=many"])
-def test_bad_recommendation_parameters_are_a_400(client_of: APIClient, query: str) -> None:
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("n=0", "n"),
+        ("n=101", "n"),
+        ("n=many", "n"),
+        ("adventurous=1.5", "adventurous"),
+        ("adventurous=-0.1", "adventurous"),
+        ("adventurous=nan", "adventurous"),
+        ("adventurous=inf", "adventurous"),
+        ("adventurous=bold", "adventurous"),
+        ("adventurous=", "adventurous"),
+    ],
+)
+def test_bad_recommendation_parameters_are_a_400(
+    client_of: APIClient, query: str, field: str
+) -> None:
     response = client_of.get(f"/api/me/recommendations/?{query}")
     assert response.status_code == 400
-    assert list(response.json()["fields"]) == ["n"]
+    body = response.json()
+    assert list(body["fields"]) == [field]
+    assert body["code"] == "invalid"
+    assert body["detail"].startswith("Invalid input: ")
+
+
+def _ids(body: dict[str, Any]) -> list[int]:
+    return [r["movie"]["id"] for g in body["groups"] for r in g["movies"]]
+
+
+@pytest.mark.usefixtures("trained")
+def test_adventurous_reorders_the_recommendations(client_of: APIClient, user: Any) -> None:
+    rate(user, {m: 5.0 for m in COMEDY[:10]})
+    familiar = _ids(client_of.get("/api/me/recommendations/?n=20&adventurous=0").json())
+    bold = _ids(client_of.get("/api/me/recommendations/?n=20&adventurous=1").json())
+    assert familiar != bold
+    for value, ids in ((0.0, familiar), (1.0, bold)):
+        feed = home_feed(user=user, n=20, adventurous=value)
+        assert ids == [r.movie.id for g in feed.groups for r in g.movies]
+    # without the parameter: the setting the user chose on the site's home page
+    assert _ids(client_of.get("/api/me/recommendations/?n=20").json()) == _ids(
+        client_of.get("/api/me/recommendations/?n=20&adventurous=0.5").json()
+    )
+    user.adventurous = 1.0
+    user.save(update_fields=["adventurous"])
+    assert _ids(client_of.get("/api/me/recommendations/?n=20").json()) == bold
+
+
+@pytest.mark.usefixtures("trained")
+def test_an_explanation_names_the_rated_movies_behind_a_recommendation(
+    client_of: APIClient, user: Any
+) -> None:
+    liked = {m: 5.0 for m in HORROR[:8]}
+    rate(user, {**liked, COMEDY[0]: 1.0, COMEDY[1]: 1.5})
+    top = _ids(client_of.get("/api/me/recommendations/?n=1").json())[0]
+    response = client_of.get(f"/api/movies/{top}/explanation/")
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"movie", "stars", "because", "genres"}
+    assert body["movie"]["id"] == top
+    assert set(body["movie"]) == {"id", "title", "year", "genres", "poster_url"}
+    assert body["genres"] == ["Horror"]
+    because = body["because"]
+    assert 1 <= len(because) <= 3
+    assert {b["movie"]["id"] for b in because} <= set(liked)
+    assert all(b["stars"] == 5.0 and b["contribution"] > 0 for b in because)
+    expected = movie_explanation(user=user, movie_id=top)
+    assert [b["movie"]["id"] for b in because] == [b.movie.id for b in expected.because]
+    assert body["stars"] == pytest.approx(expected.stars, abs=1e-5)
+    assert movie_predicted_stars(user=user, movie_ids=[top])[top] == pytest.approx(
+        body["stars"], abs=1e-4
+    )
+    one = client_of.get(f"/api/movies/{top}/explanation/?k=1").json()["because"]
+    assert [b["movie"]["id"] for b in one] == [because[0]["movie"]["id"]]
+
+
+@pytest.mark.usefixtures("trained")
+def test_with_nothing_rated_an_explanation_has_no_because(client_of: APIClient) -> None:
+    body = client_of.get(f"/api/movies/{COMEDY[0]}/explanation/").json()
+    assert body["because"] == []
+    assert body["genres"] == []
+
+
+@pytest.mark.usefixtures("trained")
+@pytest.mark.parametrize(
+    ("path", "status", "field"),
+    [
+        ("/api/movies/999999/explanation/", 404, None),
+        ("/api/movies/0/explanation/", 400, "movie_id"),
+        ("/api/movies/abc/explanation/", 400, "movie_id"),
+        (f"/api/movies/{COMEDY[0]}/explanation/?k=0", 400, "k"),
+        (f"/api/movies/{COMEDY[0]}/explanation/?k=11", 400, "k"),
+    ],
+)
+def test_bad_explanation_requests(
+    client_of: APIClient, path: str, status: int, field: str | None
+) -> None:
+    response = client_of.get(path)
+    assert response.status_code == status
+    assert list(response.json()["fields"]) == ([field] if field else [])
+
+
+@pytest.mark.usefixtures("trained")
+def test_explanations_of_movies_outside_the_catalogue_or_for_anonymous_users(
+    client_of: APIClient, anon: APIClient
+) -> None:
+    left_out = outside_catalogue()
+    response = client_of.get(f"/api/movies/{left_out}/explanation/")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+    response = anon.get(f"/api/movies/{COMEDY[0]}/explanation/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
 
 
 @pytest.mark.usefixtures("trained")
@@ -137,7 +245,12 @@ def test_a_guest_rates_ten_movies_and_the_recommendations_follow() -> None:
     assert not set(ids) & set(COMEDY[:8])
 
 
-ENGINE_ENDPOINTS = ["/api/me/recommendations/", "/api/onboarding/", "/api/movies/30/similar/"]
+ENGINE_ENDPOINTS = [
+    "/api/me/recommendations/",
+    "/api/onboarding/",
+    "/api/movies/30/similar/",
+    "/api/movies/30/explanation/",
+]
 
 
 @pytest.mark.usefixtures("model_dir", "planted_catalogue")

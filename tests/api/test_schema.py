@@ -20,6 +20,7 @@ OPERATIONS = {
     ("/api/movies/", "get"),
     ("/api/movies/{movie_id}/", "get"),
     ("/api/movies/{movie_id}/similar/", "get"),
+    ("/api/movies/{movie_id}/explanation/", "get"),
     ("/api/onboarding/", "get"),
     ("/api/me/", "get"),
     ("/api/me/convert/", "post"),
@@ -29,6 +30,10 @@ OPERATIONS = {
     ("/api/me/ratings/{movie_id}/", "delete"),
     ("/api/me/recommendations/", "get"),
 }
+
+
+#: Operations outside /api/me/ that need a signed-in user.
+SIGNED_IN_ONLY = {"/api/onboarding/", "/api/movies/{movie_id}/explanation/"}
 
 
 def test_the_schema_generates_without_warnings(tmp_path: Path) -> None:
@@ -54,7 +59,7 @@ def test_every_operation_documents_its_errors_in_the_one_shape(anon: APIClient) 
             for status in errors:
                 content = operation["responses"][str(status)]["content"]["application/json"]
                 assert content["schema"] == {"$ref": "#/components/schemas/Error"}
-            if path.startswith("/api/me/") or path == "/api/onboarding/":
+            if path.startswith("/api/me/") or path in SIGNED_IN_ONLY:
                 assert 401 in statuses, (path, method)
                 assert {} not in operation["security"]  # no anonymous access
             if method in {"put", "delete"} or path == "/api/me/convert/":
@@ -67,6 +72,15 @@ def test_every_operation_documents_its_errors_in_the_one_shape(anon: APIClient) 
         "multipleOf": 0.5,
         "example": 4.5,
         "description": "0.5 to 5 in half steps.",
+    }
+    recommendations = schema["paths"]["/api/me/recommendations/"]["get"]["parameters"]
+    adventurous = next(p for p in recommendations if p["name"] == "adventurous")
+    assert (adventurous["in"], adventurous.get("required", False)) == ("query", False)
+    assert adventurous["schema"] == {
+        "type": "number",
+        "format": "double",
+        "minimum": 0.0,
+        "maximum": 1.0,
     }
     security = schema["components"]["securitySchemes"]
     assert (security["tokenAuth"]["in"], security["tokenAuth"]["name"]) == (

@@ -20,7 +20,7 @@ import shutil
 import tempfile
 import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -167,22 +167,41 @@ class Camera:
             desktop.close()
             phone.context.close()
 
-    def shoot(self, page: Any, name: str, *, anchor: str | None = None, phone: bool = True) -> None:
+    def shoot(
+        self,
+        page: Any,
+        name: str,
+        *,
+        anchor: str | None = None,
+        phone: bool = True,
+        prepare: Callable[[Any], None] | None = None,
+    ) -> None:
         """``<name>-desktop-<lang>.png`` and ``<name>-phone-<lang>.png``; ``anchor`` is scrolled
-        into view first (else the top of the page is shown)."""
+        into view first (else the top of the page is shown); ``prepare(page)`` then runs on
+        the phone's page, which has just loaded the address (the desktop page is taken as it
+        is)."""
         self._take(page, name, "desktop", anchor)
         if phone:
             twin = self.phones[page.context]
             twin.context.add_cookies(page.context.cookies())
             twin.goto(page.url)
-            self._take(twin, name, "phone", anchor)
+            self._take(twin, name, "phone", anchor, prepare)
 
-    def _take(self, page: Any, name: str, viewport: str, anchor: str | None) -> None:
+    def _take(
+        self,
+        page: Any,
+        name: str,
+        viewport: str,
+        anchor: str | None,
+        prepare: Callable[[Any], None] | None = None,
+    ) -> None:
         if anchor:
             page.locator(anchor).first.scroll_into_view_if_needed()
             page.locator(anchor).first.wait_for()
         else:
             page.evaluate("window.scrollTo(0, 0)")
+        if prepare is not None:
+            prepare(page)
         page.evaluate("document.fonts.ready.then(() => true)")
         page.wait_for_function(IMAGES_IN_VIEW_LOADED)
         language = page.locator("html").get_attribute("lang")
@@ -290,6 +309,8 @@ def test_a_newcomers_visit(browser: Any, live_site: LiveSite, summary: list[str]
             movie = movie_page_and_similar(visit, before)
         with step("home again"):
             home_has_changed(visit, before, movie)
+        with step("adventurous"):
+            familiar_to_adventurous(visit)
         with step("search"):
             search_amelie(visit)
         with step("my ratings"):
@@ -407,8 +428,78 @@ def home_with_predictions(visit: Visit) -> list[int]:
     )
     for heading, ids in rows:
         visit.notes.append(f"  {heading}: " + ", ".join(visit.titles[m] for m in ids[:6]))
-    visit.camera.shoot(page, "home")
+    expect(page.locator(".mm-row .mm-why-toggle")).to_have_count(len(shown))  # each has Why?
+    expect(page.locator(".mm-adventurous input[value='0.5']")).to_be_checked()
+    named = open_why(visit, page)
+    visit.notes.append(
+        f"why {visit.titles[shown[0]]}: because you rated "
+        + (", ".join(visit.titles[m] for m in named) or "nothing (popular in general)")
+    )
+    visit.camera.shoot(page, "home", prepare=open_why_of_phone)
     return visit.ids("#row-0") + visit.ids("#row-1")
+
+
+WHY_LINKS = ".mm-why--card .mm-why-film a"
+
+
+def open_why(visit: Visit, page: Any) -> list[int]:
+    """Open the first card's "Why?": its reason is fetched then, naming films the visitor
+    rated (or saying the film is there for what everyone likes); returns them."""
+    card = page.locator(".mm-row .mm-card").first
+    with page.expect_response(lambda r: "/why/" in r.url) as answer:
+        card.locator(".mm-why-toggle > summary").click()
+    assert answer.value.status == 200
+    reason = card.locator(".mm-why--card")
+    expect(reason).to_have_attribute("data-state", "done")
+    expect(reason).to_be_visible()
+    links = card.locator(".mm-why-film a")
+    named = [int(re.sub(r"\D", "", h)) for h in links.evaluate_all("as => as.map(a => a.pathname)")]
+    if named:
+        expect(reason).to_contain_text(re.compile("Because you rated|평가하셨기 때문이에요"))
+        assert set(named) <= set(visit.rated), named
+    else:
+        expect(reason).to_contain_text(re.compile("Popular with people in general|인기작"))
+    return named
+
+
+def open_why_of_phone(page: Any) -> None:
+    """The phone's home as a screenshot shows it: the setting at the top, a reason open."""
+    card = page.locator(".mm-row .mm-card").first
+    card.locator(".mm-why-toggle > summary").click()
+    expect(card.locator(".mm-why--card")).to_have_attribute("data-state", "done")
+    page.evaluate(
+        "window.scrollTo(0, document.querySelector('.mm-adventurous').getBoundingClientRect()"
+        ".top + window.scrollY - 12)"
+    )
+    page.mouse.move(0, 0)
+
+
+def familiar_to_adventurous(visit: Visit) -> None:
+    """ "Adventurous" re-orders home without a reload, and is remembered; back to "Balanced"."""
+    page = visit.page
+    page.wait_for_load_state("networkidle")
+    balanced = visit.ids("#row-0") + visit.ids("#row-1")
+    setting = page.locator(".mm-adventurous")
+    with page.expect_response(lambda r: r.url.endswith("/home/adventurous/")) as answer:
+        setting.locator("label", has_text="Adventurous").click()
+    assert answer.value.status == 200
+    expect(setting.locator(".mm-adventurous-status")).to_have_text("Your picks are in a new order.")
+    bold = visit.ids("#row-0") + visit.ids("#row-1")
+    assert bold != balanced, "Adventurous did not change the first rows"
+    assert not set(bold) & set(visit.rated)
+    page.reload(wait_until="networkidle")
+    expect(setting.locator("input[value='1']")).to_be_checked()
+    assert visit.ids("#row-0") + visit.ids("#row-1") == bold
+    visit.notes.append(
+        "adventurous, first row: " + ", ".join(visit.titles.get(m, str(m)) for m in bold[:5])
+    )
+    # the keyboard, back to the middle
+    setting.locator("input[value='1']").focus()
+    with page.expect_response(lambda r: r.url.endswith("/home/adventurous/")):
+        page.keyboard.press("ArrowLeft")
+    expect(setting.locator("input[value='0.5']")).to_be_checked()
+    expect(setting.locator(".mm-adventurous-status")).to_have_text("Your picks are in a new order.")
+    assert visit.ids("#row-0") + visit.ids("#row-1") == balanced
 
 
 def movie_page_and_similar(visit: Visit, home: list[int]) -> int:
@@ -438,8 +529,19 @@ def movie_page_and_similar(visit: Visit, home: list[int]) -> int:
         + ", ".join(visit.titles[m] for m in similar_ids[:8])
     )
     visit.camera.shoot(page, "movie-similar", anchor=".mm-similar .mm-card")
-    visit.rate(movie_id, 4.5, by="keyboard", widget="page-", scope=".mm-movie")
+    # why it is recommended: the rated films behind it, linked, while it is not rated
+    reason = page.locator("#mm-why")
+    expect(reason.locator("#mm-why-title")).to_have_text("Why we recommend it")
+    named = [
+        int(re.sub(r"\D", "", h))
+        for h in reason.locator(".mm-why-film a").evaluate_all("as => as.map(a => a.pathname)")
+    ]
+    assert named, "no rated film named on the movie page"
+    assert set(named) <= set(visit.rated), named
     visit.camera.shoot(page, "movie")
+    visit.rate(movie_id, 4.5, by="keyboard", widget="page-", scope=".mm-movie")
+    page.reload()
+    expect(page.locator("#mm-why")).to_have_count(0)  # rated now: the reason has no place
     return movie_id
 
 
@@ -542,7 +644,9 @@ def switch_to_korean(visit: Visit, movie_id: int) -> None:
         assert re.fullmatch(r"예상 ★[0-5]\.\d", text), text
     genre_lines = " ".join(page.locator(".mm-row .mm-genres").all_inner_texts())
     assert re.search("드라마|범죄", genre_lines), genre_lines
-    visit.camera.shoot(page, "home")
+    expect(page.locator(".mm-adventurous legend")).to_have_text("추천 방식")
+    open_why(visit, page)
+    visit.camera.shoot(page, "home", prepare=open_why_of_phone)
 
     page.goto(visit.url(f"/movies/{movie_id}/"))
     expect(page.locator("#mm-similar-title")).to_have_text("비슷한 영화")
@@ -552,6 +656,12 @@ def switch_to_korean(visit: Visit, movie_id: int) -> None:
     expect(
         page.locator(f"#rate-page-{movie_id}-{round(visit.rated[movie_id] * 2)}")
     ).to_be_checked()
+    # the first pick of home, not rated: why it is recommended, in Korean
+    page.goto(visit.url("/home/"))
+    pick = visit.ids("#row-0")[0]
+    page.goto(visit.url(f"/movies/{pick}/"))
+    expect(page.locator("#mm-why-title")).to_have_text("추천 이유")
+    expect(page.locator("#mm-why")).to_contain_text("이 영화들을 평가하셨기 때문이에요:")
     visit.camera.shoot(page, "movie")
 
     page.goto(visit.url("/me/ratings/"))

@@ -48,3 +48,16 @@ def test_rendered_pages_run_only_the_sites_own_files(client: Client, name: str) 
         else:
             assert src.group(1).startswith("/" + settings.STATIC_URL.lstrip("/"))
     assert "cdn" not in page.lower()
+
+
+def test_a_reasons_stars_are_drawn_and_spelt_out() -> None:
+    from moviematch.ratings.templatetags.rating_tags import star_glyphs, star_label
+
+    assert [star_glyphs(s) for s in (0.5, 1.0, 3.5, 4.5, 5.0)] == [
+        "½",
+        "★",
+        "★★★½",
+        "★★★★½",
+        "★★★★★",
+    ]
+    assert [star_label(s) for s in (1.0, 4.5, 5.0)] == ["1 star", "4.5 stars", "5 stars"]

@@ -1,4 +1,5 @@
-"""Writes of accounts: sign-up, one-click guests, turning a guest into a full account.
+"""Writes of accounts: sign-up, one-click guests, turning a guest into a full account, the
+familiar ↔ adventurous setting.
 
 Every guest is a private account of its own (never a shared one) with an unusable password;
 it is kept ``MOVIEMATCH["GUEST_DAYS"]`` days after its last visit, then ``guests_cleanup``
@@ -138,3 +139,15 @@ def guests_cleanup(*, now: datetime | None = None) -> int:
     count = expired.count()
     expired.delete()
     return count
+
+
+def user_adventurous_set(*, user: User, adventurous: float) -> None:
+    """Remember ``user``'s familiar (0) ↔ adventurous (1) setting for their recommendations.
+
+    Raises ``ValueError`` outside [0, 1] (NaN included).
+    """
+    value = float(adventurous)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"adventurous must be in [0, 1], got {adventurous}")
+    User.objects.filter(pk=user.pk).update(adventurous=value)
+    user.adventurous = value

@@ -21,6 +21,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         movies.MovieSimilarApi.as_view(),
         name="movie-similar",
     ),
+    path(
+        "movies/<movie_id:movie_id>/explanation/",
+        recommendations.MovieExplanationApi.as_view(),
+        name="movie-explanation",
+    ),
     path("onboarding/", recommendations.OnboardingApi.as_view(), name="onboarding"),
     path("me/", auth.MeApi.as_view(), name="me"),
     path("me/convert/", auth.GuestConvertApi.as_view(), name="me-convert"),

@@ -21,7 +21,7 @@ from moviematch.catalog.selectors import (
 )
 from moviematch.integrations.tmdb import MovieDetails
 from moviematch.media.services import movie_poster_url, movie_tmdb_details
-from moviematch.pages.selectors import movie_cards, movie_predictions
+from moviematch.pages.selectors import movie_cards, movie_predictions, movie_why
 from moviematch.ratings.selectors import rating_get
 
 SEARCH_PAGE_SIZE = 20
@@ -29,6 +29,10 @@ SUGGESTIONS = 8
 SUGGEST_MIN_CHARS = 2
 #: TMDb languages asked for each page language: the first is preferred, the next fill gaps.
 TMDB_LANGUAGES = {"ko": ("ko-KR", "en-US"), "en": ("en-US",)}
+#: A movie page says why the film is for the visitor ("Because you rated …") only when the
+#: model predicts at least this many stars: below it (the ranker's stars floor) the film is
+#: not one it would recommend, and a reason would contradict the prediction.
+WHY_MIN_STARS = 3.0
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,13 @@ def movie_detail(request: HttpRequest, movie_id: int) -> HttpResponse:
     ).value
     user = request.user
     rating = rating_get(user=user, movie_id=movie.pk) if user.is_authenticated else None
+    predicted = movie_predictions(user=user, movie_ids=[movie.pk]).get(movie.pk)
+    # why it is recommended: for a film the visitor has not rated and would be offered
+    why = (
+        movie_why(user=user, movie_id=movie.pk, language=language)
+        if rating is None and predicted is not None and predicted >= WHY_MIN_STARS
+        else None
+    )
     return render(
         request,
         "catalog/movie_detail.html",
@@ -99,7 +110,8 @@ def movie_detail(request: HttpRequest, movie_id: int) -> HttpResponse:
             "poster_url": movie_poster_url(movie=movie, size="w500"),
             "tags": movie_top_tags(movie=movie, n=12),
             "stars": rating.stars if rating else None,
-            "predicted": movie_predictions(user=user, movie_ids=[movie.pk]).get(movie.pk),
+            "predicted": predicted,
+            "why": why,
         },
     )
 

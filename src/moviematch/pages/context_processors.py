@@ -28,6 +28,9 @@ def site(request: HttpRequest) -> dict[str, object]:
             "loading": _("Loading…"),
             "loadFailed": _("Could not load more. Try again."),
             "progress": _("%(count)s of %(target)s"),
+            "reordered": _("Your picks are in a new order."),
+            "reorderFailed": _("Could not change your picks. Try again."),
+            "whyFailed": _("Could not load the reason. Try again."),
             "milestones": {
                 "start": _("Great start! Keep going."),
                 "half": _("Halfway there."),

@@ -4,7 +4,8 @@ Pages of several apps list movies (home rows, onboarding, search, similar movies
 ratings); each builds its cards here, so that a card always has the same facts, fetched the
 same way: titles in the visitor's language and the visitor's ratings in one query each for
 the whole list, poster URLs from the database only (never TMDb), genres prefetched by the
-caller's selector.
+caller's selector. Why a movie is recommended ("Because you rated …") is built here too, for
+the movie page and the home cards' "Why?".
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from moviematch.catalog.selectors import movie_titles
 from moviematch.media.services import movie_poster_url
 from moviematch.ratings.selectors import rating_count, rating_map
 from moviematch.recommendations import services
-from moviematch.recommendations.errors import ModelUnavailableError
+from moviematch.recommendations.errors import ModelUnavailableError, MovieNotRecommendableError
 
 #: Poster width of a card (TMDb size) and the box the page reserves for it, in CSS pixels.
 CARD_POSTER_SIZE = "w342"
@@ -46,6 +47,8 @@ class MovieCard:
         The predicted stars to show ("We think ★3.8"); None where none is shown.
     rated_at : datetime or None
         When the visitor rated it (the My ratings page).
+    explain : bool
+        The card offers "Why?" (a recommendation; its reason is loaded when opened).
     """
 
     movie: Movie
@@ -54,6 +57,7 @@ class MovieCard:
     stars: Decimal | None = None
     predicted: float | None = None
     rated_at: datetime | None = None
+    explain: bool = False
 
 
 def movie_predictions(*, user: User | AnonymousUser, movie_ids: Iterable[int]) -> dict[int, float]:
@@ -79,6 +83,7 @@ def movie_cards(
     predicted: Mapping[int, float] | None = None,
     ratings: Mapping[int, Decimal] | None = None,
     rated_at: Mapping[int, datetime] | None = None,
+    explain: bool = False,
 ) -> list[MovieCard]:
     """Cards of ``movies`` for ``user``, in the given order.
 
@@ -89,6 +94,8 @@ def movie_cards(
     ratings : mapping of movie id to stars, optional
         The user's ratings of these movies when the caller has them (or knows there are
         none, e.g. recommendations); else they are read in one query.
+    explain : bool
+        Every card offers "Why?" (recommendations only).
     """
     movies = list(movies)
     if ratings is None:
@@ -104,6 +111,59 @@ def movie_cards(
             stars=ratings.get(movie.pk),
             predicted=(predicted or {}).get(movie.pk),
             rated_at=(rated_at or {}).get(movie.pk),
+            explain=explain,
         )
         for movie in movies
     ]
+
+
+@dataclass(frozen=True)
+class RatedFilm:
+    """One of the visitor's rated films behind a recommendation, as a page names it."""
+
+    movie: Movie
+    title: str
+    stars: float
+
+
+@dataclass(frozen=True)
+class MovieWhy:
+    """Why a movie is recommended to the visitor, ready for a page.
+
+    Attributes
+    ----------
+    because : list of RatedFilm
+        The visitor's rated films that pushed it up most, largest share first; empty when
+        the film is there for what everyone likes.
+    genres : tuple of str
+        MovieLens names of its genres shared with films the visitor rated 4★ or more.
+    """
+
+    because: list[RatedFilm]
+    genres: tuple[str, ...]
+
+
+#: Rated films a reason names ("Because you rated A, B and C").
+WHY_FILMS = 3
+
+
+def movie_why(*, user: User | AnonymousUser, movie_id: int, language: str) -> MovieWhy | None:
+    """Why ``movie_id`` is recommended to ``user``; None when nothing can be said.
+
+    None for an anonymous visitor, while no model is published, or for a movie the model
+    cannot recommend: a page is still worth showing without the reason.
+    """
+    if not user.is_authenticated:
+        return None
+    try:
+        why = services.movie_explanation(user=user, movie_id=movie_id, k=WHY_FILMS)
+    except (ModelUnavailableError, MovieNotRecommendableError):
+        return None
+    titles = movie_titles(movie_ids=[b.movie.pk for b in why.because], language=language)
+    return MovieWhy(
+        because=[
+            RatedFilm(b.movie, titles.get(b.movie.pk, b.movie.display_title), b.stars)
+            for b in why.because
+        ],
+        genres=why.genres,
+    )

@@ -10,5 +10,7 @@ urlpatterns = [
     path("home/", views.home, name="home"),
     path("home/rows/", views.home_rows, name="home_rows"),
     path("home/next/", views.home_next, name="home_next"),
+    path("home/adventurous/", views.home_adventurous, name="home_adventurous"),
+    path("movies/<int:movie_id>/why/", views.why, name="why"),
     path("movies/<int:movie_id>/similar/", views.similar, name="similar"),
 ]

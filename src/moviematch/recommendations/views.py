@@ -1,18 +1,22 @@
-"""Home (taste rows loaded as the visitor scrolls, cards rated in place) and similar movies."""
+"""Home (taste rows loaded as the visitor scrolls, cards rated in place, the familiar ↔
+adventurous setting, "Why?" on each card) and similar movies."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils.translation import get_language
-from django.views.decorators.http import require_safe
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
 
 from moviematch.accounts.selectors import signed_in_user
+from moviematch.accounts.services import user_adventurous_set
 from moviematch.catalog.selectors import movie_get, movie_titles
-from moviematch.pages.selectors import MovieCard, movie_cards, movie_predictions
+from moviematch.pages.selectors import MovieCard, movie_cards, movie_predictions, movie_why
 from moviematch.ratings.selectors import rating_count
 from moviematch.recommendations import services
 from moviematch.recommendations.errors import ModelUnavailableError, MovieNotRecommendableError
@@ -25,6 +29,12 @@ SIMILAR_MOVIES = 12
 #: Recommendations considered for the card that replaces one rated on the home page.
 REPLACEMENT_SLACK = 20
 MAX_SHOWN = 400
+#: The steps of the home page's familiar ↔ adventurous control: (value, label).
+ADVENTUROUS_STEPS = (
+    ("0", gettext_lazy("Familiar")),
+    ("0.5", gettext_lazy("Balanced")),
+    ("1", gettext_lazy("Adventurous")),
+)
 
 
 @dataclass(frozen=True)
@@ -48,22 +58,35 @@ def _visible_groups(feed: services.HomeFeed) -> list[services.TasteGroup]:
     return feed.groups
 
 
+def _is_personal(feed: services.HomeFeed) -> bool:
+    """The rows are the visitor's own picks: predicted stars, "Why?" and the setting shown.
+
+    Not while the visitor is rating, nor when there is no model to make them."""
+    return not feed.needs_onboarding and not feed.degraded
+
+
+def _feed(request: HttpRequest) -> services.HomeFeed:
+    """The visitor's home feed, in the order of their familiar ↔ adventurous setting."""
+    user = signed_in_user(request=request)
+    return services.home_feed(user=user, n=HOME_MOVIES, adventurous=user.adventurous, fallback=True)
+
+
 def _rows(
     request: HttpRequest, feed: services.HomeFeed, start: int, stop: int
 ) -> tuple[list[Row], int | None]:
     """Rows ``start`` to ``stop`` and where the next fetch starts (None at the end)."""
     groups = _visible_groups(feed)
     chosen = groups[start:stop]
-    # no predictions while the visitor is rating, nor when there is no model to make them
-    show_stars = not feed.needs_onboarding and not feed.degraded
+    personal = _is_personal(feed)
     recs = [r for g in chosen for r in g.movies]
     cards = iter(
         movie_cards(
             movies=[r.movie for r in recs],
             user=request.user,
             language=_language(),
-            predicted={r.movie.pk: r.stars for r in recs} if show_stars else None,
+            predicted={r.movie.pk: r.stars for r in recs} if personal else None,
             ratings={},  # recommendations are never movies the user rated
+            explain=personal,
         )
     )
     rows = [
@@ -73,16 +96,33 @@ def _rows(
     return rows, (stop if stop < len(groups) else None)
 
 
+def _steps(adventurous: float) -> list[dict[str, object]]:
+    """The control's steps, the one nearest the visitor's setting checked."""
+    nearest = min(ADVENTUROUS_STEPS, key=lambda step: abs(float(step[0]) - adventurous))
+    return [
+        {"value": value, "label": label, "checked": (value, label) == nearest}
+        for value, label in ADVENTUROUS_STEPS
+    ]
+
+
 @login_required
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    feed = services.home_feed(user=signed_in_user(request=request), n=HOME_MOVIES, fallback=True)
+    feed = _feed(request)
     # ?all=1: every row at once, for browsers without scripts (the "More rows" link)
     rows, next_row = _rows(request, feed, 0, HOME_MOVIES if request.GET.get("all") else FIRST_ROWS)
     return render(
         request,
         "recommendations/home.html",
-        {"feed": feed, "rows": rows, "next_row": next_row, "target": services.onboarding_target()},
+        {
+            "feed": feed,
+            "rows": rows,
+            "next_row": next_row,
+            "target": services.onboarding_target(),
+            "steps": _steps(signed_in_user(request=request).adventurous)
+            if _is_personal(feed)
+            else None,
+        },
     )
 
 
@@ -92,11 +132,47 @@ def home_rows(request: HttpRequest) -> HttpResponse:
     """More rows of the home page (``start=``), as the visitor scrolls down to them."""
     start = request.GET.get("start", "")
     first = int(start) if start.isdigit() else FIRST_ROWS
-    feed = services.home_feed(user=signed_in_user(request=request), n=HOME_MOVIES, fallback=True)
+    feed = _feed(request)
     rows, next_row = _rows(request, feed, first, first + ROWS_PER_FETCH)
     return render(
         request, "recommendations/partials/rows.html", {"rows": rows, "next_row": next_row}
     )
+
+
+class AdventurousForm(forms.Form):
+    adventurous = forms.FloatField(min_value=0.0, max_value=1.0)
+
+
+@login_required
+@require_POST
+def home_adventurous(request: HttpRequest) -> HttpResponse:
+    """Remember the visitor's familiar (0) ↔ adventurous (1) setting, from 0 to 1.
+
+    A script sends ``fragment=1`` and gets the home page's first rows in the new order; a
+    plain form post is sent back home. A value outside [0, 1] is a 400.
+    """
+    user = signed_in_user(request=request)
+    form = AdventurousForm(request.POST)
+    if not form.is_valid():
+        message = _("Choose a setting from familiar to adventurous.")
+        return render(request, "400.html", {"message": message}, status=400)
+    user_adventurous_set(user=user, adventurous=form.cleaned_data["adventurous"])
+    if not request.POST.get("fragment"):
+        return redirect("recommendations:home")
+    rows, next_row = _rows(request, _feed(request), 0, FIRST_ROWS)
+    return render(
+        request, "recommendations/partials/rows.html", {"rows": rows, "next_row": next_row}
+    )
+
+
+@login_required
+@require_safe
+def why(request: HttpRequest, movie_id: int) -> HttpResponse:
+    """Why ``movie_id`` is recommended to the visitor, as the fragment a home card's "Why?"
+    opens (computed only then). When nothing can be said (no model, a movie the model does
+    not know) the fragment says so: a reason is never worth an error page."""
+    explanation = movie_why(user=request.user, movie_id=movie_id, language=_language())
+    return render(request, "recommendations/partials/why.html", {"why": explanation})
 
 
 @login_required
@@ -112,7 +188,9 @@ def home_next(request: HttpRequest) -> HttpResponse:
     wanted = {g for g in request.GET.get("genres", "").split(",") if g}
     try:
         recs = services.recommendation_list(
-            user=user, n=min(len(shown), MAX_SHOWN) + REPLACEMENT_SLACK
+            user=user,
+            n=min(len(shown), MAX_SHOWN) + REPLACEMENT_SLACK,
+            adventurous=user.adventurous,
         )
     except ModelUnavailableError:  # the page is showing the popular list: nothing to add
         return HttpResponse(status=204)
@@ -127,6 +205,7 @@ def home_next(request: HttpRequest) -> HttpResponse:
         language=_language(),
         predicted={best.movie.pk: best.stars} if show_stars else None,
         ratings={},
+        explain=show_stars,
     )[0]
     return render(request, "recommendations/partials/card.html", {"card": card})
 

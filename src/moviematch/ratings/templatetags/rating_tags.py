@@ -64,6 +64,19 @@ def _per_request(request: Any, key: str, make: Any) -> Any:
     return cache[key]
 
 
+@register.filter
+def star_glyphs(value: float | Decimal) -> str:
+    """``{{ 4.5|star_glyphs }}`` → "★★★★½" (to show; pair it with ``star_label`` for readers)."""
+    halves = round(float(value) * 2)
+    return "★" * (halves // 2) + ("½" if halves % 2 else "")
+
+
+@register.filter
+def star_label(value: float | Decimal) -> str:
+    """``{{ 4.5|star_label }}`` → "4.5 stars", in the page's language."""
+    return stars_text(Decimal(str(float(value))))
+
+
 @register.simple_tag(takes_context=True)
 def star_widget(
     context: template.Context,

@@ -1,7 +1,8 @@
 /* Pages that grow: sentinels ([data-mm-lazy]) fetch the next part of the page when they
    come near the viewport (home rows, onboarding cards, similar movies); a card rated on the
-   home page is replaced by another recommendation; the onboarding counts ratings and
-   replaces a card the visitor has not seen. */
+   home page is replaced by another recommendation; the home page's familiar ↔ adventurous
+   setting re-orders its rows; a card's "Why?" loads its reason when first opened; the
+   onboarding counts ratings and replaces a card the visitor has not seen. */
 "use strict";
 (() => {
   const mm = window.moviematch;
@@ -88,6 +89,75 @@
       }
     }, 250);
   }
+
+  // --- home: familiar <-> adventurous re-orders the rows ---------------------------------
+  const setting = document.querySelector("form[data-mm-adventurous]");
+  if (setting && rows) {
+    const status = setting.querySelector(".mm-adventurous-status");
+    let chosen = setting.querySelector("input[name=adventurous]:checked");
+    setting.addEventListener("change", async (event) => {
+      const input = event.target;
+      if (!(input instanceof HTMLInputElement) || input.name !== "adventurous") return;
+      const body = new FormData(setting);
+      body.set("fragment", "1");
+      rows.setAttribute("aria-busy", "true");
+      status.textContent = mm.t("loading");
+      try {
+        const html = await mm.fetchHTML(setting.action, {
+          method: "POST", body, headers: { "X-CSRFToken": mm.csrf(setting) },
+        });
+        rows.replaceChildren(mm.fragment(html || ""));
+        watch(rows);
+        chosen = input;
+        status.textContent = mm.t("reordered");
+      } catch (error) {
+        if (chosen) chosen.checked = true;
+        status.textContent = mm.t("reorderFailed");
+      } finally {
+        rows.removeAttribute("aria-busy");
+      }
+    });
+  }
+
+  // --- "Why?" on a card: the reason is fetched the first time it is opened ---------------
+  async function explain(details) {
+    const body = details.querySelector("[data-mm-why-url]");
+    if (!body || body.dataset.state === "loading" || body.dataset.state === "done") return;
+    body.dataset.state = "loading";
+    body.setAttribute("aria-busy", "true");
+    try {
+      const html = await mm.fetchHTML(body.dataset.mmWhyUrl);
+      body.replaceChildren(mm.fragment(html || ""));
+      body.dataset.state = "done";
+    } catch (error) {
+      const retry = document.createElement("button");
+      retry.type = "button";
+      retry.className = "btn btn-sm btn-outline-light";
+      retry.textContent = mm.t("whyFailed");
+      retry.addEventListener("click", () => { explain(details); });
+      body.replaceChildren(retry);
+      body.dataset.state = "";
+    } finally {
+      body.removeAttribute("aria-busy");
+    }
+  }
+
+  // "toggle" does not bubble: listen while it comes down
+  document.addEventListener("toggle", (event) => {
+    const details = event.target;
+    if (details instanceof HTMLDetailsElement && details.open && details.matches(".mm-why-toggle")) {
+      explain(details);
+    }
+  }, true);
+
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    const open = document.activeElement && document.activeElement.closest(".mm-why-toggle[open]");
+    if (open) {
+      open.open = false;
+      open.querySelector("summary").focus();
+    }
+  });
 
   // --- onboarding: the count, the call to go home, "haven't seen it" ---------------------
   function milestone(count, target) {
