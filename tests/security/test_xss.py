@@ -228,7 +228,10 @@ PAGES = [
     "/login/",
     "/signup/",
 ]
-PARAMETERS = ("q", "page", "order", "shown", "genres", "start", "next", "all", "fragment")
+PARAMETERS = (
+    *("q", "page", "order", "sort", "shown", "genres", "start", "next", "all", "fragment"),
+    *("n", "limit", "offset", "search", "language"),
+)
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
@@ -279,6 +282,26 @@ def test_json_answers_of_the_pages_and_the_api_with_payloads(
     else:
         assert_json(movie)
     assert_json(api.put("/api/me/ratings/1/", {"stars": payload}, format="json"))
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["javascript:alert(1)", " javascript:alert(1)", "//evil.example/", "https://evil.example/"],
+)
+def test_a_next_address_never_sends_the_visitor_to_a_script_or_another_site(
+    client: Client, marked_user: User, target: str
+) -> None:
+    def safe(response: HttpResponse) -> None:
+        assert response.status_code == 302
+        location = response["Location"]
+        assert location.startswith("/"), location
+        assert not location.startswith("//"), location
+
+    login = {"username": STORED_NAME, "password": PASSWORD}
+    safe(client.post(f"/login/?{urlencode({'next': target})}", login))
+    safe(client.post("/ratings/1/", {"stars": "4", "next": target}))
+    safe(client.post("/rate/skip/", {"movie_id": "2", "next": target}))
+    safe(client.post("/language/", {"language": "ko", "next": target}))
 
 
 # --- the catalogue's own text ----------------------------------------------------------------
