@@ -44,6 +44,7 @@ bench:  ## benchmarks; figures go to bench/results/*.json
 	$(PYTHON) bench/bench_similarity.py
 	$(PYTHON) bench/bench_serving.py
 	$(PYTHON) bench/bench_ratings_reader.py
+	$(PYTHON) bench/bench_fuzz.py
 
 messages:  ## refresh the Korean catalogue from the code and templates, and compile it
 	cd src/moviematch && $(PYTHON) ../../manage.py makemessages -l ko --no-location --ignore 'recommender/*' --ignore 'datasets/*'
