@@ -54,6 +54,7 @@ bench:  ## benchmarks; figures go to bench/results/*.json
 	$(PYTHON) bench/bench_workers.py
 	-$(PYTHON) bench/load/run_load.py  # exits 1 when a target is missed
 	-.ci/with-postgres $(PYTHON) bench/load/run_load.py
+	$(PYTHON) bench/bench_fuzz.py
 
 messages:  ## refresh the Korean catalogue from the code and templates, and compile it
 	cd src/moviematch && $(PYTHON) ../../manage.py makemessages -l ko --no-location --ignore 'recommender/*' --ignore 'datasets/*'

@@ -87,6 +87,12 @@ class RecommendationListApi(APIView):
         return Response(self.OutputSerializer(feed, context=card_context(request, movies)).data)
 
 
+#: At most this many ``skipped`` ids: the longest valid request (200 ten-digit ids and ``n``)
+#: is about 3,900 bytes, inside the request line gunicorn reads (4,094 bytes; a longer one is
+#: answered 414 by the server itself, before the API sees it).
+SKIPPED_MAX = 200
+
+
 class OnboardingApi(APIView):
     """Movies to ask the user to rate next."""
 
@@ -96,7 +102,7 @@ class OnboardingApi(APIView):
             child=serializers.IntegerField(min_value=1, max_value=MOVIE_ID_MAX),
             required=False,
             default=list,
-            max_length=500,
+            max_length=SKIPPED_MAX,
             help_text="Movies the user has not seen (repeat the parameter): never proposed "
             "again, and they steer the proposals.",
         )

@@ -15,11 +15,12 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
@@ -31,6 +32,8 @@ from moviematch.ratings.services import stars_parse
 
 Format = Literal["csv", "json"]
 FIELDS = ("username", "movie_id", "stars", "created", "updated")
+#: Movie ids are MovieLens ids, stored as positive 32-bit integers.
+MOVIE_ID_MAX = 2**31 - 1
 
 
 class TransferError(Exception):
@@ -98,21 +101,54 @@ def _records(path: Path, fmt: Format) -> Iterator[tuple[int, dict[str, Any]]]:
         raise TransferError(path, 1, f"cannot read the file ({exc})") from None
     if fmt == "csv":
         reader = csv.DictReader(io.StringIO(text))
-        if tuple(reader.fieldnames or ()) != FIELDS:
-            raise TransferError(path, 1, f"expected header {','.join(FIELDS)}")
-        for record in reader:
-            yield reader.line_num, record
+        try:
+            if tuple(reader.fieldnames or ()) != FIELDS:
+                raise TransferError(path, 1, f"expected header {','.join(FIELDS)}")
+            for record in reader:
+                if None in record or None in record.values():
+                    raise TransferError(
+                        path, reader.line_num, f"expected {len(FIELDS)} fields ({','.join(FIELDS)})"
+                    )
+                yield reader.line_num, record
+        except csv.Error as exc:  # NUL, a field longer than the csv module reads, …
+            raise TransferError(path, reader.line_num or 1, f"not valid CSV ({exc})") from None
         return
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise TransferError(path, exc.lineno, f"not valid JSON ({exc.msg})") from None
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise TransferError(path, 1, f"not valid JSON ({exc})") from None
     if not isinstance(data, list):
         raise TransferError(path, 1, "expected a JSON list of ratings")
     for index, record in enumerate(data):
         if not isinstance(record, dict):
             raise TransferError(path, index + 2, f"rating {index + 1} is not an object")
         yield index + 2, record  # one record per line after "[", as ratings_export writes
+
+
+def _stamp(path: Path, line: int, name: str, value: object) -> datetime | None:
+    """An ISO date-time (UTC when it names no zone), or None when empty."""
+    if value in (None, ""):
+        return None
+    try:
+        stamp = parse_datetime(str(value))
+        if stamp is not None:
+            zone = stamp.tzinfo or UTC
+            return stamp.replace(tzinfo=zone).astimezone(UTC)
+    except (ValueError, OverflowError):  # well formed but no such time (month 13, …)
+        pass
+    raise TransferError(path, line, f"{name} {value!r} is not an ISO date-time")
+
+
+def _username(path: Path, line: int, value: object) -> str:
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise TransferError(path, line, f"username {value!r} is not a string")
+    name = str(value)
+    max_length = User._meta.get_field("username").max_length or 150
+    if len(name) > max_length or "\x00" in name:
+        raise TransferError(path, line, f"username {name[:40]!r} is not a valid username")
+    return name
 
 
 def _parse(path: Path, fmt: Format) -> list[_Row]:
@@ -126,27 +162,23 @@ def _parse(path: Path, fmt: Format) -> list[_Row]:
             movie_id = int(str(record["movie_id"]))
         except ValueError:
             raise TransferError(
-                path, line, f"movie_id {record['movie_id']!r} is not an integer"
+                path, line, f"movie_id {str(record['movie_id'])[:40]!r} is not an integer"
             ) from None
+        if not 1 <= movie_id <= MOVIE_ID_MAX:
+            raise TransferError(path, line, f"movie {movie_id} is not a known movie")
         try:
             stars = stars_parse(record["stars"])
         except InvalidStarsError as exc:
             raise TransferError(path, line, str(exc)) from None
-        stamps = []
-        for name in ("created", "updated"):
-            value = record.get(name) or None
-            stamp = parse_datetime(str(value)) if value else None
-            if value and stamp is None:
-                raise TransferError(path, line, f"{name} {value!r} is not an ISO date-time")
-            stamps.append(stamp)
-        username = str(record["username"])
+        created, updated = (_stamp(path, line, n, record.get(n)) for n in ("created", "updated"))
+        username = _username(path, line, record["username"])
         key = (username, movie_id)
         if key in seen:
             raise TransferError(
                 path, line, f"{username} rated movie {movie_id} again (line {seen[key]})"
             )
         seen[key] = line
-        rows.append(_Row(line, username, movie_id, stars, stamps[0], stamps[1]))
+        rows.append(_Row(line, username, movie_id, stars, created, updated))
     return rows
 
 
@@ -175,6 +207,14 @@ def ratings_import(*, path: Path, fmt: Format, create_users: bool = False) -> Im
         raise TransferError(
             path, first, f"unknown user(s) {shown}: create them or pass --create-users"
         )
+    for name in unknown:  # a name the site's sign-up would refuse is not created either
+        try:
+            User.username_validator(name)
+        except ValidationError:
+            first = next(r.line for r in rows if r.username == name)
+            raise TransferError(
+                path, first, f"username {name[:40]!r} is not a valid username"
+            ) from None
     with transaction.atomic():
         for name in unknown:
             user = User(username=name)
