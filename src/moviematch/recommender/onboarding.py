@@ -371,11 +371,11 @@ class OnboardingPicker:
             raise CorruptModelError(f"onboarding config: {exc}") from None
         return cls(
             cfg,
-            ids.astype(np.int64),
+            ids.astype(np.int64, copy=False),
             np.asarray(arrays["popularity"], dtype=np.float32),
             np.asarray(arrays["seen_counts"], dtype=np.float32),
-            cond.astype(np.float16),
+            cond.astype(np.float16, copy=False),  # no copy of the loaded arrays
             np.asarray(arrays["info"], dtype=np.float32),
-            vectors.astype(np.float32),
+            vectors.astype(np.float32, copy=False),
             int(np.asarray(arrays["n_users"])[0]),
         )
