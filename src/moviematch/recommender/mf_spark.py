@@ -99,7 +99,8 @@ def train_mf_spark(
         ``n_factors``, ``reg`` and ``seed`` are used (``n_epochs``/``lr`` are SGD's).
     spark_config : SparkConfig, optional
     spark : SparkSession, optional
-        An existing session (it is left running); otherwise one is started on
+        An existing session (it is left running). Without one, the session already active
+        in this process is used (and left running), else one is started on
         ``spark_config.master`` and stopped afterwards.
 
     Returns
@@ -152,10 +153,12 @@ def train_mf_spark(
 
 @contextlib.contextmanager
 def _session(existing: SparkSession | None, sc: SparkConfig) -> Iterator[SparkSession]:
+    from pyspark.sql import SparkSession
+
+    existing = existing or SparkSession.getActiveSession()
     if existing is not None:
         yield existing
         return
-    from pyspark.sql import SparkSession
 
     session = (
         SparkSession.builder.master(sc.master)
