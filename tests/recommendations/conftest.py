@@ -12,6 +12,9 @@ from django.core.management import call_command
 from moviematch.catalog.services import catalogue_filter
 from moviematch.recommendations import services
 from tests.catalog.movielens_files import planted_tastes, write_movielens
+from tests.publisher import publisher
+
+__all__ = ["publisher"]
 
 #: Catalogue filter of the planted tests: drops the planted "rare" films.
 MIN_RATINGS = 5
