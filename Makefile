@@ -3,7 +3,7 @@ PYTHON ?= python3
 MOVIELENS_DIR ?=
 PORT ?= 8000
 
-.PHONY: install run test test-sqlite test-fast test-postgres lint format bench
+.PHONY: install run test test-sqlite test-fast test-postgres lint format bench messages
 
 install:  ## install the package with its development extras, and the site's front-end libraries
 	$(PYTHON) -m pip install -e '.[dev]'
@@ -21,8 +21,8 @@ test-sqlite:  ## the whole test suite (slow, dataset and browser tests included)
 test-fast:  ## unit tests only
 	$(PYTHON) -m pytest -m "not slow and not dataset"
 
-test-postgres:  ## the database-backed tests against a throwaway PostgreSQL on loopback
-	DATABASE_URL=$$(.ci/start-postgres) $(PYTHON) -m pytest tests/catalog tests/ratings tests/recommendations tests/media
+test-postgres:  ## the whole suite against a throwaway PostgreSQL on loopback (stopped after)
+	.ci/with-postgres $(PYTHON) -m pytest
 
 lint:  ## ruff lint + format check, mypy on the whole package
 	$(PYTHON) -m ruff check .
@@ -40,3 +40,7 @@ bench:  ## benchmarks; figures go to bench/results/*.json
 	$(PYTHON) bench/bench_similarity.py
 	$(PYTHON) bench/bench_serving.py
 	$(PYTHON) bench/bench_ratings_reader.py
+
+messages:  ## refresh the Korean catalogue from the code and templates, and compile it
+	cd src/moviematch && $(PYTHON) ../../manage.py makemessages -l ko --no-location --ignore 'recommender/*' --ignore 'datasets/*'
+	cd src/moviematch && $(PYTHON) ../../manage.py compilemessages -l ko

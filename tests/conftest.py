@@ -47,3 +47,31 @@ def ml_20m_partial() -> Path:
 @pytest.fixture(scope="session")
 def ml_25m_partial() -> Path:
     return dataset_path("ml-25m-partial")
+
+
+# Engine-backed fixtures shared by several test packages (see tests/site_fixtures.py).
+from tests.site_fixtures import (  # noqa: E402
+    comedy_fan,
+    model_dir,
+    planted,
+    planted_catalogue,
+    planted_dir,
+    rate,
+    site_model,
+    visitor,
+    visitor_client,
+    web_state,
+)
+
+__all__ = [
+    "comedy_fan",
+    "model_dir",
+    "planted",
+    "planted_catalogue",
+    "planted_dir",
+    "rate",
+    "site_model",
+    "visitor",
+    "visitor_client",
+    "web_state",
+]

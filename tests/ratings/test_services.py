@@ -10,8 +10,19 @@ from django.contrib.auth import get_user_model
 from moviematch.catalog.models import Movie
 from moviematch.ratings.errors import InvalidStarsError, MovieNotRateableError
 from moviematch.ratings.models import Rating
-from moviematch.ratings.selectors import rating_count, rating_get, rating_list, rating_map
-from moviematch.ratings.services import rating_delete, rating_upsert, stars_parse
+from moviematch.ratings.selectors import (
+    rating_count,
+    rating_get,
+    rating_list,
+    rating_map,
+    skipped_movie_ids,
+)
+from moviematch.ratings.services import (
+    onboarding_skip,
+    rating_delete,
+    rating_upsert,
+    stars_parse,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +106,22 @@ def test_the_count_is_of_catalogue_movies(user, films) -> None:  # type: ignore[
     rating_upsert(user=user, movie_id=2, stars=4)
     Movie.objects.filter(pk=2).update(in_catalogue=False, excluded_reason="no_year")
     assert rating_count(user=user) == 1
+
+
+# --- onboarding skips ------------------------------------------------------------------------
+
+
+def test_a_skip_is_kept_once_in_order(user, films: list[Movie]) -> None:  # type: ignore[no-untyped-def]
+    onboarding_skip(user=user, movie_id=3)
+    onboarding_skip(user=user, movie_id=1)
+    onboarding_skip(user=user, movie_id=3)  # again: nothing new
+    assert skipped_movie_ids(user=user) == [3, 1]
+    other = get_user_model().objects.create_user(username="bo", password="x")
+    assert skipped_movie_ids(user=other) == []
+
+
+@pytest.mark.parametrize("movie_id", [9, 404])
+def test_only_catalogue_movies_can_be_skipped(user, films: list[Movie], movie_id: int) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(MovieNotRateableError):
+        onboarding_skip(user=user, movie_id=movie_id)
+    assert skipped_movie_ids(user=user) == []

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 
 from moviematch.accounts.models import User
 
@@ -34,3 +36,17 @@ def guest_is_expired(*, user: User, now: datetime) -> bool:
     """True when ``user`` is a guest whose account has outlived its lifetime."""
     expires = guest_expires_at(user=user)
     return expires is not None and expires <= now
+
+
+def signed_in_user(*, request: HttpRequest) -> User:
+    """The user of a request that must be signed in (views behind ``login_required``).
+
+    Raises
+    ------
+    PermissionDenied
+        The visitor is anonymous.
+    """
+    user = request.user
+    if not user.is_authenticated:
+        raise PermissionDenied("sign in first")
+    return user

@@ -1,7 +1,13 @@
 """URLs of the catalog app (included by ``moviematch.config.urls``)."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import path
+
+from moviematch.catalog import views
 
 app_name = "catalog"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [
+    path("movies/<int:movie_id>/", views.movie_detail, name="movie"),
+    path("search/", views.search, name="search"),
+    path("search/suggest/", views.suggest, name="suggest"),
+]

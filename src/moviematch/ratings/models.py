@@ -37,3 +37,22 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} rated {self.movie_id}: {self.stars}"
+
+
+class OnboardingSkip(models.Model):
+    """A movie the user said they have not seen: the onboarding never proposes it again."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="onboarding_skips"
+    )
+    movie = models.ForeignKey("catalog.Movie", on_delete=models.CASCADE, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("created", "id")
+        constraints = (
+            models.UniqueConstraint(fields=["user", "movie"], name="skip_unique_user_movie"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.user_id} has not seen {self.movie_id}"

@@ -9,7 +9,7 @@ from typing import Literal
 from django.db.models import QuerySet
 
 from moviematch.accounts.models import User
-from moviematch.ratings.models import Rating
+from moviematch.ratings.models import OnboardingSkip, Rating
 
 #: How ``rating_list`` can order a user's ratings.
 RatingOrder = Literal["recent", "stars", "title"]
@@ -54,3 +54,8 @@ def rating_get(*, user: User, movie_id: int) -> Rating | None:
 def rating_count(*, user: User) -> int:
     """How many catalogue movies ``user`` has rated (what the onboarding counts)."""
     return Rating.objects.filter(user=user, movie__in_catalogue=True).count()
+
+
+def skipped_movie_ids(*, user: User) -> list[int]:
+    """Movies ``user`` said they have not seen, in the order they said so."""
+    return list(OnboardingSkip.objects.filter(user=user).values_list("movie_id", flat=True))

@@ -14,7 +14,7 @@ from django.db import transaction
 from moviematch.accounts.models import User
 from moviematch.catalog.models import Movie
 from moviematch.ratings.errors import InvalidStarsError, MovieNotRateableError
-from moviematch.ratings.models import STAR_VALUES, Rating
+from moviematch.ratings.models import STAR_VALUES, OnboardingSkip, Rating
 
 
 def stars_parse(value: object) -> Decimal:
@@ -70,3 +70,17 @@ def rating_delete(*, user: User, movie_id: int) -> bool:
     """Remove ``user``'s rating of ``movie_id``; False when there was none."""
     deleted, _ = Rating.objects.filter(user=user, movie_id=movie_id).delete()
     return deleted > 0
+
+
+@transaction.atomic
+def onboarding_skip(*, user: User, movie_id: int) -> OnboardingSkip:
+    """Record that ``user`` has not seen the catalogue movie ``movie_id`` (idempotent).
+
+    Raises
+    ------
+    MovieNotRateableError
+        No such movie, or it is not in the catalogue.
+    """
+    movie = _rateable_movie(movie_id)
+    skip, _ = OnboardingSkip.objects.get_or_create(user=user, movie=movie)
+    return skip

@@ -17,6 +17,11 @@ Variables (all optional):
 ``TMDB_BASE_URL``, ``TMDB_CACHE_DAYS`` (7), ``TMDB_NOT_FOUND_CACHE_DAYS`` (1),
 ``TMDB_BUDGET_SECONDS`` (1.5, per page), ``TMDB_BATCH_BUDGET_SECONDS`` (20, per call of a
 command), ``TMDB_LANGUAGES`` (``ko-KR,en-US``), ``TMDB_REQUESTS_PER_SECOND`` (20, commands)
+``MOVIEMATCH_SECURE_COOKIES`` ``1`` sends session, CSRF and language cookies over HTTPS only
+                            (default: on when ``MOVIEMATCH_DEBUG`` is off, off in development)
+``MOVIEMATCH_AUTH_RATE``    sign-up, log-in and guest attempts allowed per client IP
+                            (default ``10/m``; django-ratelimit's syntax, e.g. ``30/h``)
+``MOVIEMATCH_RATELIMIT``    ``0`` turns the rate limits off (default ``1``)
 """
 
 from __future__ import annotations
@@ -85,6 +90,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "moviematch.accounts.middleware.VisitMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
+    "moviematch.pages.middleware.ServiceUnavailableMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -101,6 +109,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "moviematch.pages.context_processors.site",
             ],
         },
     },
@@ -140,7 +149,11 @@ DATABASES = {"default": _database_from_env()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("ko", "Korean")]
+# Each language named in itself, as the switcher shows it.
+LANGUAGES = [("en", "English"), ("ko", "한국어")]
+# The switcher's choice is remembered for a year (Django's default is the browser session);
+# without it, LocaleMiddleware follows the browser's Accept-Language.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -166,6 +179,26 @@ STORAGES = {
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "recommendations:home"
+LOGOUT_REDIRECT_URL = "pages:landing"
+
+# Cookies travel over HTTPS only outside development (override for a plain-HTTP test box).
+SECURE_COOKIES = os.environ.get("MOVIEMATCH_SECURE_COOKIES", "0" if DEBUG else "1") == "1"
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+LANGUAGE_COOKIE_SECURE = SECURE_COOKIES
+SESSION_COOKIE_SAMESITE = "Lax"
+# Scripts read the CSRF token from the page's forms, never from the cookie.
+CSRF_COOKIE_HTTPONLY = True
+
+# django-ratelimit counts attempts in the default cache: with the local-memory cache above
+# each server process counts on its own (one process under `runserver`); point CACHES at a
+# shared cache (memcached, Redis) before running several workers.
+RATELIMIT_ENABLE = os.environ.get("MOVIEMATCH_RATELIMIT", "1") == "1"
+RATELIMIT_VIEW = "moviematch.pages.views.ratelimited"
+AUTH_RATE = os.environ.get("MOVIEMATCH_AUTH_RATE", "10/m")
 
 # The REST API (moviematch.api, docs/api.md): JSON only; token first, so that a request without
 # credentials is a 401 with ``WWW-Authenticate: Token``; session requests pass CSRF on writes.

@@ -65,11 +65,15 @@ class HomeFeed:
     groups : list of TasteGroup
         Recommendations grouped by taste. With no rating yet they are the engine's
         cold-start list (popular, well-liked films), offered as a preview.
+    degraded : bool
+        No model could be used (``home_feed(fallback=True)``): one group of popular films,
+        whose ``stars`` are their MovieLens means, not predictions (do not show them as such).
     """
 
     rated_count: int
     ratings_needed: int
     groups: list[TasteGroup] = field(default_factory=list)
+    degraded: bool = False
 
     @property
     def needs_onboarding(self) -> bool:

@@ -9,14 +9,17 @@ from every answer.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from django.conf import settings
 
 from moviematch.accounts.models import User
+from moviematch.catalog.genres import POPULAR_LABEL
 from moviematch.catalog.models import Movie
-from moviematch.catalog.selectors import movie_in_bulk
+from moviematch.catalog.selectors import movie_in_bulk, movie_popular_list
 from moviematch.ratings.models import Rating
 from moviematch.recommendations.errors import ModelUnavailableError, MovieNotRecommendableError
 from moviematch.recommendations.services.results import (
@@ -34,6 +37,8 @@ from moviematch.recommender import (
     UserProfile,
     load_current,
 )
+
+logger = logging.getLogger(__name__)
 
 #: Extra candidates asked of the engine, so that lists stay full after dropping movies that
 #: left the catalogue since training.
@@ -140,27 +145,61 @@ def recommendation_list(*, user: User, n: int = 20) -> list[RecommendedMovie]:
     return _recommend(_model_required(), _user_ratings(user), n)
 
 
-def home_feed(*, user: User, n: int = 40) -> HomeFeed:
+def home_feed(*, user: User, n: int = 40, fallback: bool = False) -> HomeFeed:
     """The user's top-``n`` recommendations in taste groups, and where their onboarding is.
 
     Groups come in the order of the best rank they hold and keep the list's order inside.
     A user who has not finished onboarding still gets groups (from what they rated so far,
     or the cold-start list with no rating): the page decides how to present them.
 
+    With ``fallback``, a missing or broken model gives a ``degraded`` feed of popular films
+    instead of an error (the page stays useful; the health check reports the model).
+
     Raises
     ------
     ModelUnavailableError
-        No model is published (or it cannot be loaded).
+        No model is published (or it cannot be loaded), and ``fallback`` is false.
     """
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
-    model = _model_required()  # one model for every step, even if a new one is published
     rated = _user_ratings(user)
+    try:
+        model = _model_required()  # one model for every step, even if a new one is published
+    except ModelUnavailableError:
+        if not fallback:
+            raise
+        return _popular_feed(rated, n)
     rated_count = len(_catalogue_movies(rated))
     return HomeFeed(
         rated_count=rated_count,
         ratings_needed=max(0, onboarding_target() - rated_count),
         groups=_grouped(model, _recommend(model, rated, n)),
+    )
+
+
+_last_fallback_log = float("-inf")
+
+
+def _log_fallback() -> None:
+    global _last_fallback_log
+    now = time.monotonic()
+    if now - _last_fallback_log >= 60:  # a clear line, not one per request
+        _last_fallback_log = now
+        logger.warning("no usable recommendation model: pages show the popular list instead")
+
+
+def _popular_feed(rated: dict[int, float], n: int) -> HomeFeed:
+    _log_fallback()
+    rated_count = len(_catalogue_movies(rated))
+    popular = [
+        RecommendedMovie(m, float(m.mean_rating or 0.0), float(m.num_ratings))
+        for m in movie_popular_list(n=n, exclude=rated)
+    ]
+    return HomeFeed(
+        rated_count=rated_count,
+        ratings_needed=max(0, onboarding_target() - rated_count),
+        groups=[TasteGroup(POPULAR_LABEL, (), popular)] if popular else [],
+        degraded=True,
     )
 
 
@@ -206,23 +245,34 @@ def movie_similar_list(*, movie_id: int, k: int = 10) -> list[SimilarMovie]:
     return [SimilarMovie(movies[m], float(c)) for m, c in similar if m in movies][:k]
 
 
-def onboarding_movies(*, user: User, n: int = 20, skipped: Collection[int] = ()) -> list[Movie]:
+def onboarding_movies(
+    *, user: User, n: int = 20, skipped: Collection[int] = (), fallback: bool = False
+) -> list[Movie]:
     """Movies to ask ``user`` to rate next: likely seen, informative, diverse.
 
     Movies the user rated steer the proposals; ``skipped`` (movies the user said they have
     not seen) are never proposed again and steer away. Proposals are stable for a user
     (seeded by their id) until they rate or skip something.
 
+    With ``fallback``, a missing or broken model gives the most-rated well-liked films
+    instead of an error.
+
     Raises
     ------
     ModelUnavailableError
-        No model is published (or it cannot be loaded).
+        No model is published (or it cannot be loaded), and ``fallback`` is false.
     """
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
-    model = _model_required()
     rated = _user_ratings(user)
     skipped_ids = sorted({int(m) for m in skipped})
+    try:
+        model = _model_required()
+    except ModelUnavailableError:
+        if not fallback:
+            raise
+        _log_fallback()
+        return movie_popular_list(n=n, exclude=set(rated) | set(skipped_ids))
     proposed = model.onboarding(
         n + _SLACK,
         exclude=set(rated) | set(skipped_ids),

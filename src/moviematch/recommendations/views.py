@@ -1,0 +1,154 @@
+"""Home (taste rows loaded as the visitor scrolls, cards rated in place) and similar movies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import get_language
+from django.views.decorators.http import require_safe
+
+from moviematch.accounts.selectors import signed_in_user
+from moviematch.catalog.selectors import movie_get, movie_titles
+from moviematch.pages.selectors import MovieCard, movie_cards, movie_predictions
+from moviematch.ratings.selectors import rating_count
+from moviematch.recommendations import services
+from moviematch.recommendations.errors import ModelUnavailableError, MovieNotRecommendableError
+
+#: Movies on a home page, how many rows the first answer renders, and how many each scroll adds.
+HOME_MOVIES = 60
+FIRST_ROWS = 2
+ROWS_PER_FETCH = 2
+SIMILAR_MOVIES = 12
+#: Recommendations considered for the card that replaces one rated on the home page.
+REPLACEMENT_SLACK = 20
+MAX_SHOWN = 400
+
+
+@dataclass(frozen=True)
+class Row:
+    """One named row of the home page; ``genres`` are MovieLens names (translated by the page)."""
+
+    number: int
+    label: str
+    genres: tuple[str, ...]
+    cards: list[MovieCard]
+
+
+def _language() -> str:
+    return (get_language() or "en").split("-")[0]
+
+
+def _visible_groups(feed: services.HomeFeed) -> list[services.TasteGroup]:
+    """Rows to show: the user's, or with no rating yet the popular preview; none mid-onboarding."""
+    if feed.needs_onboarding and feed.is_personal:
+        return []
+    return feed.groups
+
+
+def _rows(
+    request: HttpRequest, feed: services.HomeFeed, start: int, stop: int
+) -> tuple[list[Row], int | None]:
+    """Rows ``start`` to ``stop`` and where the next fetch starts (None at the end)."""
+    groups = _visible_groups(feed)
+    chosen = groups[start:stop]
+    # no predictions while the visitor is rating, nor when there is no model to make them
+    show_stars = not feed.needs_onboarding and not feed.degraded
+    recs = [r for g in chosen for r in g.movies]
+    cards = iter(
+        movie_cards(
+            movies=[r.movie for r in recs],
+            user=request.user,
+            language=_language(),
+            predicted={r.movie.pk: r.stars for r in recs} if show_stars else None,
+            ratings={},  # recommendations are never movies the user rated
+        )
+    )
+    rows = [
+        Row(start + i, g.label, g.genres, [next(cards) for _ in g.movies])
+        for i, g in enumerate(chosen)
+    ]
+    return rows, (stop if stop < len(groups) else None)
+
+
+@login_required
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    feed = services.home_feed(user=signed_in_user(request=request), n=HOME_MOVIES, fallback=True)
+    # ?all=1: every row at once, for browsers without scripts (the "More rows" link)
+    rows, next_row = _rows(request, feed, 0, HOME_MOVIES if request.GET.get("all") else FIRST_ROWS)
+    return render(
+        request,
+        "recommendations/home.html",
+        {"feed": feed, "rows": rows, "next_row": next_row, "target": services.onboarding_target()},
+    )
+
+
+@login_required
+@require_safe
+def home_rows(request: HttpRequest) -> HttpResponse:
+    """More rows of the home page (``start=``), as the visitor scrolls down to them."""
+    start = request.GET.get("start", "")
+    first = int(start) if start.isdigit() else FIRST_ROWS
+    feed = services.home_feed(user=signed_in_user(request=request), n=HOME_MOVIES, fallback=True)
+    rows, next_row = _rows(request, feed, first, first + ROWS_PER_FETCH)
+    return render(
+        request, "recommendations/partials/rows.html", {"rows": rows, "next_row": next_row}
+    )
+
+
+@login_required
+@require_safe
+def home_next(request: HttpRequest) -> HttpResponse:
+    """The card that replaces one just rated: the best recommendation not on the page.
+
+    ``shown=`` lists the movies on the page; ``genres=`` the row's genres, preferred for the
+    replacement. 204 when nothing is left.
+    """
+    user = signed_in_user(request=request)
+    shown = {int(p) for p in request.GET.get("shown", "").split(",") if p.isdigit()}
+    wanted = {g for g in request.GET.get("genres", "").split(",") if g}
+    try:
+        recs = services.recommendation_list(
+            user=user, n=min(len(shown), MAX_SHOWN) + REPLACEMENT_SLACK
+        )
+    except ModelUnavailableError:  # the page is showing the popular list: nothing to add
+        return HttpResponse(status=204)
+    fresh = [r for r in recs if r.movie.pk not in shown]
+    if not fresh:
+        return HttpResponse(status=204)
+    best = next((r for r in fresh if wanted & {g.name for g in r.movie.genres.all()}), fresh[0])
+    show_stars = rating_count(user=user) >= services.onboarding_target()
+    card = movie_cards(
+        movies=[best.movie],
+        user=user,
+        language=_language(),
+        predicted={best.movie.pk: best.stars} if show_stars else None,
+        ratings={},
+    )[0]
+    return render(request, "recommendations/partials/card.html", {"card": card})
+
+
+@require_safe
+def similar(request: HttpRequest, movie_id: int) -> HttpResponse:
+    """Movies like ``movie_id`` as rateable cards; ``fragment=1`` for the movie page's section."""
+    try:
+        similar_movies = services.movie_similar_list(movie_id=movie_id, k=SIMILAR_MOVIES)
+    except MovieNotRecommendableError:
+        raise Http404("no similar movies for this movie") from None
+    movies = [s.movie for s in similar_movies]
+    cards = movie_cards(
+        movies=movies,
+        user=request.user,
+        language=_language(),
+        predicted=movie_predictions(user=request.user, movie_ids=[m.pk for m in movies]),
+    )
+    if request.GET.get("fragment"):
+        return render(request, "recommendations/partials/similar.html", {"cards": cards})
+    movie = movie_get(movie_id=movie_id)
+    title = movie_titles(movie_ids=[movie.pk], language=_language()).get(movie.pk, "")
+    return render(
+        request, "recommendations/similar.html", {"cards": cards, "movie": movie, "title": title}
+    )
