@@ -33,20 +33,9 @@ def require_spark() -> None:
 
 @contextmanager
 def local_session(app: str, master: str = "local[2]") -> Iterator[Any]:
-    """A local Spark session for a test module (skips like ``require_spark``)."""
+    """A local Spark session for a test module, started as the backend starts its own."""
     require_spark()
-    from pyspark.sql import SparkSession
+    from moviematch.recommender.mf_spark import SparkConfig, spark_session
 
-    session = (
-        SparkSession.builder.master(master)
-        .appName(app)
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    try:
+    with spark_session(SparkConfig(master=master), app=app) as session:
         yield session
-    finally:
-        session.stop()

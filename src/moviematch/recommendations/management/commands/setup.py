@@ -63,23 +63,34 @@ class Command(BaseCommand):
     def _setup(self, options: dict[str, object]) -> None:
         started = time.perf_counter()
         force = bool(options["force"])
+        steps: dict[str, float] = {}
+
+        def step(name: str, since: float) -> float:
+            now = time.perf_counter()
+            steps[name] = now - since
+            return now
+
         summary: list[str] = [self._migrate()]
+        since = step("migrate", started)
 
         # Without --from, dataset_ensure falls back to MOVIEMATCH["MOVIELENS_DIR"], then downloads.
         source = _path(options["source"])
         movielens_dir = dataset_ensure(name=str(options["dataset"]), source=source)
         summary.append(f"data: {movielens_dir}")
+        since = step("data", since)
         summary.append(
             self._import(
                 "import_movielens", ImportKind.MOVIELENS, movielens_dir, MOVIELENS_FILES, force
             )
         )
+        since = step("import", since)
         imdb_source = options["imdb_source"] or settings.MOVIEMATCH["IMDB_DIR"]
         if options["imdb"] or imdb_source:
             imdb_dir = dataset_ensure(name="imdb", source=_path(imdb_source))
             summary.append(
                 self._import("import_imdb", ImportKind.IMDB, imdb_dir, IMDB_FILES.values(), force)
             )
+            since = step("imdb", since)
 
         chosen = options["min_ratings"]
         min_ratings = imported_dataset_min_ratings() if chosen is None else int(str(chosen))
@@ -92,6 +103,7 @@ class Command(BaseCommand):
             + (f" (dropped: {dropped})" if dropped else "")
             + f"; at least {min_ratings} ratings"
         )
+        since = step("filter", since)
 
         if not force and services.model_is_up_to_date():
             summary.append("model: up to date (skipped)")
@@ -102,8 +114,10 @@ class Command(BaseCommand):
             train_args += ["--tune"] if options["tune"] else []
             call_command("train_model", *train_args, stdout=out)
             summary.append("model: " + out.getvalue().strip().replace("\n", "\n       "))
+        step("train", since)
 
         self.stdout.write("Setup done in %.1f s" % (time.perf_counter() - started))
+        self.stdout.write("  steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items()))
         for line in summary:
             self.stdout.write(f"  {line}")
 
