@@ -1,25 +1,29 @@
-"""Cold-start benchmark: every method × reveal strategy × dataset, pruning cost, Surprise.
+"""Cold-start benchmark: the shipped model against every baseline, per dataset × reveal × n.
 
-Writes ``bench/results/coldstart.json`` and prints the tables. Sections, per dataset
-(ML-100K and ml-latest-small, read from ``$MOVIEMATCH_DATASETS`` or ``../shared/datasets``):
+Writes ``bench/results/coldstart.json`` and prints the tables; ``coldstart_report.py``
+renders them into docs/evaluation.md and ``bench/results/adventurous.png`` is the
+familiar ↔ adventurous curve. Per dataset (ML-100K and ml-latest-small, read from
+``$MOVIEMATCH_DATASETS`` or ``../shared/datasets``):
 
-1. The cold-start protocol (docs/evaluation.md) with reveal = random, popular and picker.
-   "Ours" is the ``Model`` that ``train`` returns for the split's training ratings with the
-   site's ``TrainConfig`` (MF and ranker defaults, similarity, onboarding picker) and the
-   dataset's movies/tags/genome, measured through ``recommend``/``predict``; the picker
-   reveal is that model's ``onboarding``. Side by side: popularity, bias-only, EASE and the
-   same model's stars as a ranking (mf-stars). The ranker's hyperparameters and EASE's λ
-   are tuned on training users for each reveal strategy (``train_model --tune``'s
-   procedure), with the validation users revealing by that strategy.
-2. Pruning: ours with the item-item matrix dense vs top-k neighbours (k = 50, 100, 200),
-   each a Model trained with that ``top_k``; NDCG@10 and serving bytes, plus the size a
-   10k-item catalogue would need.
-3. RMSE target: our fold-in (the served model's ``predict`` for the random-reveal users)
-   against Surprise's SVD *retrained* with the test users' revealed ratings included, on
-   the same held-out ratings.
-4. 5-fold cross-validated RMSE of the MF model (warm start, for reference).
+1. The cold-start protocol (docs/evaluation.md) for reveal = random, popular, time (first
+   ratings by time) and picker, with 10 revealed ratings for seeds 0 and 1 and with 5 and
+   20 for seed 0. "Ours" is the ``Model`` that ``train`` returns for the split's training
+   ratings with the site's ``TrainConfig()`` — the one shipped default, never tuned here —
+   and the dataset's movies/tags/genome, measured through ``recommend``/``predict``. Side by
+   side: popularity, bias-only, EASE and implicit ALS (both tuned on training users for
+   that reveal and n), the same model's stars as a ranking (mf-stars), and variants of ours
+   trained on the same ratings (``ours-previous``: the ranker before issue 9, every rated
+   film voting +1, no calibration, no taste guard, stars weight 0.1; ``ours-no-calibration``;
+   ``ours-no-guard``;
+   ``ours-max2000``: the item-item solve capped at the 2,000 most-rated films, random
+   reveal) and served at five adventurous settings (n = 10). Every method gets the
+   beyond-accuracy figures of its top 10 and its paired NDCG@10 difference from ours.
+2. RMSE: our fold-in against Surprise's SVD *retrained* with the test users' revealed
+   ratings included, on the same held-out ratings, for every reveal mode (seed 0, n = 10).
+3. 5-fold cross-validated RMSE of the MF model (warm start, for reference).
 
-Run: ``python bench/bench_coldstart.py [--quick]`` (``--quick``: ML-100K, random reveal).
+Run: ``python bench/bench_coldstart.py [--quick] [--dataset NAME] [--out FILE]``;
+``--merge A B`` joins per-dataset outputs (two datasets can run on two cores at once).
 Only the engine's façade and the dataset readers are used.
 """
 
@@ -33,6 +37,7 @@ import platform
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,53 +59,44 @@ from moviematch.recommender import (
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = Path(os.environ.get("MOVIEMATCH_DATASETS", ROOT.parent / "shared" / "datasets"))
 RESULTS = ROOT / "bench" / "results" / "coldstart.json"
+PLOT = ROOT / "bench" / "results" / "adventurous.png"
 
-PRUNING_K = (0, 50, 100, 200)
+#: Where the shipped defaults were chosen (in-sample) and where they are checked.
+ROLES = {"ml-100k": "development", "ml-latest-small": "out-of-sample"}
+REVEALS = ("random", "popular", "time", "picker")
+ADVENTUROUS = (0.0, 0.25, 0.5, 0.75, 1.0)
+#: The ranker before issue 9 (every rated film votes +1, no calibration, no taste guard,
+#: stars weight 0.1).
+PREVIOUS = {
+    "centred_input": False,
+    "calibration": 0.0,
+    "stars_weight": 0.1,
+    "taste_guard": False,
+}
 
 
-def _variant_name(k: int) -> str:
-    return "ours-dense" if k == 0 else f"ours-k{k}"
+def cells(quick: bool, core: bool = False) -> list[tuple[str, int, int]]:
+    """(reveal, n_reveal, seed) runs: n = 10 for seeds 0 and 1, n = 5 and 20 for seed 0.
+
+    ``core`` (for a dataset that takes long on a shared machine): n = 10 for seeds 0 and 1,
+    and n = 5 for random and first-by-time reveals, seed 0.
+    """
+    if quick:
+        return [("random", 10, 0)]
+    out = [(reveal, 10, seed) for seed in (0, 1) for reveal in REVEALS]
+    if core:
+        return [*out, ("random", 5, 0), ("time", 5, 0)]
+    return out + [(reveal, n, 0) for n in (5, 20) for reveal in REVEALS]
 
 
-def variants(chosen: RankerConfig, *, pruning: bool) -> dict[str, RankerConfig]:
-    """The same ranker without the stars floor, and (random reveal) other ``top_k``."""
-    out = {"ours-no-floor": dataclasses.replace(chosen, min_stars=0.0)}
-    if pruning:
-        for k in PRUNING_K:
-            if k != chosen.top_k:  # that one is "ours" itself
-                out[_variant_name(k)] = dataclasses.replace(chosen, top_k=k)
+def variants(chosen: RankerConfig, reveal: str, n_reveal: int) -> dict[str, RankerConfig]:
+    out = {"ours-previous": dataclasses.replace(chosen, **PREVIOUS)}
+    if n_reveal == 10:
+        out["ours-no-calibration"] = dataclasses.replace(chosen, calibration=0.0)
+        out["ours-no-guard"] = dataclasses.replace(chosen, taste_guard=False)
+        if reveal == "random":
+            out["ours-max2000"] = dataclasses.replace(chosen, max_items=2000)
     return out
-
-
-def pruning_section(result: ExperimentResult, n_items_target: int = 10_000) -> dict[str, Any]:
-    """NDCG@10 and serving size of ours, dense vs top-k (same run, same users)."""
-    by = result.by_method()
-    chosen_k = result.ranker_config.top_k
-
-    def name(k: int) -> str:
-        return "ours" if k == chosen_k else _variant_name(k)
-
-    dense_ndcg = by[name(0)].ndcg[10]
-    rows = []
-    for k in PRUNING_K:
-        ndcg = by[name(k)].ndcg[10]
-        ranker = result.models[name(k)].component("ranker")
-        rows.append(
-            {
-                "top_k": k,
-                "ndcg10": round(ndcg, 6),
-                "ndcg10_vs_dense": round(ndcg / dense_ndcg - 1.0, 6),
-                "serving_bytes_this_dataset": int(ranker.nbytes),  # type: ignore[attr-defined]
-                # float32 dense matrix, or CSR: float32 weight + int32 column per kept
-                # neighbour plus an int64 row pointer.
-                "serving_bytes_at_10k_items": (
-                    n_items_target * n_items_target * 4
-                    if k == 0
-                    else n_items_target * k * (4 + 4) + (n_items_target + 1) * 8
-                ),
-            }
-        )
-    return {"rows": rows, "ease_ndcg10": round(by["ease"].ndcg[10], 6)}
 
 
 def _errors(predicted: np.ndarray, truth: np.ndarray, seconds: float) -> dict[str, float]:
@@ -113,16 +109,12 @@ def _errors(predicted: np.ndarray, truth: np.ndarray, seconds: float) -> dict[st
 
 
 def surprise_section(result: ExperimentResult, mf: MFConfig, seed: int) -> dict[str, Any]:
-    """Fold-in RMSE vs Surprise SVD retrained with the test users' revealed ratings.
-
-    ``result`` is the random-reveal run: its users, split and served model (ours).
-    """
+    """Fold-in RMSE vs Surprise SVD retrained with the test users' revealed ratings."""
     import surprise
 
     split, users, model = result.split, result.users, result.models["ours"]
     assert split is not None
     ids = split.catalogue.ids
-    # Our side: the served model folds in the revealed ratings and predicts the rest.
     started = time.perf_counter()
     pred_ours, truth = [], []
     for user in users:
@@ -156,7 +148,6 @@ def surprise_section(result: ExperimentResult, mf: MFConfig, seed: int) -> dict[
             )
             trainset = surprise.Dataset.load_from_file(str(data_file), reader).build_full_trainset()
         algo.fit(trainset)
-        # Surprise keys users and items by the raw strings read from the file.
         preds = [
             algo.predict(str(user.user_id), str(int(ids[row]))).est
             for user in users
@@ -186,23 +177,133 @@ def surprise_section(result: ExperimentResult, mf: MFConfig, seed: int) -> dict[
     }
 
 
+def run_dataset(name: str, quick: bool, core: bool = False, save: Any = None) -> dict[str, Any]:
+    path = DATASETS / name
+    ratings = load_ratings(path)
+    features = load_features(path)._asdict()
+    entry: dict[str, Any] = {"role": ROLES.get(name, "out-of-sample"), "runs": {}, "surprise": {}}
+    for reveal, n_reveal, seed in cells(quick, core):
+        site = TrainConfig(mf=MFConfig(seed=seed), ranker=RankerConfig())
+        assert isinstance(site.ranker, RankerConfig)
+        config = ExperimentConfig(
+            train=site,
+            reveal=reveal,
+            n_reveal=n_reveal,
+            seed=seed,
+            tune_baselines=True,
+            adventurous=ADVENTUROUS if n_reveal == 10 else (),
+        )
+        t0 = time.perf_counter()
+        result = run_experiment(
+            ratings,
+            config,
+            **features,
+            variants=lambda chosen, r=reveal, k=n_reveal: variants(chosen, r, k),
+        )
+        print(
+            f"\n== {name}, reveal={reveal}, n={n_reveal}, seed={seed} "
+            f"({result.summary['evaluated_test_users']} users, {time.perf_counter() - t0:.0f} s)",
+            flush=True,
+        )
+        print(result.table())
+        paired = result.paired()
+        for baseline in ("ease", "implicit-als", "popularity"):
+            d = paired[baseline]
+            print(f"  ours − {baseline}: {d['mean']:+.4f} ± {d['half_width_95']:.4f}")
+        entry["runs"].setdefault(f"{reveal}/{n_reveal}", {})[str(seed)] = result.as_json()
+        if n_reveal == 10 and seed == 0 and not quick:
+            entry["surprise"][reveal] = surprise_section(result, site.mf, seed)
+            s = entry["surprise"][reveal]
+            print(
+                f"  RMSE fold-in {s['ours_foldin']['rmse']:.4f} vs Surprise retrained "
+                f"{s['surprise_svd_retrained_default']['rmse']:.4f} / "
+                f"{s['surprise_svd_retrained_same_hyperparameters']['rmse']:.4f}",
+                flush=True,
+            )
+        if save is not None:
+            save(entry)  # after every run: a long benchmark keeps what it measured
+    if not quick:
+        cv = cross_validate_mf(ratings, MFConfig(seed=0), folds=5, seed=0)
+        entry["mf_cross_validation"] = cv.as_json()
+    return entry
+
+
+def adventurous_plot(report: dict[str, Any], out: Path) -> None:
+    """NDCG@10 against popularity percentile, C_KL and coverage at the five settings."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+    for name, entry in report["datasets"].items():
+        runs = entry["runs"].get("random/10", {})
+        if not runs:
+            continue
+        points: dict[str, list[float]] = {"ndcg": [], "popularity": [], "ckl": [], "coverage": []}
+        for a in ADVENTUROUS:
+            rows = [
+                next(m for m in run["methods"] if m["method"] == f"ours-a{a:.2f}")
+                for run in runs.values()
+            ]
+            points["ndcg"].append(float(np.mean([m["ndcg"]["10"] for m in rows])))
+            points["popularity"].append(float(np.mean([m["beyond"]["popularity"] for m in rows])))
+            points["ckl"].append(float(np.mean([m["beyond"]["ckl"] for m in rows])))
+            points["coverage"].append(float(np.mean([m["coverage"]["10"] for m in rows])))
+        for ax, key, label in zip(
+            axes,
+            ("popularity", "ckl", "coverage"),
+            ("mean popularity percentile of the top 10", "C_KL@10", "catalogue coverage@10"),
+            strict=True,
+        ):
+            ax.plot(points[key], points["ndcg"], marker="o", label=name)
+            for a, x, y in zip(ADVENTUROUS, points[key], points["ndcg"], strict=True):
+                ax.annotate(f"{a:g}", (x, y), textcoords="offset points", xytext=(4, 4))
+            ax.set_xlabel(label)
+            ax.set_ylabel("NDCG@10")
+    axes[0].legend()
+    fig.suptitle("Familiar (0) ↔ adventurous (1): random reveal of 10, mean of seeds 0 and 1")
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+
+
+def _write(report: dict[str, Any], out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    tmp.replace(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="ML-100K, random reveal only")
-    parser.add_argument("--seed", type=int, default=0, help="split/reveal/tuning seed")
+    parser.add_argument("--quick", action="store_true", help="ML-100K, random reveal, seed 0")
+    parser.add_argument("--dataset", action="append", help="only these datasets")
     parser.add_argument("--out", type=Path, default=RESULTS, help="JSON output path")
+    parser.add_argument("--merge", nargs="+", type=Path, help="join per-dataset JSON files")
+    parser.add_argument(
+        "--core", action="store_true", help="fewer cells: n=10 (two seeds), n=5 random/time"
+    )
     args = parser.parse_args(argv)
+    if args.merge:
+        parts = [json.loads(p.read_text()) for p in args.merge]
+        merged = parts[0]
+        for part in parts[1:]:
+            merged["datasets"].update(part["datasets"])
+            merged["seconds_total"] = max(merged["seconds_total"], part["seconds_total"])
+        _write(merged, args.out)
+        adventurous_plot(merged, PLOT)
+        print(f"wrote {args.out} and {PLOT}")
+        return 0
 
-    # The site's configuration (recommendations.services.training): MF and ranker defaults,
-    # similarity and the onboarding picker, seeded like the evaluation.
-    site = TrainConfig(mf=MFConfig(seed=args.seed), ranker=RankerConfig())
-    datasets = ["ml-100k"] if args.quick else ["ml-100k", "ml-latest-small"]
-    reveals = ["random"] if args.quick else ["random", "popular", "picker"]
+    datasets = args.dataset or (["ml-100k"] if args.quick else list(ROLES))
     report: dict[str, Any] = {
         "benchmark": "coldstart",
-        "seed": args.seed,
-        "mf_config": dataclasses.asdict(site.mf),
-        "ours": "the served Model (train with the site's TrainConfig), via recommend/predict",
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "ours": "the served Model (train with the site's TrainConfig()), via recommend/predict",
+        "ranker_config": dataclasses.asdict(RankerConfig()),
+        "mf_config": dataclasses.asdict(MFConfig()),
+        "previous_ranker": PREVIOUS,
+        "adventurous": list(ADVENTUROUS),
         "machine": {
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
@@ -210,67 +311,24 @@ def main(argv: list[str] | None = None) -> int:
         },
         "datasets": {},
     }
-    started_all = time.perf_counter()
+    started = time.perf_counter()
     for name in datasets:
-        path = DATASETS / name
-        if not path.is_dir():
-            print(f"skipping {name}: {path} not found", file=sys.stderr)
+        if not (DATASETS / name).is_dir():
+            print(f"skipping {name}: not found under {DATASETS}", file=sys.stderr)
             continue
-        ratings = load_ratings(path)
-        features = load_features(path)._asdict()
-        assert isinstance(site.ranker, RankerConfig)
-        entry: dict[str, Any] = {"min_item_ratings": site.ranker.min_item_ratings, "reveal": {}}
-        for reveal in reveals:
-            # Tuned per strategy: validation users reveal the way the test users do.
-            config = ExperimentConfig(train=site, reveal=reveal, seed=args.seed, tune=True)
-            t0 = time.perf_counter()
-            result = run_experiment(
-                ratings,
-                config,
-                **features,
-                variants=lambda chosen, pruning=reveal == "random": variants(
-                    chosen, pruning=pruning
-                ),
-            )
-            print(
-                f"\n== {name}, reveal={reveal} ({result.summary['evaluated_test_users']} users, "
-                f"{time.perf_counter() - t0:.0f} s)"
-            )
-            print(result.table())
-            entry["reveal"][reveal] = result.as_json()
-            by = result.by_method()
-            diff, half = result.paired_difference("ours", "ease", 10)
-            entry.setdefault("ours_vs_ease_ndcg10", {})[reveal] = {
-                "relative": round(by["ours"].ndcg[10] / by["ease"].ndcg[10] - 1.0, 6),
-                "paired_difference": round(diff, 6),
-                "ci95_half_width": round(half, 6),
-            }
-            print(f"ours − EASE NDCG@10: {diff:+.4f} ± {half:.4f} (paired, 95%)")
-            if reveal == "random":
-                entry["pruning"] = pruning_section(result)
-                entry["surprise"] = surprise_section(result, site.mf, args.seed)
-        print(f"\n== {name}: pruning (random reveal)")
-        for row in entry.get("pruning", {}).get("rows", []):
-            print(
-                f"  top_k={row['top_k']:>4}  NDCG@10 {row['ndcg10']:.4f} "
-                f"({100 * row['ndcg10_vs_dense']:+.2f}% vs dense)  "
-                f"{row['serving_bytes_at_10k_items'] / 1e6:8.1f} MB at 10k items"
-            )
-        s = entry["surprise"]
-        print(
-            f"\n== {name}: RMSE on held-out ratings: fold-in {s['ours_foldin']['rmse']:.4f} vs "
-            f"Surprise SVD retrained {s['surprise_svd_retrained_default']['rmse']:.4f} (default)"
-            f" / {s['surprise_svd_retrained_same_hyperparameters']['rmse']:.4f} (same hp)"
-        )
-        cv = cross_validate_mf(ratings, site.mf, folds=5, seed=args.seed)
-        entry["mf_cross_validation"] = cv.as_json()
-        print(f"== {name}: MF 5-fold CV RMSE {cv.rmse:.4f} (MAE {cv.mae:.4f})")
-        report["datasets"][name] = entry
-    report["seconds_total"] = round(time.perf_counter() - started_all, 1)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(args.out)
+
+        def save(entry: dict[str, Any], name: str = name) -> None:
+            report["datasets"][name] = entry
+            report["seconds_total"] = round(time.perf_counter() - started, 1)
+            _write(report, args.out)
+
+        report["datasets"][name] = run_dataset(name, args.quick, args.core, save)
+        report["cells"] = "core" if args.core else "all"
+        report["seconds_total"] = round(time.perf_counter() - started, 1)
+        _write(report, args.out)  # after every dataset: a long run keeps what it measured
+    report["seconds_total"] = round(time.perf_counter() - started, 1)
+    report["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    _write(report, args.out)
     print(f"\nwrote {args.out} ({report['seconds_total']:.0f} s)")
     return 0
 

@@ -130,11 +130,13 @@ def test_evaluate_prints_the_table_and_writes_json(
     code = main(["--quiet", "evaluate", str(data_dir), "--json", str(out), "--seed", "1", *fast])
     assert code == 0
     text = capsys.readouterr().out
-    for name in ("popularity", "bias-only", "ease", "mf-stars", "ours", "NDCG@10", "CV"):
+    for name in ("popularity", "bias-only", "ease", "implicit-als", "mf-stars", "ours", "NDCG@10"):
         assert name in text
+    assert "CV" in text
+    assert "C_KL" in text
     payload = json.loads(out.read_text(encoding="utf-8"))
     methods = {m["method"]: m for m in payload["methods"]}
-    assert set(methods) == {"popularity", "bias-only", "ease", "mf-stars", "ours"}
+    assert set(methods) == {"popularity", "bias-only", "ease", "implicit-als", "mf-stars", "ours"}
     assert payload["protocol"]["seed"] == 1
     assert payload["split"]["test_users"] == 18  # 20% of 90
     assert methods["ours"]["ndcg"]["10"] > methods["popularity"]["ndcg"]["10"]

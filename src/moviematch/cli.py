@@ -1,7 +1,7 @@
 """``moviematch``: train a model, evaluate the engine, or get recommendations from a shell.
 
     moviematch train DATA_DIR --out PATH [--tune] [--backend numba|spark] [hyperparameters]
-    moviematch evaluate DATA_DIR [--reveal random|popular|picker] [--tune] [--json FILE]
+    moviematch evaluate DATA_DIR [--reveal random|popular|time|picker] [--tune] [--json FILE]
     moviematch recommend MODEL_PATH --rate MOVIE_ID=STARS [--rate ...] [-n N]
 
 Neither command tunes unless asked (``--tune``), like ``manage.py train_model``. Both train
@@ -295,8 +295,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--reveal",
         choices=REVEAL_MODES,
         default="random",
-        help="which ratings a new user reveals: random ones, their most popular ones, or "
-        "those the onboarding picker asks about (default random)",
+        help="which ratings a new user reveals: random ones, their most popular ones, their "
+        "first ones by time, or those the onboarding picker asks about (default random)",
     )
     p_eval.add_argument(
         "--n-reveal", type=_positive_int, default=10, help="ratings revealed per user (10)"

@@ -231,9 +231,15 @@ def test_onboarding_opens_with_the_most_seen_film_of_every_taste(user: object) -
     assert len(proposals) == 12
     assert len({m.id for m in proposals}) == 12
     assert all(m.in_catalogue for m in proposals)
-    # likely seen and diverse: the most-rated comedy, horror film and romance come first
-    assert {m.id for m in proposals[:3]} == {COMEDY[0], HORROR[0], ROMANCE[0]}
+    # likely seen and diverse: one of the three most-rated films of each taste comes first
+    # (which of them depends on the trained factors, so on the order the database returns
+    # the ratings in; the planted counts of a block's top films are close: 25, 27, 27)
     catalogue = Movie.objects.filter(in_catalogue=True)
+    for block in (COMEDY, HORROR, ROMANCE):
+        most_seen = catalogue.filter(id__in=list(block)).order_by("-num_ratings", "id")[:3]
+        opening = [m.id for m in proposals[:3] if m.id in block]
+        assert len(opening) == 1
+        assert opening[0] in {m.id for m in most_seen}
     mean_count = sum(m.num_ratings for m in catalogue) / catalogue.count()
     assert sum(m.num_ratings for m in proposals) / 12 > 1.2 * mean_count
     # stable for the same user and answers
@@ -248,3 +254,33 @@ def test_onboarding_never_repeats_rated_or_skipped_movies(user: object) -> None:
     second = [m.id for m in services.onboarding_movies(user=user, n=10, skipped=skipped)]
     assert len(second) == 10
     assert not set(second) & set(first[:6])
+
+
+@pytest.mark.usefixtures("trained")
+def test_an_explanation_names_the_rated_films_behind_a_recommendation(user: object) -> None:
+    liked = {m: 5.0 for m in HORROR[:6]}
+    rate(user, {**liked, COMEDY[0]: 1.0, COMEDY[1]: 1.0})
+    top = services.recommendation_list(user=user, n=3)
+    why = services.movie_explanation(user=user, movie_id=top[0].movie.id)
+    assert why.movie == top[0].movie
+    assert why.stars == pytest.approx(top[0].stars, abs=1e-6)
+    assert why.because
+    assert {b.movie.id for b in why.because} <= set(liked)  # the loved horror films
+    assert all(b.stars == 5.0 and b.contribution > 0 for b in why.because)
+    contributions = [b.contribution for b in why.because]
+    assert contributions == sorted(contributions, reverse=True)
+    assert why.genres == ("Horror",)
+    with pytest.raises(MovieNotRecommendableError):
+        services.movie_explanation(user=user, movie_id=999_999)
+
+
+@pytest.mark.usefixtures("trained")
+def test_the_adventurous_setting_reaches_the_engine(user: object) -> None:
+    rate(user, {m: 5.0 for m in HORROR[:5]})
+    familiar = [r.movie.id for r in services.recommendation_list(user=user, n=10, adventurous=0.0)]
+    bold = [r.movie.id for r in services.recommendation_list(user=user, n=10, adventurous=1.0)]
+    assert familiar != bold
+    feed = services.home_feed(user=user, n=10, adventurous=1.0)
+    assert sorted(r.movie.id for g in feed.groups for r in g.movies) == sorted(bold)
+    with pytest.raises(ValueError, match="adventurous"):
+        services.recommendation_list(user=user, adventurous=2.0)

@@ -12,6 +12,7 @@ from moviematch.recommender.evaluation.baselines import (
     Answer,
     BiasOnly,
     Ease,
+    ImplicitAls,
     Popularity,
     answer_from_scores,
 )
@@ -22,6 +23,7 @@ from moviematch.recommender.evaluation.protocol import (
     PopularReveal,
     RandomReveal,
     TestUser,
+    TimeReveal,
     UserSplit,
     make_strategy,
     reveal_users,
@@ -106,6 +108,32 @@ def test_popular_reveal_takes_the_users_most_popular_films(ratings: Ratings) -> 
         assert (split.item_counts[user.heldout_rows] <= lowest_revealed).all()
 
 
+def test_time_reveal_takes_the_users_first_ratings() -> None:
+    base = taste_groups()
+    # Each user's ratings in a shuffled order of time.
+    rng = np.random.default_rng(2)
+    times = rng.permutation(len(base)).astype(np.int64) * 1000
+    timed = Ratings(base.user_ids, base.movie_ids, base.values, times)
+    split = split_users(timed, seed=0)
+    by_pair = {
+        (u, m): t
+        for u, m, t in zip(
+            timed.user_ids.tolist(), timed.movie_ids.tolist(), times.tolist(), strict=True
+        )
+    }
+    users = reveal_users(split, make_strategy("time", split, n_reveal=10))
+    assert users
+    for user in users:
+        ids = split.catalogue.external
+        first = [by_pair[(user.user_id, m)] for m in ids(user.revealed_rows).tolist()]
+        later = [by_pair[(user.user_id, m)] for m in ids(user.heldout_rows).tolist()]
+        assert len(first) == 10
+        assert max(first) < min(later)
+    assert TimeReveal(3).reveal(np.array([5, 2, 9]), np.ones(3, np.float32), rng, None)[
+        0
+    ].tolist() == [1, 0, 2]
+
+
 class CatalogueOrder:
     """Stands in for ``Model.onboarding``: proposes films in catalogue order, never twice."""
 
@@ -153,13 +181,14 @@ def served(ratings: Ratings) -> Served:
 def test_methods_rank_the_planted_taste_above_popularity(served: Served) -> None:
     model, split, users = served
     data = training_data(split)
-    baselines = [Popularity(), BiasOnly(), Ease(l2=20.0)]
+    baselines = [Popularity(), BiasOnly(), Ease(l2=20.0), ImplicitAls(8, 0.1, 1.0)]
     for baseline in baselines:
         baseline.fit(data)
     methods = [*baselines, ServedStars(model, split.catalogue), ServedModel(model, split.catalogue)]
     results = {m.name: evaluate_method(m, users, split) for m in methods}
     assert results["ours"].ndcg[10] > results["popularity"].ndcg[10] + 0.1
     assert results["ease"].ndcg[10] > results["popularity"].ndcg[10]
+    assert results["implicit-als"].ndcg[10] > results["popularity"].ndcg[10]
     assert np.isnan(results["popularity"].rmse)
     # The ranker only orders: ours shows the same stars as the fold-in.
     assert results["ours"].rmse == results["mf-stars"].rmse
@@ -196,7 +225,7 @@ def test_a_change_to_model_recommend_moves_the_figures(
     before = evaluate_method(ServedModel(model, split.catalogue), users, split).ndcg[10]
     served_recommend = Model.recommend
 
-    def worst_first(self, profile, n=20, exclude=()):  # type: ignore[no-untyped-def]
+    def worst_first(self, profile, n=20, exclude=(), *, adventurous=0.5):  # type: ignore[no-untyped-def]
         everything = served_recommend(self, profile, n=len(self.items), exclude=exclude)
         return everything[::-1][:n]
 
@@ -206,14 +235,34 @@ def test_a_change_to_model_recommend_moves_the_figures(
 
 
 def test_run_experiment_evaluates_the_trained_model_and_its_variants(ratings: Ratings) -> None:
-    config = ExperimentConfig(train=SMALL, reveal="picker", ks=(10,))
+    config = ExperimentConfig(train=SMALL, reveal="picker", ks=(10,), adventurous=(0.0, 1.0))
     result = run_experiment(
         ratings,
         config,
         variants=lambda chosen: {"ours-no-floor": dataclasses.replace(chosen, min_stars=0.0)},
     )
     by = result.by_method()
-    assert set(by) == {"popularity", "bias-only", "ease", "mf-stars", "ours", "ours-no-floor"}
+    assert set(by) == {
+        "popularity",
+        "bias-only",
+        "ease",
+        "implicit-als",
+        "mf-stars",
+        "ours",
+        "ours-no-floor",
+        "ours-a0.00",
+        "ours-a1.00",
+    }
+    # Every method carries the beyond-accuracy figures of its top 10; the adventurous end
+    # recommends less popular films than the familiar one.
+    for method in by.values():
+        assert set(method.beyond) >= {"ckl", "popularity", "diversity", "contradiction"}
+        assert 0 <= method.beyond["popularity"] <= 1
+    assert by["ours-a1.00"].beyond["popularity"] < by["ours-a0.00"].beyond["popularity"]
+    paired = result.as_json()["ours_minus"]
+    assert set(paired) == set(by) - {"ours"}
+    gap = by["ours"].ndcg[10] - by["ease"].ndcg[10]
+    assert paired["ease"]["mean"] == pytest.approx(gap, abs=1e-6)  # rounded in the JSON
     assert result.ranker_config == SMALL.ranker  # not tuned
     assert sorted(result.models) == ["ours", "ours-no-floor"]
     ours = result.models["ours"]

@@ -97,24 +97,40 @@ def test_two_genre_label_when_lifts_are_close() -> None:
     assert [g.genres for g in groups] == [("Animation",), ("Crime", "Thriller")]
 
 
-def test_label_collisions_resolve_to_second_genre_then_fallback() -> None:
+def test_groups_whose_labels_repeat_or_nest_are_merged() -> None:
     # Three clusters that are all pure Drama; the second also has Crime.
     genres = [("Drama",), ("Drama", "Crime"), ("Drama",)]
     ids, vectors, genre_map, truth = planted_list([6, 6, 6], genres, seed=2)
     groups = group(ids, vectors, genre_map, CATALOGUE)
-    assert len(groups) == 3
-    labels = [g.label for g in groups]
-    assert len(set(labels)) == 3
-    assert all(labels)
-    by_cluster = {}
-    for g in groups:
-        cluster = truth[ids.index(g.movie_ids[0])]
-        by_cluster[cluster] = g.label
-    # Crime has the higher lift, so the Drama·Crime cluster is "Crime" whatever the order.
-    assert by_cluster[1] == "Crime"
-    # The two pure-Drama clusters: the one ranked first gets "Drama", the other the fallback.
-    drama_groups = [g.label for g in groups if truth[ids.index(g.movie_ids[0])] != 1]
-    assert drama_groups == ["Drama", FALLBACK_LABEL]
+    # Crime has the higher score, so the Drama·Crime cluster is "Crime"; the two pure-Drama
+    # clusters would both be "Drama": they are one group, in list order.
+    assert sorted(g.label for g in groups) == ["Crime", "Drama"]
+    drama = next(g for g in groups if g.label == "Drama")
+    assert sorted(drama.movie_ids) == sorted(m for m, t in zip(ids, truth, strict=True) if t != 1)
+    assert drama.movie_ids == [m for m in ids if m in drama.movie_ids]
+    # A label nested in another ("Adventure" beside "Action · Adventure") merges too.
+    nested = [("Action", "Adventure"), ("Adventure",), ("Horror",)]
+    ids, vectors, genre_map, _truth = planted_list([6, 6, 6], nested, seed=3)
+    shares = {**CATALOGUE, "Action": 0.1, "Adventure": 0.1}
+    labels = [g.label for g in group(ids, vectors, genre_map, shares)]
+    assert sorted(labels) == ["Adventure", "Horror"]
+
+
+def test_labels_name_what_most_of_the_group_is() -> None:
+    # Aladdin, The Lion King, Shrek, The Princess Bride: a rare genre on half of them does
+    # not name the group; the genres all of them share do.
+    genre_map = {
+        1: ("Adventure", "Animation", "Children", "Comedy", "Musical"),
+        2: ("Adventure", "Animation", "Children", "Drama", "Musical"),
+        3: ("Adventure", "Animation", "Children", "Comedy", "Fantasy"),
+        4: ("Action", "Adventure", "Comedy", "Fantasy", "Romance"),
+    }
+    shares = {**CATALOGUE, "Musical": 0.04, "Children": 0.07, "Adventure": 0.13, "Fantasy": 0.08}
+    (only,) = group([1, 2, 3, 4], np.ones((4, 3)), genre_map, shares)
+    assert "Musical" not in only.genres
+    assert only.genres[0] in ("Animation", "Children", "Adventure")
+    share = sum(only.genres[0] in genre_map[m] for m in (1, 2, 3, 4)) / 4
+    assert share >= 0.6
 
 
 def test_empty_and_single_item_lists() -> None:
@@ -155,7 +171,7 @@ def test_lift_prefers_rare_genres_and_support_floor_applies() -> None:
     ids = [1, 2, 3, 4, 5]
     genre_map = {1: ("Drama",), 2: ("Drama",), 3: ("Drama",), 4: ("Drama", "Film-Noir"), 5: ()}
     (only,) = group(ids, np.ones((5, 3)), genre_map, CATALOGUE)
-    # Film-Noir has lift 100 but is in 1/5 < 50% of the group: Drama labels it.
+    # Film-Noir has lift 100 but is in 1/5 < 60% of the group: Drama labels it.
     assert only.label == "Drama"
     genre_map[3] = ("Drama", "Film-Noir")
     (only,) = group(ids, np.ones((5, 3)), genre_map, CATALOGUE)

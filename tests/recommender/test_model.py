@@ -256,8 +256,12 @@ class BoostRanker:
     def from_arrays(cls, arrays: dict[str, npt.NDArray[Any]], config: dict[str, Any]):
         return cls(arrays["boost"], float(config["weight"]))
 
-    def score(self, rated_rows, rated_stars, predicted_stars):
+    def score(self, rated_rows, rated_stars, predicted_stars, *, adventurous=0.5):
         return (predicted_stars + self.weight * self.boost).astype(np.float32)
+
+    def order(self, scores, rated_rows, rated_stars, n, *, adventurous=0.5):
+        allowed = np.flatnonzero(np.isfinite(scores))
+        return allowed[np.lexsort((allowed, -scores[allowed]))][:n]
 
 
 @dataclass(frozen=True)

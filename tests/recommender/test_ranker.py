@@ -9,7 +9,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from moviematch.recommender.errors import CorruptModelError, ModelFitError
-from moviematch.recommender.ranker import ItemItemRanker, RankerConfig
+from moviematch.recommender.ranker import ItemItemRanker, RankerConfig, input_weights
 
 PLAIN = RankerConfig(
     l2=0.05,
@@ -220,3 +220,126 @@ def test_bad_input_raises_clear_errors() -> None:
     ranker = ItemItemRanker(PLAIN).fit(users, items, stars, n)
     with pytest.raises(ValueError, match="predicted_stars"):
         ranker.score(np.array([0]), np.array([4.0]), np.zeros(n + 1))
+
+
+def test_a_film_rated_below_the_users_average_votes_against_its_neighbours() -> None:
+    users, items, stars, n = block_ratings()
+    ranker = ItemItemRanker(PLAIN).fit(users, items, stars, n)
+    # Rated films 0-3 of block 0 (loved) and 10-13 of block 1 (hated).
+    rows = np.array([0, 1, 2, 3, 10, 11, 12, 13])
+    votes = np.array([5.0] * 4 + [1.0] * 4, np.float32)
+    scores = ranker.score(rows, votes, np.full(n, 3.5, np.float32)).astype(np.float64)
+    scores[rows] = -np.inf
+    order = np.argsort(-scores, kind="stable").tolist()
+    assert set(order[:6]) == set(range(4, 10))  # the loved block first
+    # Unsigned (every rated film +1), both blocks would be equally likely.
+    unsigned = ItemItemRanker(dataclasses.replace(PLAIN, centred_input=False)).fit(
+        users, items, stars, n
+    )
+    flat = unsigned.score(rows, votes, np.full(n, 3.5, np.float32)).astype(np.float64)
+    assert abs(flat[4:10].mean() - flat[14:20].mean()) < 0.2 * abs(
+        scores[4:10].mean() - scores[14:20].mean()
+    )
+    # The votes: centred, scaled by the spread (at least 0.5), shifted by one.
+    assert_allclose(input_weights([5.0, 1.0]), [2.0, 0.0])
+    assert_allclose(input_weights([4.0, 4.0, 4.0]), [1.0, 1.0, 1.0])
+    assert_allclose(input_weights([4.0, 3.5]), [1.5, 0.5])  # std 0.25 → 0.5
+
+
+def test_max_items_keeps_the_most_rated_films_in_the_model() -> None:
+    users, items, stars, n = block_ratings()
+    counts = np.bincount(items, minlength=n)
+    capped = ItemItemRanker(dataclasses.replace(PLAIN, max_items=12)).fit(users, items, stars, n)
+    assert capped.modelled_ is not None
+    assert capped.modelled_.sum() == 12
+    assert counts[capped.modelled_].min() >= counts[~capped.modelled_].max()
+    # The films left out still get a score, below every modelled one.
+    scores = capped.score(np.array([0, 1]), np.array([5.0, 4.0], np.float32), np.full(n, 3.5))
+    assert scores[~capped.modelled_].max() < scores[capped.modelled_].min()
+
+
+def test_float32_solve_of_a_wide_catalogue_matches_float64(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from moviematch.recommender import ranker_solver
+
+    rng = np.random.default_rng(5)
+    n_users, n = 400, 300
+    dense = rng.random((n_users, n)) < 0.1
+    u, i = np.nonzero(dense)
+    stars = rng.choice([1.0, 3.0, 4.0, 5.0], size=len(u)).astype(np.float32)
+    config = dataclasses.replace(PLAIN, top_k=0, dropout=3.0, seen_weight=0.5, l2=0.5)
+    wide = ItemItemRanker(config).fit(u, i, stars, n)
+    monkeypatch.setattr(ranker_solver, "FLOAT64_MAX_ITEMS", 10)
+    narrow = ItemItemRanker(config).fit(u, i, stars, n)
+    assert wide.weights_ is not None
+    assert narrow.weights_ is not None
+    a, b = wide.weights_.toarray(), narrow.weights_.toarray()
+    assert_allclose(b, a, rtol=0, atol=1e-4 * np.abs(a).max())
+
+
+def test_adventurous_trades_popularity_for_personal_fit() -> None:
+    users, items, stars, n = block_ratings()
+    # Make block 1 far more popular than block 0 (more users watched it).
+    extra_u = np.repeat(np.arange(100, 160), 10)
+    extra_i = np.tile(np.arange(10, 20), 60)
+    fit_args = (
+        np.concatenate([users, extra_u]),
+        np.concatenate([items, extra_i]),
+        np.concatenate([stars, np.full(len(extra_u), 4.0, np.float32)]),
+        n,
+    )
+    config = dataclasses.replace(PLAIN, familiarity=2.0)
+    ranker = ItemItemRanker(config).fit(*fit_args)
+    rows, votes = np.array([0, 1, 2]), np.full(3, 5.0, np.float32)
+    popularity = np.asarray(ranker.log_popularity_)
+    means = []
+    for adventurous in (0.0, 0.5, 1.0):
+        scores = ranker.score(rows, votes, np.full(n, 3.5, np.float32), adventurous=adventurous)
+        top = ranker.order(np.where(np.isin(np.arange(n), rows), -np.inf, scores), rows, votes, 5)
+        means.append(popularity[top].mean())
+    assert means[0] > means[1] > means[2]
+    with pytest.raises(ValueError, match="adventurous"):
+        ranker.score(rows, votes, np.full(n, 3.5, np.float32), adventurous=1.5)
+    assert config.popularity_weight_at(0.5) == config.popularity_weight
+    assert config.calibration_at(0.5) == config.calibration
+
+
+def test_the_taste_guard_ranks_a_disliked_genre_last_unless_predicted_four_stars() -> None:
+    users, items, stars, n = block_ratings()
+    genres = np.zeros((n, 2), dtype=bool)
+    genres[:10, 0] = True  # block 0: "Comedy"
+    genres[10:, 1] = True  # block 1: "Horror"
+    named = {"genres": genres, "genre_names": ("C", "H")}
+    ranker = ItemItemRanker(PLAIN).fit(users, items, stars, n, **named)  # type: ignore[arg-type]
+    # Loved two comedies, hated two horror films; yet co-rating pushes horror (its block
+    # is what the hated films' neighbours are) — the guard must keep it down.
+    rows = np.array([0, 1, 10, 11])
+    votes = np.array([5.0, 5.0, 1.0, 1.5], np.float32)
+    predicted = np.full(n, 3.5, np.float32)
+    predicted[15] = 4.5  # confident about one horror film
+    scores = ranker.score(rows, votes, predicted).astype(np.float64)
+    scores[rows] = -np.inf
+    order = np.argsort(-scores, kind="stable")[: n - 4].tolist()
+    horror_kept = [r for r in order if r >= 10 and r != 15]
+    assert order.index(15) < min(order.index(r) for r in horror_kept)
+    assert max(order.index(r) for r in range(2, 10)) < min(order.index(r) for r in horror_kept)
+    # A genre rated low once does not count; nor without genres; nor with the guard off.
+    once = ranker.score(rows[:3], votes[:3], predicted)
+    off = ItemItemRanker(dataclasses.replace(PLAIN, taste_guard=False)).fit(
+        users, items, stars, n, genres=genres, genre_names=("C", "H")
+    )
+    plain = off.score(rows[:3], votes[:3], predicted)
+    assert_allclose(once, plain)
+
+
+def test_a_ranker_saved_before_calibration_still_loads_without_genres() -> None:
+    users, items, stars, n = block_ratings()
+    ranker = ItemItemRanker(PLAIN).fit(users, items, stars, n)
+    arrays = {k: v for k, v in ranker.to_arrays().items() if k not in ("genres", "genre_names")}
+    old = ItemItemRanker.from_arrays(arrays, ranker.config_dict())
+    assert old.genres_.shape == (n, 0)
+    rows, votes = np.array([0, 1]), np.array([5.0, 4.0], np.float32)
+    assert_allclose(
+        old.score(rows, votes, np.full(n, 3.5)), ranker.score(rows, votes, np.full(n, 3.5))
+    )

@@ -14,9 +14,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from moviematch.datasets.movielens import load_ratings
+from moviematch.datasets.movielens import load_features, load_ratings
 from moviematch.recommender.evaluation.experiment import tune_ease
-from moviematch.recommender.evaluation.metrics import top_k
 from moviematch.recommender.evaluation.runner import evaluate_method
 from moviematch.recommender.evaluation.served import ServedModel
 from moviematch.recommender.mf import MFConfig
@@ -62,10 +61,17 @@ def test_fast_path_equals_the_rankers_own_score() -> None:
     validation = validation_split(taste_groups(), SMALL, reveal="random", seed=0)
     data = validation.data
     ranker = ItemItemRanker(POINT).fit(data.user_rows, data.item_rows, data.stars, data.n_items)
-    fast = ValidationScores(validation, POINT).scores(POINT)
-    for u, user in enumerate(validation.users):
-        direct = ranker.score(user.revealed_rows, user.revealed_stars, validation.predicted[u])
-        assert_allclose(fast[u], direct, rtol=1e-4, atol=1e-4)
+    solved = ValidationScores(validation, POINT)
+    for adventurous in (0.5, 0.9):
+        fast = solved.scores(POINT, adventurous)
+        for u, user in enumerate(validation.users):
+            direct = ranker.score(
+                user.revealed_rows,
+                user.revealed_stars,
+                validation.predicted[u],
+                adventurous=adventurous,
+            )
+            assert_allclose(fast[u], direct, rtol=1e-4, atol=1e-4)
     with pytest.raises(ValueError, match="another l2"):
         ValidationScores(validation, POINT).scores(dataclasses.replace(POINT, l2=1.0))
 
@@ -75,8 +81,13 @@ def test_tuning_picks_from_the_grid_using_training_users_only() -> None:
     result = tune_for_training(ratings, SMALL, grid=GRID, reveal="random", seed=1)
     assert len(result.trials) == 4
     assert result.config.top_k == 7  # untuned fields come from the config's ranker
-    assert result.config.l2 in (0.1, 1.0)
-    assert result.ndcg == pytest.approx(max(t["ndcg10"] for t in result.trials), abs=1e-6)
+    best = max(t["ndcg10"] for t in result.trials)
+    if result.kept_default:  # the untuned config scored at least as well as the grid
+        assert result.config == SMALL.ranker
+        assert result.ndcg >= best - 1e-6
+    else:
+        assert result.config.l2 in (0.1, 1.0)
+        assert result.ndcg == pytest.approx(best, abs=1e-6)
     # The validation users are a share of the given users: nobody else is ever seen.
     validation = validation_split(ratings, SMALL, reveal="random", seed=1)
     assert set(np.unique(validation.split.train.user_ids)) < set(np.unique(ratings.user_ids))
@@ -103,18 +114,42 @@ def test_tuning_reveals_like_the_protocol_it_targets() -> None:
 @pytest.mark.dataset
 @pytest.mark.slow
 def test_fast_path_gives_model_recommend_on_ml_latest_small(ml_small: Path) -> None:
-    """The lists and the NDCG the tuning ranks grid points by are the served model's."""
+    """The lists (calibrated) and the NDCG the tuning ranks grid points by are the served
+    model's, with genres, signed input votes and every blend term in play."""
     config = TrainConfig(mf=MFConfig(), ranker=RankerConfig(), similarity=None)
-    validation = validation_split(load_ratings(ml_small), config, reveal="random", seed=0)
+    movies = load_features(ml_small).movies
+    validation = validation_split(
+        load_ratings(ml_small), config, movies=movies, reveal="random", seed=0
+    )
     point = dataclasses.replace(POINT, min_item_ratings=5)
-    fast = ValidationScores(validation, point).scores(point)
+    solved = ValidationScores(validation, point)
+    lists = solved.lists(solved.scores(point), point, n=20)
     # The model the site would serve with this grid point (unpruned, as tuning scores).
-    model = train(validation.split.train, dataclasses.replace(config, ranker=point))
+    model = train(validation.split.train, dataclasses.replace(config, ranker=point), movies=movies)
     catalogue = validation.split.catalogue
     assert np.array_equal(model.item_factors_, validation.model.item_factors_)
     for u, user in enumerate(validation.users):
         profile = model.fold_in(catalogue.external(user.revealed_rows), user.revealed_stars)
-        served = [r.movie_id for r in model.recommend(profile, n=10)]
-        assert catalogue.external(top_k(fast[u], 10, exclude=user.revealed_rows)).tolist() == served
+        served = [r.movie_id for r in model.recommend(profile, n=20)]
+        assert catalogue.external(lists[u]).tolist() == served
     ours = evaluate_method(ServedModel(model, catalogue), validation.users, validation.split)
-    assert validation_ndcg(validation, fast) == ours.ndcg[10]
+    assert validation_ndcg(validation, lists) == ours.ndcg[10]
+
+
+def test_tuning_never_chooses_a_point_worse_than_the_default_on_any_reveal() -> None:
+    ratings = taste_groups()
+    grid = RankerGrid(l2=(0.1, 4.0), dropout=(0.0, 10.0), seen_weight=(0.0, 1.0))
+    result = tune_for_training(ratings, SMALL, grid=grid, reveal="random", seed=2)
+    assert SMALL.ranker is not None
+    if result.kept_default:
+        assert result.config == SMALL.ranker
+    else:
+        assert set(result.checks) == {"random", "popular", "time", "picker"}
+        for reveal, figures in result.checks.items():
+            if reveal != "random":
+                assert figures["tuned"] >= figures["default"], reveal
+    # A grid made only of a hopeless point keeps the default.
+    bad = RankerGrid(l2=(1e4,), dropout=(0.0,), seen_weight=(0.0,), stars_weight=(0.0,))
+    hopeless = tune_for_training(ratings, SMALL, grid=bad, reveal="random", seed=2)
+    assert hopeless.kept_default
+    assert hopeless.config == SMALL.ranker

@@ -47,7 +47,9 @@ class Ranker(Component, Protocol):
     ``score`` receives the user's known rated rows (int64 (k,)), their stars (float32
     (k,)) and the MF predicted stars of every item (float32 (n_items,)), and returns a
     float32 (n_items,) score where higher means "recommend first". It need not mask the
-    rated rows; ``Model.recommend`` does.
+    rated rows; ``Model.recommend`` does, with −inf, before asking ``order`` for the top
+    ``n`` rows (int64, best first; it may re-rank, e.g. for calibration). ``adventurous``
+    (a ∈ [0, 1]) is the per-request familiar ↔ adventurous setting.
     """
 
     def score(
@@ -55,7 +57,19 @@ class Ranker(Component, Protocol):
         rated_rows: npt.NDArray[np.int64],
         rated_stars: npt.NDArray[np.float32],
         predicted_stars: npt.NDArray[np.float32],
+        *,
+        adventurous: float = 0.5,
     ) -> npt.NDArray[np.float32]: ...
+
+    def order(
+        self,
+        scores: npt.NDArray[np.float64],
+        rated_rows: npt.NDArray[np.int64],
+        rated_stars: npt.NDArray[np.float32],
+        n: int,
+        *,
+        adventurous: float = 0.5,
+    ) -> npt.NDArray[np.int64]: ...
 
 
 @dataclass(frozen=True, eq=False)

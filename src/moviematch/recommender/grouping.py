@@ -6,15 +6,21 @@ Euclidean distance is ``2 - 2·cos``, so Ward merges by cosine), cut into ``k`` 
 cluster whose centroid is nearest. Groups are ordered by the best rank they contain and keep
 the list's order inside.
 
-Labels: for every genre, ``lift = share in group / share in catalogue``; genres present in at
-least ``min_support`` of the group qualify, the highest lift wins, and a second genre with
-almost the same lift is appended ("Crime · Thriller"). Labels are made distinct in group
-order: a group whose preferred label is taken tries its other qualifying genres, then
-"More picks", "More picks 2", ...
+Labels say what most of the group is. A genre qualifies when at least ``min_support``
+(60 %) of the group has it; qualifying genres are ranked by ``share · lift^lift_exponent``
+(lift = share in group / share in catalogue, exponent ½), so a rare genre wins only where
+it covers the group about as well as a common one: *Aladdin*, *The Lion King*, *Shrek* are
+"Children · Animation", not "Musical" (half of them), and *Schindler's List*, *Se7en*,
+*American Beauty* are "Drama", not "Crime". A second qualifying genre with almost the same
+score joins the label ("Crime · Thriller"). Groups whose labels would repeat or nest (two
+"Comedy" clusters; "Adventure" beside "Action · Adventure") are merged and relabelled, so
+no label is another's or a prefix of it; a group no genre describes is "More picks"
+("More picks 2", ...).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -67,21 +73,27 @@ class GroupingConfig:
     min_support : float
         Share of a group that must have a genre for it to label the group.
     second_genre_ratio : float
-        A second qualifying genre joins the label when its lift is at least this fraction of
-        the best lift.
+        A second qualifying genre joins the label when its score is at least this fraction
+        of the best score.
+    lift_exponent : float
+        A genre's score is ``share · lift**lift_exponent``: 0 labels by coverage alone, 1 by
+        share × lift (which let a genre on half the films name the whole group).
     """
 
     max_groups: int = 6
     items_per_group: float = 2.0
     min_group_size: int = 3
-    min_support: float = 0.5
+    min_support: float = 0.6
     second_genre_ratio: float = 0.9
+    lift_exponent: float = 0.5
 
     def __post_init__(self) -> None:
         if self.max_groups < 1 or self.items_per_group <= 0 or self.min_group_size < 1:
             raise ValueError("GroupingConfig: max_groups, min_group_size >= 1, items > 0")
         if not 0.0 < self.min_support <= 1.0 or not 0.0 < self.second_genre_ratio <= 1.0:
             raise ValueError("GroupingConfig: min_support and second_genre_ratio in (0, 1]")
+        if not 0.0 <= self.lift_exponent <= 1.0:
+            raise ValueError("GroupingConfig: lift_exponent in [0, 1]")
 
 
 def group_count(n: int, config: GroupingConfig) -> int:
@@ -145,7 +157,7 @@ def _ranked_genres(
     catalogue_genre_share: Mapping[str, float],
     config: GroupingConfig,
 ) -> list[tuple[str, float]]:
-    """Qualifying genres of a group with their lift, best first (ties: share, then name)."""
+    """Qualifying genres of a group with their score, best first (ties: share, then name)."""
     counts: dict[str, int] = {}
     for movie_id in members:
         for genre in set(genres_of(movie_id)):
@@ -156,21 +168,18 @@ def _ranked_genres(
         share = count / len(members)
         if share >= config.min_support:
             lift = share / max(catalogue_genre_share.get(genre, 0.0), floor)
-            scored.append((genre, lift, share))
+            scored.append((genre, share * lift**config.lift_exponent, share))
     scored.sort(key=lambda item: (-item[1], -item[2], item[0]))
-    return [(genre, lift) for genre, lift, _share in scored]
+    return [(genre, score) for genre, score, _share in scored]
 
 
-def _label_candidates(ranked: list[tuple[str, float]], config: GroupingConfig) -> list[str]:
-    """Labels a group would accept, most preferred first."""
-    candidates = []
+def _label(ranked: list[tuple[str, float]], config: GroupingConfig) -> tuple[str, ...]:
+    """The genres a group's label names: the best, and a second one almost as good."""
+    if not ranked:
+        return ()
     if len(ranked) >= 2 and ranked[1][1] >= config.second_genre_ratio * ranked[0][1]:
-        candidates.append(ranked[0][0] + SEPARATOR + ranked[1][0])
-    candidates.extend(genre for genre, _lift in ranked)
-    for i in range(len(ranked)):
-        for j in range(i + 1, len(ranked)):
-            candidates.append(ranked[i][0] + SEPARATOR + ranked[j][0])
-    return candidates
+        return (ranked[0][0], ranked[1][0])
+    return (ranked[0][0],)
 
 
 def group(
@@ -229,28 +238,39 @@ def group(
     clusters = _clusters(matrix, group_count(len(ids), config), config.min_group_size)
     # Cluster order = first appearance in the list (the best rank it contains).
     first_seen: dict[int, int] = {}
-    for position, cluster in enumerate(clusters.tolist()):
-        first_seen.setdefault(cluster, position)
+    for at, cluster in enumerate(clusters.tolist()):
+        first_seen.setdefault(cluster, at)
     ordered = sorted(first_seen, key=first_seen.__getitem__)
 
-    groups: list[Group] = []
-    used: set[frozenset[str]] = set()
-    fallback_count = 0
-    for cluster in ordered:
-        members = [m for m, c in zip(ids, clusters.tolist(), strict=True) if c == cluster]
-        ranked = _ranked_genres(members, lookup, catalogue_genre_share, config)
-        label = None
-        named: tuple[str, ...] = ()
-        for candidate in _label_candidates(ranked, config):
-            key = frozenset(candidate.split(SEPARATOR))
-            if key not in used:
-                used.add(key)
-                label, named = candidate, tuple(candidate.split(SEPARATOR))
+    members = [[m for m, c in zip(ids, clusters.tolist(), strict=True) if c == k] for k in ordered]
+    position = {m: i for i, m in enumerate(ids)}
+
+    def label_of(group_members: list[int]) -> tuple[str, ...]:
+        return _label(_ranked_genres(group_members, lookup, catalogue_genre_share, config), config)
+
+    labels = [label_of(m) for m in members]
+    merged = True
+    while merged:
+        # Two groups whose labels repeat or nest describe the same taste: one group.
+        merged = False
+        for i, j in itertools.combinations(range(len(members)), 2):
+            a, b = set(labels[i]), set(labels[j])
+            if a and b and (a <= b or b <= a):
+                members[i] = sorted(members[i] + members[j], key=position.__getitem__)
+                del members[j], labels[j]
+                labels[i] = label_of(members[i])
+                merged = True
                 break
-        if label is None:
+
+    groups: list[Group] = []
+    fallback_count = 0
+    for group_members, named in zip(members, labels, strict=True):
+        if named:
+            label = SEPARATOR.join(named)
+        else:
             fallback_count += 1
             label = FALLBACK_LABEL if fallback_count == 1 else f"{FALLBACK_LABEL} {fallback_count}"
-        groups.append(Group(label, members, named))
+        groups.append(Group(label, group_members, named))
     return groups
 
 

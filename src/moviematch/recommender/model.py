@@ -18,15 +18,17 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from moviematch.recommender.artifact import are_sorted_ids, load_artifact, save_artifact
-from moviematch.recommender.components import Component, ComponentSpec
+from moviematch.recommender.calibration import calibrated_order
+from moviematch.recommender.components import Component, ComponentSpec, Ranker
 from moviematch.recommender.data import MAX_STARS, MIN_STARS
-from moviematch.recommender.errors import CorruptModelError, RecommenderError
+from moviematch.recommender.errors import RecommenderError
+from moviematch.recommender.explanation import Explanation, explain
 from moviematch.recommender.foldin import FoldInConfig, UserProfile, fold_in
 from moviematch.recommender.grouping import Group
 from moviematch.recommender.mf import MFConfig
 from moviematch.recommender.onboarding import OnboardingConfig, OnboardingPicker
 from moviematch.recommender.ranker import ItemItemRanker, RankerConfig
+from moviematch.recommender.ranker_config import check_adventurous
 from moviematch.recommender.similarity_component import SimilarityComponent, SimilaritySpec
 from moviematch.recommender.vocab import Vocabulary
 
@@ -226,41 +228,73 @@ class Model:
         return self._stars(profile, None)
 
     def recommend(
-        self, profile: UserProfile, n: int = 20, exclude: npt.ArrayLike = ()
+        self,
+        profile: UserProfile,
+        n: int = 20,
+        exclude: npt.ArrayLike = (),
+        *,
+        adventurous: float = 0.5,
     ) -> list[Recommendation]:
         """The ``n`` best movies the user has not rated, best first.
 
-        Ranking is done by the ``"ranker"`` component when present; otherwise by
-        predicted stars shrunk toward μ by the item's rating count (``popularity_prior``),
-        so that films with a handful of ratings, whose factors are mostly noise, need
-        stronger evidence to reach the top. Ties are broken by item row (deterministic).
-        Movies in ``exclude`` (unknown ids ignored) and the rated movies never appear.
+        Ranking is done by the ``"ranker"`` component when present (its blend score, then
+        its calibrated order: see ``ranker``); otherwise by predicted stars shrunk toward
+        μ by the item's rating count (``popularity_prior``), so that films with a handful
+        of ratings, whose factors are mostly noise, need stronger evidence to reach the
+        top. Ties are broken by item row (deterministic). Movies in ``exclude`` (unknown
+        ids ignored) and the rated movies never appear.
+
+        ``adventurous`` ∈ [0, 1] (default 0.5, the shipped blend) trades familiar, popular
+        films (0) against personal, less-known ones and a list closer to the user's genre
+        mix (1). ``Recommendation.score`` is the blend score before the calibrated
+        re-ranking (the number ``explain`` decomposes), so near the top it need not
+        decrease down the list; the list's order is the ranking.
+
+        Raises
+        ------
+        ValueError
+            ``n`` < 0 or ``adventurous`` outside [0, 1].
         """
         if n < 0:
             raise ValueError(f"n must be >= 0, got {n}")
+        adventurous = check_adventurous(adventurous)
         predicted = self.predict_all(profile)
         ranker = self.components.get("ranker")
-        if ranker is not None:
+        if isinstance(ranker, Ranker):
             score = np.asarray(
-                ranker.score(profile.rated_rows, profile.stars, predicted),  # type: ignore[attr-defined]
+                ranker.score(profile.rated_rows, profile.stars, predicted, adventurous=adventurous),
                 dtype=np.float32,
-            )
+            ).astype(np.float64)
         else:
-            score = self.default_scores(predicted)
-        score = score.astype(np.float64)
+            score = self.default_scores(predicted).astype(np.float64)
         score[profile.rated_rows] = -np.inf
         excluded, known = self.items.split_known(np.asarray(exclude, dtype=np.int64).ravel())
         score[excluded[known]] = -np.inf
-        n_allowed = int(np.isfinite(score).sum())
-        n = min(n, n_allowed)
-        if n == 0:
-            return []
-        top = np.argpartition(-score, n - 1)[:n] if n < len(score) else np.arange(len(score))
-        top = top[np.lexsort((top, -score[top]))]
+        if isinstance(ranker, Ranker):
+            top = ranker.order(score, profile.rated_rows, profile.stars, n, adventurous=adventurous)
+        else:
+            top = calibrated_order(score, np.zeros((len(score), 0)), np.zeros(0), n, weight=0.0)
         return [
             Recommendation(int(self.items.ids[r]), float(score[r]), float(predicted[r]))
             for r in top
         ]
+
+    def explain(
+        self, profile: UserProfile, movie_id: int, *, adventurous: float = 0.5
+    ) -> Explanation:
+        """Why ``movie_id`` scored as it did for ``profile``: its rated films' shares.
+
+        The blend score (``Recommendation.score``, before calibration) is split into one
+        ``Contribution`` per rated film (item-item vote + share of the stars term) and a
+        non-personal ``baseline``; they add up to the score (``explanation``).
+
+        Raises
+        ------
+        UnknownMovieError
+            ``movie_id`` is not in the model's catalogue.
+        """
+        self._check_profile(profile)
+        return explain(self, profile, movie_id, adventurous=adventurous)
 
     def default_scores(self, predicted: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         """μ + (r̂ - μ) · n_i / (n_i + m): the ranking used without a ranker component."""
@@ -329,31 +363,9 @@ class Model:
     # ------------------------------------------------------------- persistence
     def save(self, path: Path | str) -> None:
         """Write the model as an artifact directory (atomic; see ``artifact``)."""
-        arrays: dict[str, npt.NDArray[Any]] = {
-            "item_ids": self.items.ids,
-            "item_bias": self.item_bias_,
-            "item_factors": self.item_factors_,
-            "item_count": self.item_count_,
-            "item_mean": self.item_mean_,
-        }
-        described: dict[str, Any] = {}
-        for slot, component in sorted(self.components.items()):
-            type_name = type(component).__name__
-            if COMPONENT_TYPES.get(type_name) is not type(component):
-                raise RecommenderError(
-                    f"component {type_name} is not registered in model.COMPONENT_TYPES"
-                )
-            for name, array in component.to_arrays().items():
-                arrays[f"{slot}.{name}"] = array
-            described[slot] = {"type": type_name, "config": component.config_dict()}
-        payload = {
-            "model_id": self.model_id,
-            "global_mean": self.global_mean_,
-            "config": self.config.to_dict(),
-            "metadata": self.metadata,
-            "components": described,
-        }
-        save_artifact(path, arrays, payload)
+        from moviematch.recommender.model_io import save_model
+
+        save_model(self, path)
 
     @classmethod
     def load(cls, path: Path | str) -> Model:
@@ -365,45 +377,9 @@ class Model:
             Anything wrong with the files (see ``artifact.load_artifact``), inconsistent
             array shapes, or an unknown component type.
         """
-        arrays, payload = load_artifact(path)
-        try:
-            ids = arrays.pop("item_ids")
-            # Vocabulary sorts its ids; unsorted stored ids would silently misalign rows.
-            if ids.dtype != np.int64 or not are_sorted_ids(ids):
-                raise CorruptModelError(f"{path}: item ids are not strictly increasing int64")
-            config = TrainConfig.from_dict(payload["config"])
-            model = cls(
-                items=Vocabulary(ids),
-                global_mean=float(payload["global_mean"]),
-                item_bias=arrays.pop("item_bias"),
-                item_factors=arrays.pop("item_factors"),
-                item_count=arrays.pop("item_count"),
-                item_mean=arrays.pop("item_mean"),
-                config=config,
-                metadata=payload["metadata"],
-                model_id=str(payload["model_id"]),
-            )
-            described = payload["components"]
-            for slot, spec in described.items():
-                component_type = COMPONENT_TYPES.get(spec["type"])
-                if component_type is None:
-                    raise CorruptModelError(
-                        f"{path}: unknown component type {spec['type']!r} in slot {slot!r}"
-                    )
-                prefix = f"{slot}."
-                own = {
-                    k[len(prefix) :]: arrays.pop(k) for k in list(arrays) if k.startswith(prefix)
-                }
-                model.components[slot] = component_type.from_arrays(own, spec["config"])
-        except CorruptModelError:
-            raise
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise CorruptModelError(f"{path}: inconsistent model artifact ({exc!r})") from None
-        if arrays:
-            raise CorruptModelError(f"{path}: unexpected arrays {sorted(arrays)}")
-        if not isinstance(model.components.get(ONBOARDING_SLOT), OnboardingPicker):
-            raise CorruptModelError(f"{path}: no onboarding picker (every model has one)")
-        return model
+        from moviematch.recommender.model_io import load_model
+
+        return load_model(path)
 
     # ---------------------------------------------------------------- internal
     def _stars(

@@ -26,206 +26,59 @@ whose closed form is B = P·XᵀY − P·diag(γ), P = (G + Λ)⁻¹, γ_j = (P�
 The same P also gives plain EASE on "seen" (B_seen = −P·diagMat(1/diag P), zero diagonal),
 which can be mixed in at no extra inversion cost.
 
-Scoring a user with rated rows R: s_ii = Σ_{r∈R} B[r, :]; the final score is
+Scoring a user with rated rows R and stars s_r: each rated film votes with a signed,
+centred weight w_r = (s_r − mean s)/max(std s, 0.5) + 1 (every film counts +1 for a user
+who rated all alike; one they rated below their own average counts less, down to a negative
+vote that pushes its neighbours away), s_ii = Σ_{r∈R} w_r B[r, :], and the blend is
 
-    z(s_ii) + stars_weight · z(predicted stars) + popularity_weight · z(log(1 + n_ratings))
+    z(s_ii) + stars_weight · z(predicted stars) + popularity_weight(a) · z(log(1 + n_ratings))
 
-where z standardises across the modelled items. Items with fewer than
-``min_item_ratings`` training ratings are outside the item-item model and rank below all
-modelled items (ordered among themselves by the same blend without s_ii).
+where z standardises across the modelled items and a ∈ [0, 1] is the per-request
+"adventurous" setting (0.5 by default; ``popularity_weight(a) = popularity_weight +
+familiarity·(1 − 2a)``). Items with fewer than ``min_item_ratings`` training ratings, or
+beyond the ``max_items`` most-rated ones, are outside the item-item model and rank below all
+modelled items (ordered among themselves by the same blend without s_ii). The list is then
+re-ranked for calibration (``calibration``: Steck's greedy rule over the ``calibration_pool``
+best films, weight λ(a) = calibration·(0.5 + a)), so that its genre mix follows the mix of
+the films the user rated well. Before that, the *taste guard* ranks last the films of a genre
+the user rated low and of none they rated high, unless predicted at 4★ or more.
 
 Serving size: B is dense n×n (400 MB in float32 for 10k items); each row keeps only its
 ``top_k`` largest-magnitude weights, stored as CSR (float32 weights, int32 columns).
 ``bench/bench_coldstart.py`` measures what that pruning costs in NDCG.
 
-This module holds the config, the fitted component (fit, ``score``, persistence) and the
-blend (``blend_scores``, shared by ``score`` and the tuning's many-users fast path);
-``ranker_solver`` holds the closed-form solution and the pruning.
+This module holds the fitted component (fit, ``score``, ``order``, persistence);
+``ranker_config`` the config, ``ranker_blend`` the blend (``blend_scores``, shared by
+``score`` and the tuning's many-users fast path), ``ranker_solver`` the closed-form solution
+and the pruning, ``calibration`` the re-ranking.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from moviematch.recommender.calibration import (
+    calibrated_order,
+    genre_distribution,
+    target_distribution,
+)
 from moviematch.recommender.errors import CorruptModelError, ModelFitError
+from moviematch.recommender.ranker_blend import (
+    blend_scores,
+    demote,
+    disliked_genre_films,
+    input_weights,
+    row_sum,
+)
+from moviematch.recommender.ranker_config import RankerConfig, check_adventurous
 from moviematch.recommender.ranker_solver import prune, solve
 
-if TYPE_CHECKING:
-    from moviematch.recommender.components import TrainingContext
-
-
-@dataclass(frozen=True)
-class RankerConfig:
-    """Hyperparameters of ``ItemItemRanker`` (``tuning.tune_for_training`` chooses them).
-
-    The defaults come from an earlier tuning run on ML-100K's training users (random
-    reveal) and are what the site serves without ``--tune``; what the current grid picks
-    per dataset and reveal is in ``bench/results/coldstart.json`` (``ranker_config``).
-
-    Attributes
-    ----------
-    l2 : float
-        Uniform ridge λ per training user: λ = l2 × n_training_users (G's entries grow
-        linearly with the number of users, so this keeps the default meaningful across
-        dataset sizes). > 0.
-    dropout : float
-        c in the item-specific penalty c·G_jj; c = (1 − q)/q for an input keep rate q.
-        >= 0; 0 is plain ridge.
-    like_threshold : float
-        Stars at or above which a training rating counts as "liked" (the target).
-    seen_weight : float
-        Weight of plain EASE-on-seen mixed into B (each part scaled to unit RMS). >= 0.
-    stars_weight : float
-        Weight of the z-scored fold-in predicted stars in the blend. >= 0.
-    popularity_weight : float
-        Weight of the z-scored log(1 + training ratings count). Any sign.
-    top_k : int
-        Neighbours kept per item (row of B); 0 keeps every nonzero (dense, for measuring).
-    min_item_ratings : int
-        Items with fewer training ratings stay out of the item-item model (they bound the
-        size of the matrix to invert: on ml-latest-small 5 keeps 3.6k of 9.7k movies, and
-        a film rated by fewer than five people has no co-rating signal worth a row). >= 1.
-    min_stars : float
-        Films whose predicted stars fall below this rank after every film at or above it
-        (their order among themselves is kept). The item-item part knows only *which*
-        films a user rated, so someone who rated five comedies one star would otherwise be
-        shown more comedies; a site must not recommend what it predicts the user will
-        dislike. 0 disables the floor. The NDCG it costs is measured in
-        docs/evaluation.md.
-    """
-
-    l2: float = 1.0
-    dropout: float = 30.0
-    like_threshold: float = 4.0
-    seen_weight: float = 0.5
-    stars_weight: float = 0.1
-    popularity_weight: float = 0.0
-    top_k: int = 100
-    min_item_ratings: int = 5
-    min_stars: float = 3.0
-
-    def __post_init__(self) -> None:
-        if not (np.isfinite(self.l2) and self.l2 > 0):
-            raise ValueError(f"RankerConfig: l2 must be > 0, got {self.l2}")
-        for name in ("dropout", "seen_weight", "stars_weight"):
-            value = getattr(self, name)
-            if not (np.isfinite(value) and value >= 0):
-                raise ValueError(f"RankerConfig: {name} must be finite and >= 0, got {value}")
-        if not np.isfinite(self.popularity_weight):
-            raise ValueError("RankerConfig: popularity_weight must be finite")
-        if not (np.isfinite(self.min_stars) and 0 <= self.min_stars <= 5):
-            raise ValueError(f"RankerConfig: min_stars must be in [0, 5], got {self.min_stars}")
-        if self.top_k < 0 or self.min_item_ratings < 1:
-            raise ValueError("RankerConfig: top_k must be >= 0 and min_item_ratings >= 1")
-
-    def fit(self, context: TrainingContext) -> ItemItemRanker:
-        """Fit the ranker during ``model.train`` (the ``ComponentSpec`` protocol)."""
-        return ItemItemRanker(self).fit(
-            context.user_rows, context.item_rows, context.ratings.values, len(context.items)
-        )
-
-
-def apply_stars_floor(
-    scores: npt.NDArray[np.float64], predicted: npt.NDArray[np.float64], min_stars: float
-) -> npt.NDArray[np.float64]:
-    """Rank films predicted below ``min_stars`` after all others, row by row (one row a user).
-
-    Shapes (n_users, n_items). The films below the floor keep their order among themselves:
-    the whole group is shifted below the lowest-scored film at or above it. A row where every
-    film (or none) is below the floor is returned unchanged. ``scores`` is modified in place.
-    """
-    below = predicted < min_stars
-    for row in np.flatnonzero(below.any(axis=1) & ~below.all(axis=1)):
-        mask = below[row]
-        scores[row, mask] -= scores[row, mask].max() - scores[row, ~mask].min() + 1.0
-    return scores
-
-
-def zscore_rows(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """Each row standardised (mean 0, std 1), shape kept; a constant row becomes zeros.
-
-    A constant (or empty) signal carries no order, so it contributes nothing to a blend.
-    """
-    if values.shape[1] == 0:
-        return np.zeros_like(values)
-    std = values.std(axis=1, keepdims=True)
-    usable = np.isfinite(std) & (std > 0)
-    centred = values - values.mean(axis=1, keepdims=True)
-    return np.where(usable, centred / np.where(usable, std, 1.0), 0.0)
-
-
-def blend_scores(
-    item_item: npt.NDArray[np.float64],
-    has_input: npt.NDArray[np.bool_],
-    predicted: npt.NDArray[np.float64],
-    *,
-    modelled: npt.NDArray[np.bool_],
-    log_popularity: npt.NDArray[np.floating],
-    config: RankerConfig,
-) -> npt.NDArray[np.float64]:
-    """The ranking score of every item for several users (one row each): the blend.
-
-    ``z(item-item) + stars_weight·z(predicted) + popularity_weight·z(log popularity)`` over
-    the modelled items (a user without a modelled input gets ``z(log popularity)`` as the
-    item-item part: the most popular films are the best cold-cold guess); unmodelled items
-    below every modelled one, ordered by the side terms; then the ``min_stars`` floor.
-    ``ItemItemRanker.score`` calls it with one row, the tuning with many.
-
-    Parameters
-    ----------
-    item_item : float64 (n_users, n_items)
-        Σ_{rated r} B[r, :] per user (only the modelled columns are read).
-    has_input : bool (n_users,)
-        Whether the user rated at least one modelled item.
-    predicted : float64 (n_users, n_items)
-        Fold-in predicted stars; NaN is replaced by the row's mean.
-    modelled : bool (n_items,)
-    log_popularity : float (n_items,)
-    config : RankerConfig
-        ``stars_weight``, ``popularity_weight`` and ``min_stars`` are used.
-
-    Returns
-    -------
-    float64 (n_users, n_items)
-    """
-    predicted = np.asarray(predicted, dtype=np.float64)
-    if not np.isfinite(predicted).all():
-        fill = np.nanmean(np.where(np.isfinite(predicted), predicted, np.nan), axis=1)
-        predicted = np.where(np.isfinite(predicted), predicted, fill[:, None])
-    popularity = np.asarray(log_popularity, dtype=np.float64)
-    side = config.stars_weight * zscore_rows(predicted) + config.popularity_weight * zscore_rows(
-        popularity[None, :]
-    )
-    inputs = item_item[:, modelled].copy()
-    inputs[~has_input] = popularity[modelled][None, :]
-    out = np.empty_like(side)
-    out[:, modelled] = zscore_rows(inputs) + side[:, modelled]
-    if not modelled.all():
-        rest = side[:, ~modelled]
-        floor = out[:, modelled].min(axis=1, keepdims=True) if modelled.any() else 0.0
-        out[:, ~modelled] = floor - 1.0 - (rest.max(axis=1, keepdims=True) - rest)
-    return apply_stars_floor(out, predicted, config.min_stars)
-
-
-def _row_sum(
-    weights: sp.csr_matrix, rows: npt.NDArray[np.int64], n_items: int
-) -> npt.NDArray[np.float64]:
-    """Sum of the given CSR rows as a dense float64 vector.
-
-    Gathers the rows' slices and adds them with one ``bincount``: the same sums as
-    ``weights[rows].sum(axis=0)`` about five times faster for a handful of rows, since it
-    builds no intermediate sparse matrix (this is on every request's path).
-    """
-    ptr = weights.indptr
-    columns = np.concatenate([weights.indices[ptr[r] : ptr[r + 1]] for r in rows])
-    values = np.concatenate([weights.data[ptr[r] : ptr[r + 1]] for r in rows])
-    return np.bincount(columns, weights=values, minlength=n_items).astype(np.float64, copy=False)
+__all__ = ["ItemItemRanker", "RankerConfig", "blend_scores", "input_weights"]
 
 
 class ItemItemRanker:
@@ -242,7 +95,10 @@ class ItemItemRanker:
     log_popularity_ : float32 array (n_items,)
         log(1 + number of training ratings) per item.
     modelled_ : bool array (n_items,)
-        Items inside the item-item model (>= ``min_item_ratings`` training ratings).
+        Items inside the item-item model.
+    genres_ : bool array (n_items, n_genres)
+        Genre membership (what calibration and explanations use); may have 0 columns.
+    genre_names_ : tuple of str (n_genres,)
     """
 
     def __init__(self, config: RankerConfig | None = None) -> None:
@@ -250,6 +106,9 @@ class ItemItemRanker:
         self.weights_: sp.csr_matrix | None = None
         self.log_popularity_: npt.NDArray[np.float32] | None = None
         self.modelled_: npt.NDArray[np.bool_] | None = None
+        self.genres_: npt.NDArray[np.bool_] = np.zeros((0, 0), dtype=np.bool_)
+        self.genre_names_: tuple[str, ...] = ()
+        self._distribution: npt.NDArray[np.float64] = np.zeros((0, 0))
 
     # ------------------------------------------------------------------ fitting
     def fit(
@@ -258,6 +117,9 @@ class ItemItemRanker:
         item_rows: npt.ArrayLike,
         stars: npt.ArrayLike,
         n_items: int,
+        *,
+        genres: npt.ArrayLike | None = None,
+        genre_names: tuple[str, ...] = (),
     ) -> Self:
         """Fit on training ratings given as dense rows.
 
@@ -269,6 +131,9 @@ class ItemItemRanker:
             Ratings in stars (only compared with ``like_threshold``).
         n_items : int
             Catalogue size; the arrays and score vectors have this length.
+        genres : bool array (n_items, n_genres), optional
+            Genre membership of every item (calibration); none by default.
+        genre_names : tuple of str (n_genres,)
 
         Raises
         ------
@@ -279,7 +144,16 @@ class ItemItemRanker:
         self.weights_ = prune(parts, self.config.top_k)
         self.log_popularity_ = parts.log_popularity
         self.modelled_ = parts.modelled
+        members = np.zeros((n_items, 0), np.bool_) if genres is None else np.asarray(genres)
+        if members.shape != (n_items, len(genre_names)):
+            raise ModelFitError("ranker: genres must have shape (n_items, len(genre_names))")
+        self._set_genres(members.astype(np.bool_), tuple(genre_names))
         return self
+
+    def _set_genres(self, members: npt.NDArray[np.bool_], names: tuple[str, ...]) -> None:
+        self.genres_ = members
+        self.genre_names_ = names
+        self._distribution = genre_distribution(members)
 
     # ------------------------------------------------------------------ scoring
     def score(
@@ -287,19 +161,21 @@ class ItemItemRanker:
         rated_rows: npt.ArrayLike,
         rated_stars: npt.ArrayLike,
         predicted_stars: npt.ArrayLike,
+        *,
+        adventurous: float = 0.5,
     ) -> npt.NDArray[np.float32]:
-        """Ranking score of every item for one user (higher = better).
+        """Blend score of every item for one user (higher = better), before calibration.
 
         Parameters
         ----------
         rated_rows : int64 array (k,)
             Rows the user rated (rows outside the model are ignored by the item-item part).
         rated_stars : float32 array (k,)
-            Their stars. The item-item part uses only *which* movies were rated (measured:
-            weighting the input by stars did not help); the stars act through
-            ``predicted_stars``.
+            Their stars: they set each rated film's vote (``input_weights``).
         predicted_stars : float32 array (n_items,)
             The fold-in's predicted stars for every item (NaN allowed: treated as the mean).
+        adventurous : float
+            a ∈ [0, 1]: less (a → 1) or more (a → 0) weight on popularity.
 
         Returns
         -------
@@ -308,6 +184,7 @@ class ItemItemRanker:
         """
         if self.weights_ is None or self.log_popularity_ is None or self.modelled_ is None:
             raise ModelFitError("ranker: score() called before fit()")
+        adventurous = check_adventurous(adventurous)
         rows = np.asarray(rated_rows, dtype=np.int64)
         stars = np.asarray(rated_stars, dtype=np.float64)
         if rows.shape != stars.shape:
@@ -316,20 +193,54 @@ class ItemItemRanker:
         predicted = np.asarray(predicted_stars, dtype=np.float64)
         if predicted.shape != (n_items,):
             raise ValueError(f"predicted_stars must have shape ({n_items},)")
-        rows = rows[(rows >= 0) & (rows < n_items)]
-        inputs = rows[self.modelled_[rows]]
+        inside = (rows >= 0) & (rows < n_items)
+        rows, stars = rows[inside], stars[inside]
+        votes = input_weights(stars, self.config.centred_input)
+        modelled = self.modelled_[rows]
         item_item = np.zeros((1, n_items))
-        if len(inputs):
-            item_item[0] = _row_sum(self.weights_, inputs, n_items)
+        if modelled.any():
+            item_item[0] = row_sum(self.weights_, rows[modelled], votes[modelled], n_items)
         scores = blend_scores(
             item_item,
-            np.array([len(inputs) > 0]),
+            np.array([modelled.any()]),
             predicted[None, :],
             modelled=self.modelled_,
             log_popularity=self.log_popularity_,
             config=self.config,
+            adventurous=adventurous,
         )
+        if self.config.taste_guard:
+            guard = disliked_genre_films(self.genres_, rows, stars, predicted)
+            demote(scores, guard[None, :])
         return scores[0].astype(np.float32)
+
+    def order(
+        self,
+        scores: npt.ArrayLike,
+        rated_rows: npt.ArrayLike,
+        rated_stars: npt.ArrayLike,
+        n: int,
+        *,
+        adventurous: float = 0.5,
+    ) -> npt.NDArray[np.int64]:
+        """The top ``n`` rows by ``scores`` (−inf = not allowed), calibrated to the user.
+
+        Returns int64 rows, best first (``calibration.calibrated_order``; without genres or
+        with ``calibration = 0``, plain score order with ties to the lower row).
+        """
+        rows = np.asarray(rated_rows, dtype=np.int64)
+        target = target_distribution(
+            self._distribution, rows, np.asarray(rated_stars, dtype=np.float64)
+        )
+        return calibrated_order(
+            np.asarray(scores, dtype=np.float64),
+            self._distribution,
+            target,
+            n,
+            weight=self.config.calibration_at(check_adventurous(adventurous)),
+            pool=self.config.calibration_pool,
+            depth=self.config.calibration_depth,
+        )
 
     # ------------------------------------------------------------------ persistence
     def to_arrays(self) -> dict[str, np.ndarray]:
@@ -343,6 +254,8 @@ class ItemItemRanker:
             "weights": w.data.astype(np.float32),
             "log_popularity": self.log_popularity_,
             "modelled": self.modelled_,
+            "genres": self.genres_,
+            "genre_names": np.array(self.genre_names_, dtype=np.str_),
         }
 
     def config_dict(self) -> dict[str, Any]:
@@ -359,6 +272,9 @@ class ItemItemRanker:
             indptr = np.asarray(arrays["indptr"], dtype=np.int64)
             indices = np.asarray(arrays["indices"], dtype=np.int32)
             weights = np.asarray(arrays["weights"], dtype=np.float32)
+            # Artifacts written before calibration have no genres: they load without it.
+            genres = np.asarray(arrays.get("genres", np.zeros((len(modelled), 0), np.bool_)))
+            names = np.asarray(arrays.get("genre_names", np.zeros(0, dtype=np.str_)))
         except (KeyError, TypeError, ValueError) as exc:
             raise CorruptModelError(f"ranker arrays or config invalid: {exc}") from None
         n = len(modelled)
@@ -371,12 +287,17 @@ class ItemItemRanker:
             and indptr[-1] == len(indices) == len(weights)
             and (len(indices) == 0 or (indices.min() >= 0 and indices.max() < n))
             and np.all(np.isfinite(weights))
+            and genres.dtype == np.bool_
+            and names.ndim == 1
+            and (names.dtype.kind == "U" or len(names) == 0)
+            and genres.shape == (n, len(names))
         )
         if not valid:
             raise CorruptModelError("ranker arrays have inconsistent shapes or values")
         ranker.weights_ = sp.csr_matrix((weights, indices, indptr), shape=(n, n))
         ranker.log_popularity_ = log_pop
         ranker.modelled_ = modelled
+        ranker._set_genres(genres, tuple(str(g) for g in names))
         return ranker
 
     @property

@@ -39,9 +39,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from moviematch.recommender.calibration import (
+    calibrated_order,
+    genre_distribution,
+    target_distribution,
+)
 from moviematch.recommender.data import Genome, MovieInfo, Ratings, TagApplications
-from moviematch.recommender.evaluation.baselines import Answer, TrainingData, answer_from_scores
+from moviematch.recommender.evaluation.baselines import Answer, TrainingData
 from moviematch.recommender.evaluation.protocol import (
+    REVEAL_MODES,
     TestUser,
     UserSplit,
     make_strategy,
@@ -50,7 +56,9 @@ from moviematch.recommender.evaluation.protocol import (
 )
 from moviematch.recommender.evaluation.runner import evaluate_method, training_data
 from moviematch.recommender.model import Model, TrainConfig
-from moviematch.recommender.ranker import RankerConfig, blend_scores
+from moviematch.recommender.ranker import RankerConfig, blend_scores, input_weights
+from moviematch.recommender.ranker_blend import demote, disliked_genre_films
+from moviematch.recommender.ranker_config import genre_members
 from moviematch.recommender.ranker_solver import solve
 from moviematch.recommender.training import train
 
@@ -68,11 +76,18 @@ class RankerGrid:
 
 @dataclass(frozen=True)
 class TuningResult:
-    """The chosen config, its validation NDCG@10, and every trial (dicts, JSON-ready)."""
+    """The chosen config, its validation NDCG@10, and every trial (dicts, JSON-ready).
+
+    ``kept_default`` is true when no grid point beat the untuned config on every checked
+    reveal mode (``checks``: reveal → {"default": NDCG@10, "tuned": NDCG@10}), so the
+    untuned config was kept.
+    """
 
     config: RankerConfig
     ndcg: float
     trials: list[dict[str, Any]] = field(default_factory=list)
+    kept_default: bool = False
+    checks: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,6 +107,8 @@ class Validation:
         ``split.train`` in catalogue rows (what the ranker's solver fits on).
     predicted : float32 array (n_users, n_items)
         Each validation user's fold-in stars (``model.predict_all``), row per user.
+    genres : bool array (n_items, n_genres)
+        Genre membership of the catalogue rows (what the ranker calibrates with).
     """
 
     split: UserSplit
@@ -99,6 +116,7 @@ class Validation:
     users: list[TestUser]
     data: TrainingData
     predicted: npt.NDArray[np.float32]
+    genres: npt.NDArray[np.bool_]
 
 
 def validation_split(
@@ -132,6 +150,27 @@ def validation_split(
     )
     if not np.array_equal(model.items.ids, inner.catalogue.ids):  # pragma: no cover
         raise RuntimeError("the validation model's items are not the inner catalogue")
+    genres, _names = genre_members(inner.catalogue.ids, movies)
+    base = Validation(inner, model, [], training_data(inner), np.zeros((0, 0), np.float32), genres)
+    return revealed_by(base, reveal, n_reveal=n_reveal, picker_budget=picker_budget, seed=seed)
+
+
+def revealed_by(
+    validation: Validation,
+    reveal: str,
+    *,
+    n_reveal: int = 10,
+    picker_budget: int = 100,
+    seed: int = 0,
+) -> Validation:
+    """The same inner split and model, its validation users revealing by ``reveal``.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``reveal``, or no validation user.
+    """
+    inner, model = validation.split, validation.model
     strategy = make_strategy(
         reveal, inner, n_reveal=n_reveal, budget=picker_budget, onboarding=model
     )
@@ -146,7 +185,7 @@ def validation_split(
             for u in users
         ]
     )
-    return Validation(inner, model, users, training_data(inner), predicted)
+    return dataclasses.replace(validation, users=users, predicted=predicted)
 
 
 class ValidationScores:
@@ -154,48 +193,90 @@ class ValidationScores:
 
     ``scores(config)`` is what ``ItemItemRanker.score`` of a ranker fitted with ``config``
     (``top_k = 0``) on ``validation.data`` gives each validation user, given their
-    predicted stars, for any blend weights: the inversion is done once here.
+    predicted stars, for any blend weights: the inversion is done once here. ``lists``
+    turns them into the calibrated lists ``ItemItemRanker.order`` would give.
     """
 
     def __init__(self, validation: Validation, config: RankerConfig) -> None:
         data = validation.data
+        self.validation = validation
         self.parts = solve(data.user_rows, data.item_rows, data.stars, data.n_items, config)
         inputs = [u.revealed_rows for u in validation.users]
-        self.liked, self.seen = self.parts.input_scores(inputs)
+        votes = [input_weights(u.revealed_stars, config.centred_input) for u in validation.users]
+        self.liked, self.seen = self.parts.input_scores(inputs, votes)
         self.has_input = np.array([self.parts.modelled[rows].any() for rows in inputs])
         self.predicted = validation.predicted.astype(np.float64)
-        self.l2, self.dropout = config.l2, config.dropout
+        self.distribution = genre_distribution(validation.genres)
+        self.key = (config.l2, config.dropout, config.centred_input, config.max_items)
 
-    def scores(self, config: RankerConfig) -> npt.NDArray[np.float64]:
-        """float64 (n_users, n_items) for ``config`` (its ``l2``/``dropout`` must be ours)."""
-        if (config.l2, config.dropout) != (self.l2, self.dropout):
+    def scores(self, config: RankerConfig, adventurous: float = 0.5) -> npt.NDArray[np.float64]:
+        """float64 (n_users, n_items) for ``config`` (its solver fields must be ours)."""
+        if (config.l2, config.dropout, config.centred_input, config.max_items) != self.key:
             raise ValueError("these scores were solved for another l2/dropout")
-        return blend_scores(
+        scores = blend_scores(
             self.liked + config.seen_weight * self.seen,
             self.has_input,
             self.predicted,
             modelled=self.parts.modelled,
             log_popularity=self.parts.log_popularity,
             config=config,
+            adventurous=adventurous,
         )
+        if config.taste_guard:
+            guard = np.stack(
+                [
+                    disliked_genre_films(
+                        self.validation.genres, u.revealed_rows, u.revealed_stars, predicted
+                    )
+                    for u, predicted in zip(self.validation.users, self.predicted, strict=True)
+                ]
+            )
+            demote(scores, guard)
+        return scores
+
+    def lists(
+        self,
+        scores: npt.NDArray[np.float64],
+        config: RankerConfig,
+        n: int = 20,
+        adventurous: float = 0.5,
+    ) -> list[npt.NDArray[np.int64]]:
+        """Each validation user's top ``n`` rows from ``scores``, calibrated as served."""
+        out = []
+        for u, user in enumerate(self.validation.users):
+            row = scores[u].copy()
+            row[user.revealed_rows] = -np.inf
+            target = target_distribution(self.distribution, user.revealed_rows, user.revealed_stars)
+            out.append(
+                calibrated_order(
+                    row,
+                    self.distribution,
+                    target,
+                    n,
+                    weight=config.calibration_at(adventurous),
+                    pool=config.calibration_pool,
+                    depth=config.calibration_depth,
+                )
+            )
+        return out
 
 
-class _ScoredUsers:
-    """Precomputed scores as a ``Method`` (row i of ``scores`` is ``users[i]``)."""
+class _ListedUsers:
+    """Precomputed lists as a ``Method`` (entry i of ``lists`` is ``users[i]``)."""
 
     name = "tuning"
 
-    def __init__(self, users: list[TestUser], scores: npt.NDArray[np.float64]) -> None:
+    def __init__(self, users: list[TestUser], lists: list[npt.NDArray[np.int64]]) -> None:
         self.row = {u.user_id: i for i, u in enumerate(users)}
-        self.scores = scores
+        self.lists = lists
 
     def answer(self, user: TestUser, n: int) -> Answer:
-        return answer_from_scores(user, n, self.scores[self.row[user.user_id]], None)
+        return Answer(self.lists[self.row[user.user_id]][:n], None)
 
 
-def validation_ndcg(validation: Validation, scores: npt.NDArray[np.float64]) -> float:
-    """Mean NDCG@10 of the validation users' lists from ``scores`` (the protocol's metric)."""
-    method = _ScoredUsers(validation.users, scores)
+def validation_ndcg(validation: Validation, lists: list[npt.NDArray[np.int64]]) -> float:
+    """Mean NDCG@10 of the validation users' lists (the protocol's metric)."""
+    method = _ListedUsers(validation.users, lists)
     return evaluate_method(method, validation.users, validation.split, ks=(10,)).ndcg[10]
 
 
@@ -227,13 +308,22 @@ def tune_ranker(
                 stars_weight=stars_weight,
                 popularity_weight=popularity_weight,
             )
-            ndcg = validation_ndcg(validation, solved.scores(config))
+            ndcg = validation_ndcg(validation, solved.lists(solved.scores(config), config))
             trials.append({**dataclasses.asdict(config), "ndcg10": round(ndcg, 6)})
             if best is None or ndcg > best[0]:
                 best = (ndcg, config)
     if best is None:
         raise ValueError("the ranker grid is empty")
+    default = config_ndcg(validation, base)
+    if default >= best[0]:
+        return TuningResult(config=base, ndcg=default, trials=trials, kept_default=True)
     return TuningResult(config=best[1], ndcg=best[0], trials=trials)
+
+
+def config_ndcg(validation: Validation, config: RankerConfig) -> float:
+    """Validation NDCG@10 of one ranker config (one inversion)."""
+    solved = ValidationScores(validation, config)
+    return validation_ndcg(validation, solved.lists(solved.scores(config), config))
 
 
 def tune_for_training(
@@ -249,8 +339,15 @@ def tune_for_training(
     picker_budget: int = 100,
     seed: int = 0,
     progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
+    check_reveals: tuple[str, ...] = REVEAL_MODES,
 ) -> TuningResult:
     """Ranker hyperparameters for a model to be trained on ``ratings`` with ``config``.
+
+    The grid's best point on validation users revealing by ``reveal`` replaces
+    ``config.ranker`` only if it beats it there *and* is at least as good on validation
+    users revealing by each of ``check_reveals``; otherwise ``config.ranker`` is kept
+    (``TuningResult.kept_default``). So ``--tune`` cannot make any reveal mode worse than
+    the default on the validation users (on new users it is an estimate).
 
     Parameters
     ----------
@@ -266,7 +363,7 @@ def tune_for_training(
     grid : RankerGrid, optional
     n_reveal : int
         Ratings each validation user reveals (the site's onboarding asks for ten).
-    reveal : {"random", "popular", "picker"}
+    reveal : {"random", "popular", "time", "picker"}
         How they choose them (default: the onboarding picker, as the site's visitors do).
     picker_budget : int
         Proposals the simulated onboarding may make per user.
@@ -274,6 +371,8 @@ def tune_for_training(
         Seeds the inner split and the reveals.
     progress : callable, optional
         Wraps the iterable of (l2, dropout) pairs, e.g. ``tqdm``.
+    check_reveals : tuple of str
+        Reveal modes the tuned config must not do worse on than the default.
 
     Returns
     -------
@@ -300,4 +399,24 @@ def tune_for_training(
         picker_budget=picker_budget,
         seed=seed,
     )
-    return tune_ranker(validation, config.ranker, grid=grid, progress=progress)
+    result = tune_ranker(validation, config.ranker, grid=grid, progress=progress)
+    if result.kept_default:
+        return result
+    # Never worse than the untuned config for any way a visitor may start: the winner must
+    # match or beat it on validation users revealing by every other strategy too.
+    checks: dict[str, dict[str, float]] = {reveal: {"tuned": result.ndcg}}
+    for other in check_reveals:
+        if other == reveal:
+            continue
+        again = revealed_by(
+            validation, other, n_reveal=n_reveal, picker_budget=picker_budget, seed=seed
+        )
+        checks[other] = {
+            "default": round(config_ndcg(again, config.ranker), 6),
+            "tuned": round(config_ndcg(again, result.config), 6),
+        }
+        if checks[other]["tuned"] < checks[other]["default"]:
+            return dataclasses.replace(
+                result, config=config.ranker, kept_default=True, checks=checks
+            )
+    return dataclasses.replace(result, checks=checks)

@@ -5,8 +5,8 @@ Pages, the API and management commands import from here (and from
 ``moviematch.recommender``, and only its façade; ``tests/test_layering.py`` checks both.
 
 Serving (``serving``): ``home_feed``, ``recommendation_list``, ``movie_predicted_stars``,
-``movie_similar_list``, ``onboarding_movies``, and ``model_current`` (the process's model,
-hot-reloaded). Results are the typed records of ``results``.
+``movie_similar_list``, ``movie_explanation``, ``onboarding_movies``, and ``model_current``
+(the process's model, hot-reloaded). Results are the typed records of ``results``.
 
 Training (``training``): ``model_train``, ``model_is_up_to_date``; ``REVEAL_MODES`` lists
 how simulated new users reveal their ratings in tuning and evaluation, ``MF_BACKENDS`` the
@@ -14,8 +14,10 @@ matrix-factorisation trainers (numba on this machine, or Apache Spark).
 """
 
 from moviematch.recommendations.services.results import (
+    BecauseYouRated,
     HomeFeed,
     ModelStatus,
+    MovieExplanation,
     RecommendedMovie,
     SimilarMovie,
     TasteGroup,
@@ -26,6 +28,7 @@ from moviematch.recommendations.services.serving import (
     model_forget,
     model_root,
     model_status,
+    movie_explanation,
     movie_predicted_stars,
     movie_similar_list,
     onboarding_movies,
@@ -45,8 +48,10 @@ __all__ = [
     "MF_BACKENDS",
     "REVEAL_MODES",
     "SITE_USER_OFFSET",
+    "BecauseYouRated",
     "HomeFeed",
     "ModelStatus",
+    "MovieExplanation",
     "RecommendedMovie",
     "SimilarMovie",
     "TasteGroup",
@@ -58,6 +63,7 @@ __all__ = [
     "model_root",
     "model_status",
     "model_train",
+    "movie_explanation",
     "movie_predicted_stars",
     "movie_similar_list",
     "onboarding_movies",

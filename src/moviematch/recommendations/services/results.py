@@ -115,3 +115,44 @@ class ModelStatus:
     model_id: str = ""
     trained_at: str = ""
     problem: str = ""
+
+
+@dataclass(frozen=True)
+class BecauseYouRated:
+    """One of the user's rated films, and how much it added to a recommendation's score.
+
+    Attributes
+    ----------
+    movie : Movie
+    stars : float
+        The user's own rating of it.
+    contribution : float
+        Its share of the recommended film's ranking score (> 0; larger pushed harder).
+    """
+
+    movie: Movie
+    stars: float
+    contribution: float
+
+
+@dataclass(frozen=True)
+class MovieExplanation:
+    """Why a film is recommended to one user ("Because you rated *Alien* ★★★★½").
+
+    Attributes
+    ----------
+    movie : Movie
+        The recommended film.
+    stars : float
+        The stars the model predicts the user would give it.
+    because : list of BecauseYouRated
+        The user's rated films that pushed it up most, largest first (may be empty: then
+        the film is there for what everyone likes, not for anything the user rated).
+    genres : tuple of str
+        The film's MovieLens genres shared with films the user rated 4★ or more.
+    """
+
+    movie: Movie
+    stars: float
+    because: list[BecauseYouRated] = field(default_factory=list)
+    genres: tuple[str, ...] = ()

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -23,8 +24,10 @@ from moviematch.catalog.selectors import movie_in_bulk, movie_popular_list
 from moviematch.ratings.models import Rating
 from moviematch.recommendations.errors import ModelUnavailableError, MovieNotRecommendableError
 from moviematch.recommendations.services.results import (
+    BecauseYouRated,
     HomeFeed,
     ModelStatus,
+    MovieExplanation,
     RecommendedMovie,
     SimilarMovie,
     TasteGroup,
@@ -112,8 +115,28 @@ def _catalogue_movies(movie_ids: Iterable[int]) -> dict[int, Movie]:
     }
 
 
-def _recommend(model: Model, rated: dict[int, float], n: int) -> list[RecommendedMovie]:
-    recs = model.recommend(_profile(model, rated), n=n + _SLACK, exclude=list(rated))
+@contextmanager
+def _known_movie(movie_id: int) -> Iterator[Model]:
+    """The current model, for a question about one catalogue movie it must know.
+
+    Raises ``MovieNotRecommendableError`` when the movie is not in the catalogue, or when
+    the engine reports it unknown (``UnknownMovieError``) inside the ``with`` block.
+    """
+    if movie_id not in _catalogue_movies([movie_id]):
+        raise MovieNotRecommendableError(movie_id, "not in the catalogue")
+    model = _model_required()
+    try:
+        yield model
+    except UnknownMovieError:
+        raise MovieNotRecommendableError(movie_id, "unknown to the current model") from None
+
+
+def _recommend(
+    model: Model, rated: dict[int, float], n: int, adventurous: float = 0.5
+) -> list[RecommendedMovie]:
+    recs = model.recommend(
+        _profile(model, rated), n=n + _SLACK, exclude=list(rated), adventurous=adventurous
+    )
     movies = _catalogue_movies(r.movie_id for r in recs)
     return [
         RecommendedMovie(movies[r.movie_id], float(r.stars), float(r.score))
@@ -130,27 +153,36 @@ def _grouped(model: Model, recs: list[RecommendedMovie]) -> list[TasteGroup]:
     ]
 
 
-def recommendation_list(*, user: User, n: int = 20) -> list[RecommendedMovie]:
+def recommendation_list(
+    *, user: User, n: int = 20, adventurous: float = 0.5
+) -> list[RecommendedMovie]:
     """The user's top-``n`` catalogue movies, best first, never one they rated.
 
-    A user with no rating gets the engine's cold-start list.
+    A user with no rating gets the engine's cold-start list. ``adventurous`` in [0, 1]
+    trades familiar, popular films (0) against less-known, more personal ones (1); 0.5 is
+    the default blend.
 
     Raises
     ------
     ModelUnavailableError
         No model is published (or it cannot be loaded).
+    ValueError
+        ``n`` < 0 or ``adventurous`` outside [0, 1].
     """
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
-    return _recommend(_model_required(), _user_ratings(user), n)
+    return _recommend(_model_required(), _user_ratings(user), n, adventurous)
 
 
-def home_feed(*, user: User, n: int = 40, fallback: bool = False) -> HomeFeed:
+def home_feed(
+    *, user: User, n: int = 40, adventurous: float = 0.5, fallback: bool = False
+) -> HomeFeed:
     """The user's top-``n`` recommendations in taste groups, and where their onboarding is.
 
     Groups come in the order of the best rank they hold and keep the list's order inside.
     A user who has not finished onboarding still gets groups (from what they rated so far,
     or the cold-start list with no rating): the page decides how to present them.
+    ``adventurous`` as in ``recommendation_list``.
 
     With ``fallback``, a missing or broken model gives a ``degraded`` feed of popular films
     instead of an error (the page stays useful; the health check reports the model).
@@ -159,6 +191,8 @@ def home_feed(*, user: User, n: int = 40, fallback: bool = False) -> HomeFeed:
     ------
     ModelUnavailableError
         No model is published (or it cannot be loaded), and ``fallback`` is false.
+    ValueError
+        ``n`` < 0 or ``adventurous`` outside [0, 1].
     """
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
@@ -173,7 +207,42 @@ def home_feed(*, user: User, n: int = 40, fallback: bool = False) -> HomeFeed:
     return HomeFeed(
         rated_count=rated_count,
         ratings_needed=max(0, onboarding_target() - rated_count),
-        groups=_grouped(model, _recommend(model, rated, n)),
+        groups=_grouped(model, _recommend(model, rated, n, adventurous)),
+    )
+
+
+def movie_explanation(*, user: User, movie_id: int, k: int = 3) -> MovieExplanation:
+    """Why ``movie_id`` is recommended to ``user``: the rated films that pushed it up most.
+
+    The engine splits the film's ranking score into one share per film the user rated
+    and a part that is the same for everyone (``Model.explain``); this returns the ``k``
+    rated catalogue films with the largest positive shares ("Because you rated *Alien*
+    ★★★★½"), the film's genres shared with films the user rated 4★ or more, and the stars
+    the model predicts.
+
+    Raises
+    ------
+    MovieNotRecommendableError
+        ``movie_id`` is not a catalogue movie, or the current model does not know it.
+    ModelUnavailableError
+        No model is published (or it cannot be loaded).
+    """
+    if k < 0:
+        raise ValueError(f"k must be >= 0, got {k}")
+    with _known_movie(movie_id) as model:
+        why = model.explain(_profile(model, _user_ratings(user)), movie_id)
+    positive = [c for c in why.contributions if c.total > 0]
+    movies = _catalogue_movies([movie_id, *(c.movie_id for c in positive)])
+    because = [
+        BecauseYouRated(movies[c.movie_id], c.stars, c.total)
+        for c in positive
+        if c.movie_id in movies
+    ][:k]
+    return MovieExplanation(
+        movie=movies[movie_id],
+        stars=why.predicted_stars,
+        because=because,
+        genres=why.genres,
     )
 
 
@@ -234,13 +303,8 @@ def movie_similar_list(*, movie_id: int, k: int = 10) -> list[SimilarMovie]:
     """
     if k < 0:
         raise ValueError(f"k must be >= 0, got {k}")
-    if movie_id not in _catalogue_movies([movie_id]):
-        raise MovieNotRecommendableError(movie_id, "not in the catalogue")
-    model = _model_required()
-    try:
+    with _known_movie(movie_id) as model:
         similar = model.similar(movie_id, k + _SLACK)
-    except UnknownMovieError:
-        raise MovieNotRecommendableError(movie_id, "unknown to the current model") from None
     movies = _catalogue_movies(m for m, _ in similar)
     return [SimilarMovie(movies[m], float(c)) for m, c in similar if m in movies][:k]
 

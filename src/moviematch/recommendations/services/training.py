@@ -229,6 +229,8 @@ def _train_and_publish(
             "reveal": reveal,
             "validation_ndcg10": round(tuned.ndcg, 6),
             "trials": len(tuned.trials),
+            "kept_default": tuned.kept_default,
+            "checks": tuned.checks,
             "seconds": round(time.perf_counter() - started, 1),
         }
     evaluation, skipped = None, "" if evaluate else "not requested"
@@ -270,6 +272,13 @@ def _train_and_publish(
         "movies": len(np.unique(ratings.movie_ids)),
     }
     ranker_dict = dataclasses.asdict(ranker)
+    ranker_source = "defaults"
+    if tuning is not None:
+        ranker_source = (
+            "defaults (no tuned point was as good on every reveal mode)"
+            if tuning["kept_default"]
+            else "tuned on the training users"
+        )
 
     def record(path: Path) -> None:
         # Before CURRENT switches: a served model always has its TrainingRun; if the database
@@ -284,7 +293,7 @@ def _train_and_publish(
                 "mf": dataclasses.asdict(mf),
                 "mf_backend": backend,
                 "ranker": ranker_dict,
-                "ranker_source": "tuned on the training users" if tune else "defaults",
+                "ranker_source": ranker_source,
                 "tuning": tuning,
             },
             **counts,

@@ -5,7 +5,9 @@ Used by ``moviematch evaluate``, the site's training (``report.evaluate_coldstar
 split's training ratings with the given ``TrainConfig`` and catalogue features — the object
 the site would publish — answering through its public API (``served``); the picker reveal
 uses that model's own onboarding picker. Side by side: popularity, bias-only, EASE (its λ
-tuned like ours), and the same model's stars as a ranking ("mf-stars").
+tuned like ours), implicit ALS, and the same model's stars as a ranking ("mf-stars"). Every
+method also gets the beyond-accuracy figures of its top 10 (``beyond``) and, in the JSON,
+its paired NDCG@10 difference from ours.
 """
 
 from __future__ import annotations
@@ -19,7 +21,20 @@ from typing import Any
 import numpy as np
 
 from moviematch.recommender.data import Genome, MovieInfo, Ratings, TagApplications
-from moviematch.recommender.evaluation.baselines import BiasOnly, Ease, Method, Popularity
+from moviematch.recommender.evaluation.baseline_tuning import (
+    ALS_DEFAULT,
+    referee,
+    tune_als,
+    tune_ease,
+)
+from moviematch.recommender.evaluation.baselines import (
+    BiasOnly,
+    Ease,
+    ImplicitAls,
+    Method,
+    Popularity,
+)
+from moviematch.recommender.evaluation.beyond import Catalogue
 from moviematch.recommender.evaluation.protocol import (
     REVEAL_MODES,
     TestUser,
@@ -38,13 +53,11 @@ from moviematch.recommender.evaluation.runner import (
 from moviematch.recommender.evaluation.served import ServedModel, ServedStars
 from moviematch.recommender.model import Model, TrainConfig
 from moviematch.recommender.ranker import RankerConfig
+from moviematch.recommender.ranker_config import genre_members
 from moviematch.recommender.training import train
-from moviematch.recommender.tuning import RankerGrid, Validation, tune_ranker, validation_split
+from moviematch.recommender.tuning import RankerGrid, tune_ranker, validation_split
 
 Progress = Callable[[Iterable[Any], str], Iterable[Any]]
-
-#: λ values tried for EASE (absolute; its ridge does not scale with the users).
-EASE_L2_GRID = (3.0, 10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0, 10000.0)
 
 
 @dataclass(frozen=True)
@@ -68,14 +81,20 @@ class ExperimentConfig:
     picker_budget : int
         Proposals the simulated onboarding may make per user.
     tune : bool
-        Choose the ranker's and EASE's hyperparameters on training users (else the
-        config's ranker and ``ease_l2``), with validation users revealing by the same
-        strategy as the test users.
+        Choose the ranker's hyperparameters on training users (else the config's ranker),
+        with validation users revealing by the same strategy as the test users; implies
+        ``tune_baselines``.
+    tune_baselines : bool
+        Choose EASE's λ and implicit ALS's (factors, alpha, reg) on the same training users
+        (else ``ease_l2`` and ``ALS_DEFAULT``).
     grid : RankerGrid
     ease_l2 : float
         EASE's λ when not tuning.
     ks : tuple of int
         List lengths measured.
+    adventurous : tuple of float
+        Extra "ours" rows, the same model served with each of these settings
+        (``ours-a0.25`` …).
     """
 
     train: TrainConfig = field(default_factory=TrainConfig)
@@ -85,9 +104,11 @@ class ExperimentConfig:
     seed: int = 0
     picker_budget: int = 100
     tune: bool = False
+    tune_baselines: bool = False
     grid: RankerGrid = field(default_factory=RankerGrid)
     ease_l2: float = 3000.0
     ks: tuple[int, ...] = (10, 20)
+    adventurous: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         if self.reveal not in REVEAL_MODES:
@@ -113,6 +134,7 @@ class ExperimentResult:
     results: list[MethodResult]
     ranker_config: RankerConfig
     ease_l2: float
+    als: tuple[int, float, float]
     summary: dict[str, Any]
     seconds: dict[str, float]
     tuning: dict[str, Any] = field(default_factory=dict)
@@ -131,6 +153,15 @@ class ExperimentResult:
         by = self.by_method()
         return paired_difference(by[a], by[b], k)
 
+    def paired(self, reference: str = "ours", k: int = 10) -> dict[str, dict[str, float]]:
+        """``reference`` − every other method: mean paired NDCG@k and 95% half-width."""
+        out = {}
+        for r in self.results:
+            if r.method != reference:
+                diff, half = self.paired_difference(reference, r.method, k)
+                out[r.method] = {"mean": round(diff, 6), "half_width_95": round(half, 6)}
+        return out
+
     def as_json(self) -> dict[str, Any]:
         cfg = self.config
         return {
@@ -147,7 +178,9 @@ class ExperimentResult:
             "mf_config": dataclasses.asdict(cfg.train.mf),
             "ranker_config": dataclasses.asdict(self.ranker_config),
             "ease_l2": self.ease_l2,
+            "als": dict(zip(("factors", "alpha", "reg"), self.als, strict=True)),
             "methods": [r.as_json() for r in self.results],
+            "ours_minus": self.paired(),
             "seconds": {k: round(v, 2) for k, v in self.seconds.items()},
             "tuning": self.tuning,
         }
@@ -155,28 +188,6 @@ class ExperimentResult:
 
 def _no_progress(items: Iterable[Any], _label: str) -> Iterable[Any]:
     return items
-
-
-def tune_ease(
-    validation: Validation,
-    *,
-    l2_grid: tuple[float, ...] = EASE_L2_GRID,
-    min_item_ratings: int = 1,
-) -> tuple[float, list[dict[str, float]]]:
-    """λ of the EASE baseline, chosen on the same validation users as our ranker.
-
-    Returns the best λ (ties: the first) and the trials [{"l2": λ, "ndcg10": value}, ...].
-    """
-    trials: list[dict[str, float]] = []
-    best = (-1.0, l2_grid[0])
-    for l2 in l2_grid:
-        method = Ease(l2=l2, min_item_ratings=min_item_ratings)
-        method.fit(validation.data)
-        ndcg = evaluate_method(method, validation.users, validation.split, ks=(10,)).ndcg[10]
-        trials.append({"l2": l2, "ndcg10": round(ndcg, 6)})
-        if ndcg > best[0]:
-            best = (ndcg, l2)
-    return best[1], trials
 
 
 def run_experiment(
@@ -224,33 +235,37 @@ def run_experiment(
     tuning: dict[str, Any] = {}
     ranker_config = config.ranker
     ease_l2 = config.ease_l2
-    if config.tune:
+    als = ALS_DEFAULT
+    if config.tune or config.tune_baselines:
         t0 = time.perf_counter()
+        # Only the picker reveal asks the validation model for slates; the other reveals
+        # need its fold-in alone, so it is trained without the similarity slot.
+        inner_config = config.train
+        if config.reveal != "picker":
+            inner_config = dataclasses.replace(config.train, similarity=None)
         validation = validation_split(
             split.train,
-            config.train,
+            inner_config,
             **features,
             n_reveal=config.n_reveal,
             reveal=config.reveal,
             picker_budget=config.picker_budget,
             seed=config.seed,
         )
-        tuned = tune_ranker(
-            validation,
-            config.ranker,
-            grid=config.grid,
-            progress=lambda it: progress(it, "tuning ranker"),
-        )
-        ranker_config = tuned.config
-        ease_l2, ease_trials = tune_ease(
-            validation, min_item_ratings=config.ranker.min_item_ratings
-        )
-        tuning = {
-            "ranker_validation_ndcg10": round(tuned.ndcg, 6),
-            "ranker_trials": len(tuned.trials),
-            "ease_trials": ease_trials,
-            "validation_users": len(validation.users),
-        }
+        if config.tune:
+            tuned = tune_ranker(
+                validation,
+                config.ranker,
+                grid=config.grid,
+                progress=lambda it: progress(it, "tuning ranker"),
+            )
+            ranker_config = tuned.config
+            tuning["ranker_validation_ndcg10"] = round(tuned.ndcg, 6)
+            tuning["ranker_trials"] = len(tuned.trials)
+        minimum = config.ranker.min_item_ratings
+        ease_l2, tuning["ease_trials"] = tune_ease(validation, min_item_ratings=minimum)
+        als, tuning["als_trials"] = tune_als(validation, min_item_ratings=minimum)
+        tuning["validation_users"] = len(validation.users)
         seconds["tuning"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -268,10 +283,11 @@ def run_experiment(
     seconds["reveal"] = time.perf_counter() - t0
 
     data = training_data(split)
-    baselines: list[Popularity | BiasOnly | Ease] = [
+    baselines: list[Popularity | BiasOnly | Ease | ImplicitAls] = [
         Popularity(),
         BiasOnly(),
         Ease(l2=ease_l2, min_item_ratings=config.ranker.min_item_ratings),
+        ImplicitAls(als[0], als[2], als[1], min_item_ratings=config.ranker.min_item_ratings),
     ]
     methods: list[Method] = []
     for baseline in baselines:
@@ -280,14 +296,21 @@ def run_experiment(
         seconds[baseline.name] = time.perf_counter() - t0
         methods.append(baseline)
     methods += [ServedStars(model, split.catalogue), ServedModel(model, split.catalogue)]
+    methods += [
+        ServedModel(model, split.catalogue, f"ours-a{a:.2f}", adventurous=a)
+        for a in config.adventurous
+    ]
     models = {"ours": model}
     for name, variant in (variants(ranker_config) if variants else {}).items():
         t0 = time.perf_counter()
-        variant_config = dataclasses.replace(config.train, ranker=variant)
+        # A variant only answers recommend(): no similarity slot needed.
+        variant_config = dataclasses.replace(config.train, ranker=variant, similarity=None)
         models[name] = train(split.train, variant_config, **features)
         seconds[f"train {name}"] = time.perf_counter() - t0
         methods.append(ServedModel(models[name], split.catalogue, name))
 
+    genres, _names = genre_members(split.catalogue.ids, movies)
+    catalogue = Catalogue(genres, split.item_counts, referee(model, split.catalogue.ids))
     results: list[MethodResult] = []
     for method in methods:
         t0 = time.perf_counter()
@@ -296,7 +319,9 @@ def run_experiment(
         def wrap(items: Iterable[Any], label: str = label) -> Iterable[Any]:
             return progress(items, label)
 
-        results.append(evaluate_method(method, users, split, ks=config.ks, progress=wrap))
+        results.append(
+            evaluate_method(method, users, split, ks=config.ks, progress=wrap, catalogue=catalogue)
+        )
         seconds[method.name] = seconds.get(method.name, 0.0) + time.perf_counter() - t0
     seconds["total"] = time.perf_counter() - started
     summary = {
@@ -316,6 +341,7 @@ def run_experiment(
         results=results,
         ranker_config=ranker_config,
         ease_l2=ease_l2,
+        als=als,
         summary=summary,
         seconds=seconds,
         tuning=tuning,

@@ -5,8 +5,9 @@
    user's ratings of other movies can neither be revealed nor predicted, so they are
    dropped.
 2. Each test user reveals up to ``n_reveal`` of their catalogue ratings, chosen by a
-   ``RevealStrategy`` (random order, most popular first, or onboarding simulated with the
-   evaluated model's own picker); the rest are held out for measurement.
+   ``RevealStrategy`` (random order, most popular first, their first ratings by time — what
+   a site sees of a new member — or onboarding simulated with the evaluated model's own
+   picker); the rest are held out for measurement.
 3. Test users with fewer than ``n_reveal + min_heldout`` catalogue ratings are skipped
    before revealing (with the defaults 10 + 5: at least 15), so every evaluated user has
    ratings left to measure.
@@ -30,7 +31,7 @@ from moviematch.recommender.vocab import Vocabulary
 
 #: How a simulated new user chooses the ratings they reveal: the one list (CLI choices,
 #: the site's ``train_model --reveal``, the benchmark).
-REVEAL_MODES = ("random", "popular", "picker")
+REVEAL_MODES = ("random", "popular", "time", "picker")
 
 
 @dataclass(frozen=True)
@@ -72,8 +73,12 @@ class UserSplit:
     item_counts : int64 array (n_items,)
         Training ratings per catalogue row.
     n_train_users : int
+    held_out : dict of int to (int64 rows, float32 stars)
+        Each evaluated held-out user's catalogue ratings, ordered by row.
     skipped_users : int
         Held-out users with too few catalogue ratings (see the module docstring).
+    held_out_times : dict of int to int64 array
+        The timestamps of ``held_out``'s ratings, in the same order.
     """
 
     train: Ratings
@@ -83,6 +88,7 @@ class UserSplit:
     n_train_users: int
     held_out: dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]] = field(repr=False)
     skipped_users: int = 0
+    held_out_times: dict[int, npt.NDArray[np.int64]] = field(default_factory=dict, repr=False)
 
 
 def split_users(
@@ -135,17 +141,21 @@ def split_users(
     test_users = test.user_ids[known]
     test_rows = rows[known]
     test_stars = test.values[known]
+    test_times = test.timestamps[known]
     order = np.lexsort((test_rows, test_users))
     test_users, test_rows, test_stars = test_users[order], test_rows[order], test_stars[order]
+    test_times = test_times[order]
     bounds = np.searchsorted(test_users, test_ids, side="left")
     ends = np.searchsorted(test_users, test_ids, side="right")
     held_out: dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]] = {}
+    times: dict[int, npt.NDArray[np.int64]] = {}
     skipped = 0
     for user, start, stop in zip(test_ids.tolist(), bounds, ends, strict=True):
         if stop - start < n_reveal + min_heldout:
             skipped += 1
             continue
         held_out[user] = (test_rows[start:stop], test_stars[start:stop])
+        times[user] = test_times[start:stop]
     return UserSplit(
         train=train,
         catalogue=catalogue,
@@ -154,14 +164,15 @@ def split_users(
         n_train_users=len(users) - n_test,
         held_out=held_out,
         skipped_users=skipped,
+        held_out_times=times,
     )
 
 
 class RevealStrategy(Protocol):
     """Chooses which of a test user's ratings they reveal.
 
-    ``reveal(rows, stars, rng)`` returns (indices into rows that are revealed, in reveal
-    order; number of proposals made).
+    ``reveal(rows, stars, rng, times)`` returns (indices into rows that are revealed, in
+    reveal order; number of proposals made). ``times`` are the ratings' timestamps.
     """
 
     @property
@@ -172,6 +183,7 @@ class RevealStrategy(Protocol):
         rows: npt.NDArray[np.int64],
         stars: npt.NDArray[np.float32],
         rng: np.random.Generator,
+        times: npt.NDArray[np.int64] | None = None,
     ) -> tuple[npt.NDArray[np.int64], int]: ...
 
 
@@ -183,7 +195,11 @@ class RandomReveal:
     name: str = "random"
 
     def reveal(
-        self, rows: npt.NDArray[np.int64], stars: npt.NDArray[np.float32], rng: np.random.Generator
+        self,
+        rows: npt.NDArray[np.int64],
+        stars: npt.NDArray[np.float32],
+        rng: np.random.Generator,
+        times: npt.NDArray[np.int64] | None = None,
     ) -> tuple[npt.NDArray[np.int64], int]:
         chosen = rng.permutation(len(rows))[: self.n]
         return chosen.astype(np.int64), len(chosen)
@@ -201,10 +217,37 @@ class PopularReveal:
     name: str = "popular"
 
     def reveal(
-        self, rows: npt.NDArray[np.int64], stars: npt.NDArray[np.float32], rng: np.random.Generator
+        self,
+        rows: npt.NDArray[np.int64],
+        stars: npt.NDArray[np.float32],
+        rng: np.random.Generator,
+        times: npt.NDArray[np.int64] | None = None,
     ) -> tuple[npt.NDArray[np.int64], int]:
         order = np.lexsort((rows, -self.item_counts[rows]))
         chosen = order[: self.n]
+        return chosen.astype(np.int64), len(chosen)
+
+
+@dataclass(frozen=True)
+class TimeReveal:
+    """The user reveals their first ``n`` ratings by time, as a site sees a new member.
+
+    Ties in time go to the lower catalogue row. Without timestamps (all equal) this is the
+    ``n`` lowest rows, which is why the protocol keeps the dataset's timestamps.
+    """
+
+    n: int = 10
+    name: str = "time"
+
+    def reveal(
+        self,
+        rows: npt.NDArray[np.int64],
+        stars: npt.NDArray[np.float32],
+        rng: np.random.Generator,
+        times: npt.NDArray[np.int64] | None = None,
+    ) -> tuple[npt.NDArray[np.int64], int]:
+        when = np.zeros(len(rows), np.int64) if times is None else times
+        chosen = np.lexsort((rows, when))[: self.n]
         return chosen.astype(np.int64), len(chosen)
 
 
@@ -248,7 +291,11 @@ class PickerReveal:
     name: str = "picker"
 
     def reveal(
-        self, rows: npt.NDArray[np.int64], stars: npt.NDArray[np.float32], rng: np.random.Generator
+        self,
+        rows: npt.NDArray[np.int64],
+        stars: npt.NDArray[np.float32],
+        rng: np.random.Generator,
+        times: npt.NDArray[np.int64] | None = None,
     ) -> tuple[npt.NDArray[np.int64], int]:
         ids = self.catalogue.external(rows).tolist()
         position = {movie: i for i, movie in enumerate(ids)}
@@ -272,7 +319,7 @@ def reveal_users(split: UserSplit, strategy: RevealStrategy, *, seed: int = 0) -
     users: list[TestUser] = []
     for user, (rows, stars) in sorted(split.held_out.items()):
         rng = np.random.default_rng([seed, user])
-        chosen, proposals = strategy.reveal(rows, stars, rng)
+        chosen, proposals = strategy.reveal(rows, stars, rng, split.held_out_times.get(user))
         mask = np.zeros(len(rows), dtype=bool)
         mask[chosen] = True
         users.append(
@@ -310,6 +357,8 @@ def make_strategy(
         return RandomReveal(n_reveal)
     if name == "popular":
         return PopularReveal(split.item_counts, n_reveal)
+    if name == "time":
+        return TimeReveal(n_reveal)
     if name == "picker":
         if onboarding is None:
             raise ValueError("the picker reveal needs the model whose onboarding proposes")

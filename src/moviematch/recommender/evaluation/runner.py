@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from moviematch.recommender.data import MAX_STARS, MIN_STARS
 from moviematch.recommender.evaluation.baselines import Method, TrainingData
+from moviematch.recommender.evaluation.beyond import Catalogue, ListFigures, list_figures
 from moviematch.recommender.evaluation.metrics import (
     coverage,
     list_metrics,
@@ -54,6 +55,7 @@ class MethodResult:
     novelty: dict[int, float]
     users: int
     per_user_ndcg: dict[int, npt.NDArray[np.float64]] = field(default_factory=dict, repr=False)
+    beyond: dict[str, float] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         """JSON-ready dict; K-indexed metrics get string keys (per-user values left out)."""
@@ -63,6 +65,7 @@ class MethodResult:
             out[key] = {str(k): round(v, 6) for k, v in out[key].items()}
         out["rmse"] = None if np.isnan(self.rmse) else round(self.rmse, 6)
         out["mae"] = None if np.isnan(self.mae) else round(self.mae, 6)
+        out["beyond"] = {k: None if np.isnan(v) else round(v, 6) for k, v in self.beyond.items()}
         return out
 
 
@@ -74,11 +77,15 @@ def evaluate_method(
     ks: Sequence[int] = (10, 20),
     relevant_stars: float = 4.0,
     progress: Callable[[Iterable[TestUser]], Iterable[TestUser]] | None = None,
+    catalogue: Catalogue | None = None,
 ) -> MethodResult:
     """Ask an already fitted method for every test user's list and average the metrics.
 
     Candidates are all catalogue items the user has not revealed (the method's answer never
-    holds a revealed one); relevant items are held-out ratings ≥ ``relevant_stars``.
+    holds a revealed one); relevant items are held-out ratings ≥ ``relevant_stars``. With a
+    ``catalogue`` the beyond-accuracy figures of every user's top 10 are averaged too
+    (``beyond``; each over the users it is defined for): ``ckl``, ``popularity``,
+    ``diversity``, ``contradiction`` and ``contradiction_users``.
     """
     max_k = max(ks)
     info = self_information(split.item_counts, split.n_train_users)
@@ -86,6 +93,7 @@ def evaluate_method(
     sq_true: list[npt.NDArray[np.float32]] = []
     per_k: dict[int, list[tuple[float, float, float, float]]] = {k: [] for k in ks}
     lists: list[npt.NDArray[np.int64]] = []
+    figures: list[ListFigures] = []
     iterator: Iterable[TestUser] = progress(users) if progress else users
     for user in iterator:
         answer = method.answer(user, max_k)
@@ -96,6 +104,16 @@ def evaluate_method(
         if np.isin(ranked, user.revealed_rows).any():
             raise ValueError(f"{method.name} recommended a movie the user revealed")
         lists.append(ranked)
+        if catalogue is not None:
+            liked = np.concatenate(
+                [
+                    user.revealed_rows[user.revealed_stars >= relevant_stars],
+                    user.heldout_rows[user.heldout_stars >= relevant_stars],
+                ]
+            )
+            figures.append(
+                list_figures(catalogue, ranked[:10], user.revealed_rows, user.revealed_stars, liked)
+            )
         relevant = user.heldout_rows[user.heldout_stars >= relevant_stars]
         if len(relevant) == 0:
             continue
@@ -123,7 +141,23 @@ def evaluate_method(
         novelty={k: novelty([lst[:k] for lst in lists], info) for k in ks},
         users=len(per_k[ks[0]]),
         per_user_ndcg={k: np.asarray([v[2] for v in per_k[k]]) for k in ks},
+        beyond=_beyond_means(figures) if catalogue is not None else {},
     )
+
+
+def _beyond_means(figures: list[ListFigures]) -> dict[str, float]:
+    def mean(values: list[float | None]) -> float:
+        kept = [v for v in values if v is not None]
+        return float(np.mean(kept)) if kept else float("nan")
+
+    contradiction = [f.contradiction for f in figures]
+    return {
+        "ckl": mean([f.ckl for f in figures]),
+        "popularity": mean([f.popularity for f in figures]),
+        "diversity": mean([f.diversity for f in figures]),
+        "contradiction": mean(contradiction),
+        "contradiction_users": float(sum(v is not None for v in contradiction)),
+    }
 
 
 def paired_difference(a: MethodResult, b: MethodResult, k: int = 10) -> tuple[float, float]:
@@ -144,12 +178,21 @@ def format_table(results: Sequence[MethodResult], ks: Sequence[int] = (10, 20)) 
     for k in ks:
         head += [f"P@{k}", f"R@{k}", f"NDCG@{k}", f"Hit@{k}"]
     head += [f"Cov@{ks[0]}", f"Nov@{ks[0]}"]
+    beyond = any(r.beyond for r in results)
+    if beyond:
+        head += ["C_KL", "Pop%", "ILD", "Contra"]
     rows = [head]
     for r in results:
         row = [r.method, _fmt(r.rmse), _fmt(r.mae)]
         for k in ks:
             row += [_fmt(r.precision[k]), _fmt(r.recall[k]), _fmt(r.ndcg[k]), _fmt(r.hit_rate[k])]
         row += [_fmt(r.coverage[ks[0]]), f"{r.novelty[ks[0]]:.2f}"]
+        if beyond:
+            b = r.beyond
+            row += [
+                _fmt(b.get(key, float("nan")))
+                for key in ("ckl", "popularity", "diversity", "contradiction")
+            ]
         rows.append(row)
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     lines = [

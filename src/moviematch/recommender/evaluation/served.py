@@ -33,6 +33,8 @@ class ServedModel:
     catalogue : Vocabulary
         The split's catalogue: test users' rows are in it, the model answers movie ids.
     name : str
+    adventurous : float
+        The familiar ↔ adventurous setting passed to every ``recommend`` (0.5: the default).
 
     Raises
     ------
@@ -40,12 +42,15 @@ class ServedModel:
         The model's items are not exactly the catalogue (it was trained on other ratings).
     """
 
-    def __init__(self, model: Model, catalogue: Vocabulary, name: str = "ours") -> None:
+    def __init__(
+        self, model: Model, catalogue: Vocabulary, name: str = "ours", adventurous: float = 0.5
+    ) -> None:
         if not np.array_equal(model.items.ids, catalogue.ids):
             raise ValueError(f"{name}: the model was not trained on the split's catalogue")
         self.model = model
         self.catalogue = catalogue
         self.name = name
+        self.adventurous = adventurous
 
     def answer(self, user: TestUser, n: int) -> Answer:
         profile = self.model.fold_in(
@@ -56,7 +61,7 @@ class ServedModel:
         return Answer(self._ranked(profile, user, n), stars.astype(np.float64))
 
     def _ranked(self, profile: UserProfile, user: TestUser, n: int) -> npt.NDArray[np.int64]:
-        recommended = self.model.recommend(profile, n=n)
+        recommended = self.model.recommend(profile, n=n, adventurous=self.adventurous)
         ids = np.asarray([r.movie_id for r in recommended], dtype=np.int64)
         return self.catalogue.rows(ids)  # the model's items are the catalogue: no MISSING
 

@@ -119,6 +119,11 @@ class Command(BaseCommand):
                 f"Ranker tuned on the training users ({report.tuning['reveal']} reveal, "
                 f"{report.tuning['trials']} trials, {report.tuning['seconds']:.0f} s): {chosen} "
                 f"(validation NDCG@10 {report.tuning['validation_ndcg10']:.3f})"
+                + (
+                    "; the defaults were kept: no tuned point was as good on every reveal mode"
+                    if report.tuning["kept_default"]
+                    else ""
+                )
             )
         else:
             self.stdout.write(f"Ranker defaults: {chosen}")

@@ -1,0 +1,150 @@
+"""Calibrated re-ranking (Steck, "Calibrated Recommendations", RecSys 2018).
+
+A list is *calibrated* when its genre mix matches the mix of what the user liked. Steck
+measures the gap with the KL divergence of the user's genre distribution p from the list's
+q̃ = (1 − α)·q + α·p (α = 0.01 keeps it finite) and builds the list greedily: at each step
+the candidate that maximises
+
+    (1 − λ) · Σ_{i ∈ list} rel_i  −  λ · KL(p ‖ q̃(list))
+
+joins it. Here
+
+* the candidates are the ``pool`` best films of the ranker's blend score (films already
+  excluded carry −inf and never enter);
+* relevance is the blend score rescaled so that the best candidate is 1 and the 10th is 0,
+  ``rel = (s − s₁₀) / (s₁ − s₁₀)``: λ then means the same for every user whatever the
+  spread of their scores;
+* a film's genre distribution p(g|i) spreads one unit evenly over its genres (a film with
+  no genre contributes nothing to q);
+* the target p is the genre mix of the *revealed* films (all a site knows), each weighted by
+  ``max(stars − 2, 0) + 0.1``: films rated 2★ or less barely count, loved ones most;
+* only the first ``depth`` positions are chosen greedily (what a person sees first, and what
+  C_KL@10 measures); later positions take the remaining candidates in score order.
+
+Everything is NumPy over a (pool × genres) block, a few dozen microseconds per position.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+#: Steck's smoothing of the list distribution toward the target (q̃ = 0.99·q + 0.01·p).
+ALPHA = 0.01
+
+
+def genre_distribution(members: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
+    """p(g|i): each row of a (n_items, n_genres) membership matrix spread to sum to 1.
+
+    Rows without a genre stay zero.
+    """
+    counts = members.sum(axis=1, keepdims=True)
+    return np.where(counts > 0, members / np.maximum(counts, 1), 0.0)
+
+
+def target_distribution(
+    distribution: npt.NDArray[np.float64],
+    rated_rows: npt.NDArray[np.int64],
+    rated_stars: npt.NDArray[np.floating],
+) -> npt.NDArray[np.float64]:
+    """The genre mix a user's list should follow, from their revealed ratings.
+
+    Parameters
+    ----------
+    distribution : float64 (n_items, n_genres)
+        ``genre_distribution`` of the catalogue.
+    rated_rows : int64 (k,)
+    rated_stars : float (k,)
+
+    Returns
+    -------
+    float64 (n_genres,)
+        Sums to 1; all zeros when no rated film has a genre (calibration then does nothing).
+    """
+    if len(rated_rows) == 0 or distribution.shape[1] == 0:
+        return np.zeros(distribution.shape[1])
+    weights = np.maximum(np.asarray(rated_stars, np.float64) - 2.0, 0.0) + 0.1
+    p = weights @ distribution[rated_rows]
+    total = p.sum()
+    return p / total if total > 0 else p
+
+
+def kl_divergence(
+    p: npt.NDArray[np.float64], q: npt.NDArray[np.float64], alpha: float = ALPHA
+) -> npt.NDArray[np.float64]:
+    """KL(p ‖ (1 − α)q + αp) over the last axis (genres where p = 0 contribute 0)."""
+    used = p > 0
+    pu = p[used]
+    smoothed = (1.0 - alpha) * q[..., used] + alpha * pu
+    return np.asarray(np.sum(pu * np.log(pu / smoothed), axis=-1))
+
+
+def calibrated_order(
+    scores: npt.NDArray[np.float64],
+    distribution: npt.NDArray[np.float64],
+    target: npt.NDArray[np.float64],
+    n: int,
+    *,
+    weight: float,
+    pool: int = 100,
+    depth: int = 20,
+) -> npt.NDArray[np.int64]:
+    """The top ``n`` rows of ``scores``, the first ``depth`` re-ranked by Steck's greedy rule.
+
+    Parameters
+    ----------
+    scores : float64 (n_items,)
+        Blend scores; −inf marks rows that must not appear.
+    distribution : float64 (n_items, n_genres)
+        p(g|i) (``genre_distribution``).
+    target : float64 (n_genres,)
+        p (``target_distribution``); all zeros disables calibration.
+    n : int
+        List length (shorter if fewer rows are allowed).
+    weight : float
+        λ in [0, 1); 0 returns the score order.
+    pool, depth : int
+        Candidates considered, and positions chosen greedily.
+
+    Returns
+    -------
+    int64 (≤ n,)
+        Rows, best first. Without calibration, ties in score go to the lower row.
+    """
+    allowed = np.flatnonzero(np.isfinite(scores))
+    n = min(n, len(allowed))
+    if n <= 0:
+        return np.empty(0, dtype=np.int64)
+    size = min(len(allowed), max(pool, n))
+    values = scores[allowed]
+    if size < len(allowed):
+        keep = np.argpartition(-values, size - 1)[:size]
+        allowed, values = allowed[keep], values[keep]
+    order = np.lexsort((allowed, -values))
+    candidates, values = allowed[order], values[order]
+    steps = min(depth, n)
+    if weight <= 0 or steps == 0 or not target.any():
+        return candidates[:n]
+    tenth = values[min(9, len(values) - 1)]
+    spread = values[0] - tenth
+    relevance = (values - tenth) / spread if spread > 0 else np.zeros(len(values))
+    genres = distribution[candidates][:, target > 0]
+    p = target[target > 0]
+    chosen: list[int] = []
+    available = np.ones(len(candidates), dtype=bool)
+    q_sum = np.zeros(len(p))
+    rel_sum = 0.0
+    for step in range(steps):
+        # q̃ after adding each candidate, for every candidate at once.
+        q = (q_sum + genres) / (step + 1)
+        smoothed = (1.0 - ALPHA) * q + ALPHA * p
+        kl = np.sum(p * np.log(p / smoothed), axis=1)
+        objective = (1.0 - weight) * (rel_sum + relevance) - weight * kl
+        objective[~available] = -np.inf
+        best = int(np.argmax(objective))
+        chosen.append(best)
+        available[best] = False
+        q_sum += genres[best]
+        rel_sum += float(relevance[best])
+    rest = np.flatnonzero(available)[: n - steps]
+    return np.concatenate([candidates[chosen], candidates[rest]]).astype(np.int64)

@@ -1,0 +1,174 @@
+"""The ranker's blend: input votes, z-scores, the stars floor, and the blended score.
+
+Shared by ``ItemItemRanker.score`` (one user) and the tuning's fast path (many users at
+once), so that both give the same numbers; ``ranker`` states the formula.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from moviematch.recommender.ranker_config import RankerConfig
+
+
+def input_weights(stars: npt.ArrayLike, centred: bool = True) -> npt.NDArray[np.float64]:
+    """Each rated film's vote in the item-item part: (s − mean)/max(std, 0.5) + 1.
+
+    float64 (k,). All ones when ``centred`` is false or every rating is the same.
+    """
+    values = np.asarray(stars, dtype=np.float64)
+    if not centred or len(values) == 0:
+        return np.ones(len(values))
+    return (values - values.mean()) / max(float(values.std()), 0.5) + 1.0
+
+
+def apply_stars_floor(
+    scores: npt.NDArray[np.float64], predicted: npt.NDArray[np.float64], min_stars: float
+) -> npt.NDArray[np.float64]:
+    """Rank films predicted below ``min_stars`` after all others, row by row (one row a user).
+
+    Shapes (n_users, n_items). The films below the floor keep their order among themselves:
+    the whole group is shifted below the lowest-scored film at or above it. A row where every
+    film (or none) is below the floor is returned unchanged. ``scores`` is modified in place.
+    """
+    return demote(scores, predicted < min_stars)
+
+
+def demote(scores: npt.NDArray[np.float64], mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
+    """Shift each row's ``mask``-ed films below its other films, keeping their own order.
+
+    Shapes (n_users, n_items); in place. Rows where every film (or none) is masked are
+    left as they are.
+    """
+    for row in np.flatnonzero(mask.any(axis=1) & ~mask.all(axis=1)):
+        sel = mask[row]
+        scores[row, sel] -= scores[row, sel].max() - scores[row, ~sel].min() + 1.0
+    return scores
+
+
+def genre_verdicts(
+    genres: npt.NDArray[np.bool_],
+    rated_rows: npt.NDArray[np.int64],
+    rated_stars: npt.NDArray[np.floating],
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """(disliked, liked) genres of a user, bool (n_genres,) each, from their ratings.
+
+    *Disliked*: the mean over ≥ 2 revealed films of the genre is ≤ 2★; *liked*: the mean
+    over its revealed films is ≥ 4★.
+    """
+    members = genres[rated_rows]
+    count = members.sum(axis=0)
+    total = np.asarray(rated_stars, np.float64) @ members
+    mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    return (count >= 2) & (mean <= 2.0), (count >= 1) & (mean >= 4.0)
+
+
+def disliked_genre_films(
+    genres: npt.NDArray[np.bool_],
+    rated_rows: npt.NDArray[np.int64],
+    rated_stars: npt.NDArray[np.floating],
+    predicted: npt.NDArray[np.floating],
+) -> npt.NDArray[np.bool_]:
+    """Films the user has told us they would not want: the taste guard's mask (n_items,).
+
+    Films of a disliked genre and of no liked genre (``genre_verdicts``), predicted under
+    4★ (the taste-contradiction definition of ``evaluation.beyond``). All False without
+    genres or without a disliked genre.
+    """
+    if genres.shape[1] == 0 or len(rated_rows) == 0:
+        return np.zeros(len(genres), dtype=np.bool_)
+    low, high = genre_verdicts(genres, rated_rows, rated_stars)
+    if not low.any():
+        return np.zeros(len(genres), dtype=np.bool_)
+    return genres[:, low].any(axis=1) & ~genres[:, high].any(axis=1) & (predicted < 4.0)
+
+
+def zscore_rows(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Each row standardised (mean 0, std 1), shape kept; a constant row becomes zeros.
+
+    A constant (or empty) signal carries no order, so it contributes nothing to a blend.
+    """
+    if values.shape[1] == 0:
+        return np.zeros_like(values)
+    std = values.std(axis=1, keepdims=True)
+    usable = np.isfinite(std) & (std > 0)
+    centred = values - values.mean(axis=1, keepdims=True)
+    return np.where(usable, centred / np.where(usable, std, 1.0), 0.0)
+
+
+def blend_scores(
+    item_item: npt.NDArray[np.float64],
+    has_input: npt.NDArray[np.bool_],
+    predicted: npt.NDArray[np.float64],
+    *,
+    modelled: npt.NDArray[np.bool_],
+    log_popularity: npt.NDArray[np.floating],
+    config: RankerConfig,
+    adventurous: float = 0.5,
+) -> npt.NDArray[np.float64]:
+    """The ranking score of every item for several users (one row each): the blend.
+
+    ``z(item-item) + stars_weight·z(predicted) + popularity_weight(a)·z(log popularity)`` over
+    the modelled items (a user without a modelled input gets ``z(log popularity)`` as the
+    item-item part: the most popular films are the best cold-cold guess); unmodelled items
+    below every modelled one, ordered by the side terms; then the ``min_stars`` floor.
+    ``ItemItemRanker.score`` calls it with one row, the tuning with many.
+
+    Parameters
+    ----------
+    item_item : float64 (n_users, n_items)
+        Σ_{rated r} B[r, :] per user (only the modelled columns are read).
+    has_input : bool (n_users,)
+        Whether the user rated at least one modelled item.
+    predicted : float64 (n_users, n_items)
+        Fold-in predicted stars; NaN is replaced by the row's mean.
+    modelled : bool (n_items,)
+    log_popularity : float (n_items,)
+    config : RankerConfig
+        ``stars_weight``, ``popularity_weight``, ``familiarity`` and ``min_stars`` are used.
+    adventurous : float
+        a ∈ [0, 1], which sets the popularity weight (``RankerConfig.popularity_weight_at``).
+
+    Returns
+    -------
+    float64 (n_users, n_items)
+    """
+    predicted = np.asarray(predicted, dtype=np.float64)
+    if not np.isfinite(predicted).all():
+        fill = np.nanmean(np.where(np.isfinite(predicted), predicted, np.nan), axis=1)
+        predicted = np.where(np.isfinite(predicted), predicted, fill[:, None])
+    popularity = np.asarray(log_popularity, dtype=np.float64)
+    side = config.stars_weight * zscore_rows(predicted) + config.popularity_weight_at(
+        adventurous
+    ) * zscore_rows(popularity[None, :])
+    inputs = item_item[:, modelled].copy()
+    inputs[~has_input] = popularity[modelled][None, :]
+    out = np.empty_like(side)
+    out[:, modelled] = zscore_rows(inputs) + side[:, modelled]
+    if not modelled.all():
+        rest = side[:, ~modelled]
+        floor = out[:, modelled].min(axis=1, keepdims=True) if modelled.any() else 0.0
+        out[:, ~modelled] = floor - 1.0 - (rest.max(axis=1, keepdims=True) - rest)
+    return apply_stars_floor(out, predicted, config.min_stars)
+
+
+def row_sum(
+    weights: sp.csr_matrix,
+    rows: npt.NDArray[np.int64],
+    votes: npt.NDArray[np.float64],
+    n_items: int,
+) -> npt.NDArray[np.float64]:
+    """Σ_r votes_r · weights[r, :] over the given CSR rows, as a dense float64 vector.
+
+    Gathers the rows' slices and adds them with one ``bincount``: the same sums as
+    ``weights[rows].T @ votes`` about five times faster for a handful of rows, since it
+    builds no intermediate sparse matrix (this is on every request's path).
+    """
+    ptr = weights.indptr
+    columns = np.concatenate([weights.indices[ptr[r] : ptr[r + 1]] for r in rows])
+    values = np.concatenate(
+        [weights.data[ptr[r] : ptr[r + 1]] * v for r, v in zip(rows, votes, strict=True)]
+    )
+    return np.bincount(columns, weights=values, minlength=n_items).astype(np.float64, copy=False)

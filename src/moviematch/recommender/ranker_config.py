@@ -1,0 +1,164 @@
+"""``RankerConfig``: the hyperparameters of the item-item ranker, and what the config needs.
+
+The model is described in ``ranker``; this module holds the configuration, the mapping of
+the per-request "adventurous" setting to blend and calibration weights, and the genre
+membership the ranker is fitted with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from moviematch.recommender.components import TrainingContext
+    from moviematch.recommender.data import MovieInfo
+    from moviematch.recommender.ranker import ItemItemRanker
+
+
+@dataclass(frozen=True)
+class RankerConfig:
+    """Hyperparameters of ``ItemItemRanker`` (``tuning.tune_for_training`` may change some).
+
+    The defaults are the one configuration the site ships for every dataset and every way a
+    visitor starts (``setup`` trains it; ``--tune`` is opt-in). They were chosen on ML-100K
+    (docs/evaluation.md says how; ml-latest-small is the out-of-sample check).
+
+    Attributes
+    ----------
+    l2 : float
+        Uniform ridge λ per training user: λ = l2 × n_training_users (G's entries grow
+        linearly with the number of users, so this keeps the default meaningful across
+        dataset sizes). > 0.
+    dropout : float
+        c in the item-specific penalty c·G_jj; c = (1 − q)/q for an input keep rate q.
+        >= 0; 0 is plain ridge.
+    like_threshold : float
+        Stars at or above which a training rating counts as "liked" (the target).
+    seen_weight : float
+        Weight of plain EASE-on-seen mixed into B (each part scaled to unit RMS). >= 0.
+    stars_weight : float
+        Weight of the z-scored fold-in predicted stars in the blend. >= 0.
+    popularity_weight : float
+        Weight of the z-scored log(1 + training ratings count) at ``adventurous = 0.5``.
+        Any sign.
+    familiarity : float
+        How far the adventurous control moves the popularity weight: it is
+        ``popularity_weight + familiarity·(1 − 2a)`` (a = 0: more popular films, a = 1:
+        fewer). >= 0.
+    centred_input : bool
+        Weight each rated film by the user's centred stars (module docstring) instead of 1.
+    calibration : float
+        Steck's λ at ``adventurous = 0.5`` (``calibration``); λ(a) = calibration·(0.5 + a),
+        at most 0.95. In [0, 1); 0 disables the re-ranking.
+    calibration_pool : int
+        Candidates (best blend scores) the calibrated list is chosen from. >= 1.
+    calibration_depth : int
+        List positions chosen by the calibrated rule; later ones follow the score. >= 0.
+    top_k : int
+        Neighbours kept per item (row of B); 0 keeps every nonzero (dense, for measuring).
+    min_item_ratings : int
+        Items with fewer training ratings stay out of the item-item model (a film rated by
+        fewer than five people has no co-rating signal worth a row). >= 1.
+    max_items : int
+        At most this many items (the most-rated ones) enter the item-item model: the
+        solve is dense in them (memory n², time n³), so this bounds training on any
+        catalogue (10k films: 0.4 GB per float32 matrix). The others rank by the blend
+        without the item-item part, below the modelled ones. >= 1.
+    min_stars : float
+        Films whose predicted stars fall below this rank after every film at or above it
+        (their order among themselves is kept): a site must not recommend what it predicts
+        the user will dislike. 0 disables the floor.
+    taste_guard : bool
+        Films of a genre the user rated low (mean ≤ 2★ over ≥ 2 revealed films) and of none
+        they rated high (mean ≥ 4★), predicted under 4★, rank after all others (order kept).
+    """
+
+    l2: float = 1.0
+    dropout: float = 30.0
+    like_threshold: float = 4.0
+    seen_weight: float = 0.5
+    stars_weight: float = 0.2
+    popularity_weight: float = 0.0
+    familiarity: float = 1.0
+    centred_input: bool = True
+    calibration: float = 0.5
+    calibration_pool: int = 100
+    calibration_depth: int = 20
+    top_k: int = 100
+    min_item_ratings: int = 5
+    max_items: int = 10_000
+    min_stars: float = 3.0
+    taste_guard: bool = True
+
+    def __post_init__(self) -> None:
+        if not (np.isfinite(self.l2) and self.l2 > 0):
+            raise ValueError(f"RankerConfig: l2 must be > 0, got {self.l2}")
+        for name in ("dropout", "seen_weight", "stars_weight", "familiarity"):
+            value = getattr(self, name)
+            if not (np.isfinite(value) and value >= 0):
+                raise ValueError(f"RankerConfig: {name} must be finite and >= 0, got {value}")
+        if not np.isfinite(self.popularity_weight):
+            raise ValueError("RankerConfig: popularity_weight must be finite")
+        if not (np.isfinite(self.min_stars) and 0 <= self.min_stars <= 5):
+            raise ValueError(f"RankerConfig: min_stars must be in [0, 5], got {self.min_stars}")
+        if not (np.isfinite(self.calibration) and 0 <= self.calibration < 1):
+            raise ValueError(f"RankerConfig: calibration must be in [0, 1), got {self.calibration}")
+        if self.top_k < 0 or self.min_item_ratings < 1 or self.max_items < 1:
+            raise ValueError("RankerConfig: top_k >= 0, min_item_ratings and max_items >= 1")
+        if self.calibration_pool < 1 or self.calibration_depth < 0:
+            raise ValueError("RankerConfig: calibration_pool >= 1 and calibration_depth >= 0")
+
+    def popularity_weight_at(self, adventurous: float) -> float:
+        """The popularity weight for an adventurous setting a ∈ [0, 1]."""
+        return self.popularity_weight + self.familiarity * (1.0 - 2.0 * adventurous)
+
+    def calibration_at(self, adventurous: float) -> float:
+        """Steck's λ for an adventurous setting a ∈ [0, 1]."""
+        return min(0.95, self.calibration * (0.5 + adventurous))
+
+    def fit(self, context: TrainingContext) -> ItemItemRanker:
+        """Fit the ranker during ``model.train`` (the ``ComponentSpec`` protocol)."""
+        # ranker imports this module: import the component class at call time.
+        from moviematch.recommender.ranker import ItemItemRanker
+
+        genres, names = genre_members(context.items.ids, context.movies)
+        return ItemItemRanker(self).fit(
+            context.user_rows,
+            context.item_rows,
+            context.ratings.values,
+            len(context.items),
+            genres=genres,
+            genre_names=names,
+        )
+
+
+def check_adventurous(adventurous: float) -> float:
+    """``adventurous`` as a float in [0, 1]; ``ValueError`` otherwise."""
+    value = float(adventurous)
+    if not (0.0 <= value <= 1.0):
+        raise ValueError(f"adventurous must be in [0, 1], got {adventurous}")
+    return value
+
+
+def genre_members(
+    item_ids: npt.NDArray[np.int64], movies: MovieInfo | None
+) -> tuple[npt.NDArray[np.bool_], tuple[str, ...]]:
+    """Genre membership of the model's items: bool (n_items, n_genres) and sorted names.
+
+    Movies missing from ``movies`` (or no ``movies`` at all) have no genre.
+    """
+    if movies is None:
+        return np.zeros((len(item_ids), 0), dtype=np.bool_), ()
+    names = tuple(sorted({g for gs in movies.genres for g in gs}))
+    column = {g: j for j, g in enumerate(names)}
+    members = np.zeros((len(item_ids), len(names)), dtype=np.bool_)
+    row_of = {int(m): r for r, m in enumerate(item_ids.tolist())}
+    for movie_id, genres in zip(movies.movie_ids.tolist(), movies.genres, strict=True):
+        row = row_of.get(int(movie_id))
+        if row is not None:
+            members[row, [column[g] for g in genres]] = True
+    return members, names
