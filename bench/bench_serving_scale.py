@@ -87,13 +87,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--n", type=int, default=40)
+    parser.add_argument(
+        "--only-10k", action="store_true", help="the 10k catalogue alone (no 60k model needed)"
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results file")
     args = parser.parse_args(argv)
     started = time.perf_counter()
 
     def log(message: str) -> None:
         print(f"{time.perf_counter() - started:6.0f} s  {message}", flush=True)
 
-    if not (args.model60 / "meta.json").is_file():
+    have60 = (args.model60 / "meta.json").is_file()
+    if not have60 and not args.only_10k:
         print(f"{args.model60}: no model; run bench/bench_train_scale.py first", file=sys.stderr)
         return 2
     results: dict[str, Any] = {
@@ -114,11 +119,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         from moviematch.recommender import Model
 
-        model60 = Model.load(args.model60)
-        for name, model, model_dir, info in (
-            ("10k", model10, dir10, info10),
-            ("60k", model60, args.model60, {"trained_by": "bench/bench_train_scale.py"}),
-        ):
+        catalogues: list[tuple[str, Any, Path, dict[str, Any]]] = [("10k", model10, dir10, info10)]
+        if args.only_10k:
+            results["60k"] = {"measured": False, "reason": "--only-10k"}
+        else:
+            model60 = Model.load(args.model60)
+            info60 = {"trained_by": "bench/bench_train_scale.py"}
+            catalogues.append(("60k", model60, args.model60, info60))
+        for name, model, model_dir, info in catalogues:
             section = bench_serving.measure(
                 name, model, model_dir, args.n, args.requests, args.repeats, tmp, log
             )
@@ -142,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
             log(f"[{name}] {section['verdict']}")
             results[name] = section
             del model
-    write_results(RESULTS, results, log)
+    write_results(args.out, results, log)
     return 0
 
 
