@@ -131,6 +131,9 @@ def worker(directory: Path, out: Path, save: Path | None) -> None:
     started = time.perf_counter()
     model = train(ratings, TrainConfig(), **features._asdict(), on_stage=on_stage)
     figures["train_seconds"] = round(time.perf_counter() - started, 1)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    # CPU time next to wall time: on the shared machine the gap is other people's load.
+    figures["cpu_seconds_process"] = round(usage.ru_utime + usage.ru_stime, 1)
     figures["stages"] = stages
     figures["peak_rss_MB"] = max(s["peak_rss_MB"] for s in stages.values())
     figures["load_average_before"] = round(load, 2)
