@@ -191,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         shutil.rmtree(WORK, ignore_errors=True)
         steps_dir, whole_dir = WORK / "steps", WORK / "whole"
+        steps_dir.mkdir(parents=True)  # migrate alone does not create the data directory
+        whole_dir.mkdir(parents=True)
         env = environment(steps_dir, url)
         results["baseline_django_start"] = run(["check"], env, log)
         steps = [
@@ -208,9 +210,10 @@ def main(argv: list[str] | None = None) -> int:
                 results["steps"].append(run(step, env, log, left))
                 if results["steps"][-1]["exit_code"] != 0:
                     break
-            results["baseline_ratings_read_seconds"] = ratings_read_seconds(
-                steps_dir / "datasets" / "ml-25m"
-            )
+            if (steps_dir / "datasets" / "ml-25m" / "ratings.csv").is_file():
+                results["baseline_ratings_read_seconds"] = ratings_read_seconds(
+                    steps_dir / "datasets" / "ml-25m"
+                )
         if args.steps_only:
             results["whole"] = {"measured": False, "reason": "--steps-only"}
             return _finish(results, args.quick, log)
