@@ -100,6 +100,8 @@ def configure(data_dir: Path) -> None:
             "MOVIEMATCH_DEBUG": "0",
             "MOVIEMATCH_SECRET_KEY": "bench-pages-" + "x" * 50,
             "MOVIEMATCH_SECURE_COOKIES": "0",
+            # plain HTTP in-process: no redirect to HTTPS (everything else as in production)
+            "MOVIEMATCH_SSL_REDIRECT": "0",
             "OPENBLAS_NUM_THREADS": "1",
         }
     )

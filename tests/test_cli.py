@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from moviematch.cli import main, parse_rating
+from tests.spark_support import require_spark
 
 
 def write_ratings_csv(
@@ -91,6 +92,33 @@ def test_recommend_follows_current_in_a_published_model_root(
     (root / "CURRENT").write_text("v000009\n", encoding="utf-8")
     assert main(["recommend", str(root), *rate]) == 2
     assert "not a model version" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_train_on_spark_saves_a_model_that_recommends_alike(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from moviematch.recommender import Model
+
+    require_spark()
+    out, spool = tmp_path / "spark-model", tmp_path / "spool"
+    args = ["--quiet", "train", str(data_dir), "--out", str(out), "--factors", "4"]
+    spark = ["--backend", "spark", "--spark-master", "local[2]", "--spark-spool", str(spool)]
+    assert main([*args, *spark, "--spark-iterations", "8"]) == 0
+    assert "(spark MF)" in capsys.readouterr().out
+    assert Model.load(out).metadata["mf_backend"] == "spark"
+    assert spool.is_dir()
+    assert not any(spool.iterdir())  # the spooled ratings are removed afterwards
+    rate = ["--rate", "101=5", "--rate", "103=4.5", "--rate", "104=1"]
+    assert main(["recommend", str(out), *rate, "-n", "5"]) == 0
+    ids = [int(line.split()[1]) for line in capsys.readouterr().out.splitlines()[1:]]
+    assert all((i - 101) % 2 == 0 for i in ids), ids  # the user's group, as with numba
+
+
+def test_an_unknown_backend_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["train", "d", "--out", "m", "--backend", "gpu"])
+    assert "invalid choice: 'gpu'" in capsys.readouterr().err
 
 
 def test_train_does_not_tune_unless_asked(model_dir: Path) -> None:

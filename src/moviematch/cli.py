@@ -1,6 +1,6 @@
 """``moviematch``: train a model, evaluate the engine, or get recommendations from a shell.
 
-    moviematch train DATA_DIR --out PATH [--tune] [hyperparameters]
+    moviematch train DATA_DIR --out PATH [--tune] [--backend numba|spark] [hyperparameters]
     moviematch evaluate DATA_DIR [--reveal random|popular|time|picker] [--tune] [--json FILE]
     moviematch recommend MODEL_PATH --rate MOVIE_ID=STARS [--rate ...] [-n N]
 
@@ -29,11 +29,13 @@ from typing import Any
 
 from moviematch.recommender import (
     MAX_STARS,
+    MF_BACKENDS,
     MIN_STARS,
     REVEAL_MODES,
     RankerConfig,
     Ratings,
     RecommenderError,
+    SparkConfig,
 )
 
 EXIT_USAGE = 2
@@ -188,6 +190,56 @@ def _add_mf_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_backend_options(parser: argparse.ArgumentParser) -> None:
+    """``--backend`` and the Spark options (shared with ``manage.py train_model``)."""
+    d = SparkConfig()
+    group = parser.add_argument_group("training backend (where matrix factorisation runs)")
+    group.add_argument(
+        "--backend",
+        choices=MF_BACKENDS,
+        default="numba",
+        help="numba: SGD on this machine (default); spark: biases and MLlib ALS on Apache "
+        "Spark (pip install 'moviematch[spark]', needs Java); see docs/spark.md",
+    )
+    group.add_argument(
+        "--spark-master",
+        default=d.master,
+        metavar="URL",
+        help=f"Spark master: local[*], local[2], spark://host:7077, yarn … (default {d.master})",
+    )
+    group.add_argument(
+        "--spark-spool",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="directory the driver writes the ratings to and every executor reads them from "
+        "(on a cluster: a shared mount such as NFS; default: a temporary directory, which is "
+        "enough in local mode)",
+    )
+    group.add_argument(
+        "--spark-driver-memory",
+        default=d.driver_memory,
+        metavar="SIZE",
+        help=f"spark.driver.memory of the session this starts (default {d.driver_memory})",
+    )
+    group.add_argument(
+        "--spark-iterations",
+        type=_positive_int,
+        default=d.als_iterations,
+        help=f"ALS iterations (default {d.als_iterations})",
+    )
+
+
+def spark_config(args: argparse.Namespace) -> SparkConfig:
+    """The ``SparkConfig`` of the options of ``add_backend_options``."""
+    return SparkConfig(
+        master=args.spark_master,
+        spool_dir=args.spark_spool,
+        driver_memory=args.spark_driver_memory,
+        als_iterations=args.spark_iterations,
+    )
+
+
 def _mf_config(args: argparse.Namespace) -> Any:
     from moviematch.recommender import MFConfig
 
@@ -233,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_mf_options(p_train)
     _add_ranker_options(p_train)
+    add_backend_options(p_train)
 
     p_eval = commands.add_parser(
         "evaluate",
@@ -312,13 +365,26 @@ def cmd_train(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     started = time.perf_counter()
-    bar = _progress(range(config.mf.n_epochs), "MF epochs", enabled=show)
+    # Spark reports no epochs: the bar is for the numba trainer's SGD.
+    epochs = config.mf.n_epochs if args.backend == "numba" else 0
+    bar = _progress(range(epochs), "MF epochs", enabled=show)
     ticks = iter(bar)
 
     def on_epoch(_report: Any) -> None:
         next(ticks, None)
 
-    model = train(ratings, config, progress=on_epoch, **features)
+    def on_stage(report: Any) -> None:
+        print(f"  {report.stage}: {report.seconds:.1f}s", file=sys.stderr)
+
+    model = train(
+        ratings,
+        config,
+        progress=on_epoch,
+        backend=args.backend,
+        spark=spark_config(args),
+        on_stage=on_stage,
+        **features,
+    )
     next(ticks, None)  # let the bar finish
     out = Path(args.out)
     try:
@@ -326,7 +392,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CliError(f"{out}: cannot save the model ({exc.strerror})") from None
     print(
-        f"trained on {len(ratings)} ratings in {time.perf_counter() - started:.1f}s; saved to {out}"
+        f"trained on {len(ratings)} ratings ({args.backend} MF) in "
+        f"{time.perf_counter() - started:.1f}s; saved to {out}"
     )
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from io import StringIO
 from pathlib import Path
 
@@ -63,3 +64,21 @@ def test_second_run_changes_no_row() -> None:
 def test_negative_threshold_rejected() -> None:
     with pytest.raises(CommandError, match="--min-ratings"):
         call_command("filter_catalog", "--min-ratings", "-1", stdout=StringIO())
+
+
+@pytest.mark.parametrize(
+    ("dataset", "bar"), [("ml-25m", 110), ("ml-latest", 110), ("ml-latest-small", 5), ("", 5)]
+)
+def test_the_default_bar_follows_the_imported_dataset(
+    movielens_dir: Path, tmp_path: Path, dataset: str, bar: int
+) -> None:
+    # The install marker names the dataset (a copy from --from or a download writes it).
+    marker = {"dataset": dataset, "verified": "test", "sizes": {}}
+    (movielens_dir / ".moviematch-dataset.json").write_text(json.dumps(marker))
+    call_command("import_movielens", str(movielens_dir), stdout=StringIO())
+    out = StringIO()
+    call_command("filter_catalog", stdout=out)
+    assert f"(min {bar} ratings)" in out.getvalue()
+    # ML-25M's bar keeps no film of these tiny files; the explicit option still rules
+    call_command("filter_catalog", "--min-ratings", "5", stdout=out)
+    assert Movie.objects.filter(in_catalogue=True).count() == 3

@@ -31,6 +31,7 @@ from moviematch.recommendations.models import TrainingRun
 from moviematch.recommender import Model, RankerConfig, RankerGrid
 from moviematch.recommender.artifact import current
 from tests.catalog.movielens_files import write_movielens
+from tests.spark_support import require_spark
 
 pytestmark = pytest.mark.django_db
 
@@ -95,6 +96,41 @@ def test_train_reports_the_engines_cold_start_evaluation(
     assert metrics["coldstart_ndcg10"] == pytest.approx(ours["ndcg@10"])
     assert metrics["popularity_ndcg10"] == pytest.approx(by["popularity"]["ndcg@10"])
     assert services.model_is_up_to_date()
+
+
+@pytest.mark.usefixtures("model_dir", "planted_catalogue")
+def test_large_data_is_evaluated_on_a_user_sample_and_trained_on_all(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # ML-25M's 162k users would take the evaluation alone past 20 minutes: it samples users.
+    monkeypatch.setattr("moviematch.recommendations.services.training.EVALUATION_MAX_USERS", 150)
+    output = train("--reveal", "random")
+    assert "30 held-out users of 150" in output
+    assert f"(evaluated on a seeded sample of 150 of the {N_USERS} users)" in output
+    run = TrainingRun.objects.get()
+    assert run.evaluation["user_sample"] == {"users": 150, "of": N_USERS}
+    assert run.users == N_USERS  # the published model still learns from everyone
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("model_dir", "planted_catalogue")
+def test_train_on_spark_publishes_a_model_the_site_serves(tmp_path: Path) -> None:
+    require_spark()
+    spark = ["--backend", "spark", "--spark-master", "local[2]", "--spark-spool", str(tmp_path)]
+    output = train("--no-eval", *spark)
+    assert "Published" in output
+    run = TrainingRun.objects.get()
+    assert run.config["mf_backend"] == "spark"
+    model = services.model_current()
+    assert model is not None
+    assert model.metadata["mf_backend"] == "spark"
+    assert services.model_is_up_to_date()
+    user = get_user_model().objects.create_user(username="sparky", password="x")
+    rated = sorted(model.items.ids.tolist())[:5]
+    rate(user, dict.fromkeys(rated, "4.5"))
+    recs = services.recommendation_list(user=user, n=10)
+    assert len(recs) == 10
+    assert not {r.movie.id for r in recs} & set(rated)
 
 
 @pytest.mark.usefixtures("model_dir", "planted_catalogue")

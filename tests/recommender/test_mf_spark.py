@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,40 +13,15 @@ from moviematch.recommender.errors import ModelFitError
 from moviematch.recommender.foldin import FoldInConfig, solve_user
 from moviematch.recommender.mf import train_mf
 from moviematch.recommender.mf_spark import SparkConfig, train_mf_spark
+from tests.spark_support import local_session
 
 pytestmark = pytest.mark.slow
 
 
-def _spark_available() -> str | None:
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        return "pyspark is not installed (pip install -e '.[spark]')"
-    if shutil.which("java") is None:
-        return "no Java runtime (apt-get install default-jre-headless)"
-    return None
-
-
 @pytest.fixture(scope="module")
 def spark() -> Iterator[Any]:
-    missing = _spark_available()
-    if missing:
-        if os.environ.get("CI") == "true":
-            pytest.fail(missing)
-        pytest.skip(missing)
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("moviematch-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
+    with local_session("moviematch-tests") as session:
+        yield session
 
 
 def planted(seed: int = 0, n_users: int = 300, n_items: int = 120, rank: int = 3) -> Any:

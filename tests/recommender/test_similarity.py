@@ -252,6 +252,24 @@ def test_similarity_invariants(vectors: np.ndarray, neighbours: int, data: st.Da
         assert s == pytest.approx(score[(b, a)], abs=1e-6)
 
 
+@settings(max_examples=80, deadline=None)
+@given(vectors=grid_vectors, data=st.data())
+def test_the_build_kernel_selects_exactly_what_the_numpy_reference_does(
+    vectors: np.ndarray, data: st.DataObject
+) -> None:
+    """``neighbours_kernels.top_k_block`` == ``neighbours.top_k_rows``, ties included."""
+    from moviematch.recommender.neighbours import top_k_rows
+    from moviematch.recommender.neighbours_kernels import top_k_block
+
+    n = len(vectors)
+    k = data.draw(st.integers(1, n - 1))
+    query = np.array(sorted(data.draw(st.sets(st.integers(0, n - 1), min_size=1))), np.int64)
+    expected_rows, expected_scores = top_k_rows(vectors, query, k)
+    rows, scores = top_k_block(vectors[query] @ vectors.T, query, k)
+    np.testing.assert_array_equal(rows, expected_rows)
+    np.testing.assert_array_equal(scores, expected_scores)
+
+
 @pytest.fixture(scope="module")
 def real_index(ml_small: Path, ml_20m_partial: Path) -> tuple[SimilarityIndex, MovieInfo]:
     movies = movielens.movie_info(movielens.read_movies(ml_small))

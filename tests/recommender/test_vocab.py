@@ -47,3 +47,23 @@ def test_round_trip_property(ids: list[int], probes: list[int]) -> None:
     probes = [p for p in probes if -(2**63) <= p < 2**63]
     for probe, row in zip(probes, vocab.rows(np.array(probes, dtype=np.int64)), strict=True):
         assert (row != MISSING) == (probe in set(ids))
+
+
+def test_long_inputs_through_the_dense_table_match_the_sorted_path() -> None:
+    # At least _DENSE_QUERY ids spanning less than _DENSE_SPAN: the one-pass table path.
+    rng = np.random.default_rng(0)
+    ids = rng.integers(1_000, 300_000, size=200_000)
+    vocab = Vocabulary(ids)
+    assert vocab.ids.tolist() == np.unique(ids).tolist()
+    probes = np.concatenate([ids, rng.integers(-5, 400_000, size=100_000)])
+    pos = np.searchsorted(vocab.ids, probes).clip(0, len(vocab) - 1)
+    reference = np.where(vocab.ids[pos] == probes, pos, MISSING)
+    assert vocab.rows(probes).tolist() == reference.tolist()
+    assert vocab.rows(ids).tolist() == reference[: len(ids)].tolist()  # all inside the range
+
+
+def test_long_inputs_with_a_wide_span_fall_back_to_sorting() -> None:
+    ids = np.concatenate([np.arange(150_000), [10**12]])
+    vocab = Vocabulary(ids)
+    assert len(vocab) == 150_001
+    assert vocab.rows(ids).tolist() == list(range(150_001))

@@ -2,8 +2,14 @@
 
 The import commands describe *what the table should contain* (a mapping from a natural key
 to the row's values); these helpers compare that with the database and issue the minimum of
-``bulk_create`` / ``bulk_update`` / ``delete``. Running an import twice therefore writes
-nothing the second time, which is what makes the imports idempotent.
+inserts / updates / deletes. Running an import twice therefore writes nothing the second
+time, which is what makes the imports idempotent.
+
+Inserts and updates go through ``cursor.executemany`` with one plain statement per row
+(values prepared by each field's ``get_db_prep_save``, defaults filled in as Django would)
+rather than ``bulk_create``/``bulk_update``: building a model instance per row and, for
+updates, one ``CASE WHEN`` per column cost ~60 µs a row, which was most of an ML-25M import
+(600k rows). The database still checks every constraint.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models
+from django.db import connections, models, router
 
 #: Rows per INSERT/UPDATE statement. SQLite allows 32766 bound variables; a few hundred rows
 #: of a handful of columns stay well under that on every backend.
@@ -74,31 +80,23 @@ def sync_rows(
     for row in queryset.values_list(*columns).iterator(chunk_size=5000):
         existing[tuple(row[1 : 1 + n_keys])] = (row[0], tuple(row[1 + n_keys :]))
 
-    to_create = []
-    to_update = []
+    to_create: list[tuple[object, ...]] = []
+    to_update: list[tuple[object, ...]] = []  # values, then the primary key
     for key, values in desired.items():
         found = existing.get(key)
         if found is None:
-            to_create.append(
-                model(
-                    **dict(zip(key_fields, key, strict=True)),
-                    **dict(zip(value_fields, values, strict=True)),
-                )
-            )
+            to_create.append((*key, *values))
         elif found[1] != tuple(values):
-            obj = model(pk=found[0], **dict(zip(key_fields, key, strict=True)))
-            for name, value in zip(value_fields, values, strict=True):
-                setattr(obj, name, value)
-            to_update.append(obj)
+            to_update.append((*values, found[0]))
     stale = [pk for key, (pk, _) in existing.items() if key not in desired]
 
     deleted = 0
     if delete_missing and stale:
         deleted = delete_pks(model, stale, batch_size=batch_size)
     if to_update and value_fields:
-        model._default_manager.bulk_update(to_update, list(value_fields), batch_size=batch_size)
+        update_rows(model, list(value_fields), to_update)
     if to_create:
-        model._default_manager.bulk_create(to_create, batch_size=batch_size)
+        insert_rows(model, [*key_fields, *value_fields], to_create)
     return SyncCounts(created=len(to_create), updated=len(to_update), deleted=deleted)
 
 
@@ -110,3 +108,100 @@ def delete_pks(model: type[models.Model], pks: Iterable[object], *, batch_size: 
         chunk = pks[start : start + batch_size]
         deleted += model._default_manager.filter(pk__in=chunk).delete()[1].get(model._meta.label, 0)
     return deleted
+
+
+_ROWS_PER_CALL = 5000
+
+
+#: Field types whose Python values (int, float, str, bool, None) both SQLite and PostgreSQL
+#: take as they are: no ``get_db_prep_save`` call needed (it was a third of an import).
+_PLAIN = (models.IntegerField, models.FloatField, models.CharField, models.TextField,
+          models.BooleanField)  # fmt: skip
+
+
+def _preparer(field: models.Field[Any, Any], connection: Any) -> Any:
+    """A function preparing values of ``field`` for the database (identity for plain types)."""
+    target = field.target_field if isinstance(field, models.ForeignKey) else field
+    if isinstance(target, _PLAIN):
+        return None
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
+def _prepared(
+    preparers: Sequence[Any], rows: Sequence[tuple[object, ...]], tail: Sequence[object] = ()
+) -> list[list[Any]]:
+    if all(p is None for p in preparers):
+        return [[*row, *tail] for row in rows]
+    return [
+        [*(v if p is None else p(v) for p, v in zip(preparers, row, strict=True)), *tail]
+        for row in rows
+    ]
+
+
+def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or not field.concrete:
+        raise TypeError(f"{model.__name__}.{name} is not a concrete column")
+    return field
+
+
+def insert_rows(
+    model: type[models.Model], fields: Sequence[str], rows: Sequence[tuple[object, ...]]
+) -> None:
+    """INSERT ``rows`` (values of ``fields``, attnames such as ``movie_id``) into ``model``.
+
+    Concrete fields not listed get their Django default; an auto primary key is left to the
+    database. Models with ``auto_now``/``auto_now_add`` fields go through ``bulk_create``.
+    """
+    meta = model._meta
+    given = [_field(model, name) for name in fields]
+    given_names = {f.attname for f in given}
+    rest = [
+        f
+        for f in meta.concrete_fields
+        if f.attname not in given_names and not (f.primary_key and isinstance(f, models.AutoField))
+    ]
+    if any(getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) for f in rest):
+        names = [f.attname for f in given]
+        model._default_manager.bulk_create(
+            [model(**dict(zip(names, row, strict=True))) for row in rows], batch_size=BATCH_SIZE
+        )
+        return
+    connection = connections[router.db_for_write(model)]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in (*given, *rest))
+    marks = ", ".join(["%s"] * (len(given) + len(rest)))
+    sql = f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) VALUES ({marks})"
+    defaults = [f.get_db_prep_save(f.get_default(), connection) for f in rest]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), _ROWS_PER_CALL):
+            cursor.executemany(
+                sql,
+                [
+                    [
+                        *(
+                            f.get_db_prep_save(v, connection)
+                            for f, v in zip(given, row, strict=True)
+                        ),
+                        *defaults,
+                    ]
+                    for row in rows[start : start + _ROWS_PER_CALL]
+                ],
+            )
+
+
+def update_rows(
+    model: type[models.Model], fields: Sequence[str], rows: Sequence[tuple[object, ...]]
+) -> None:
+    """UPDATE ``fields`` of ``model``'s rows: each row is the new values, then the pk."""
+    meta = model._meta
+    targets = [_field(model, name) for name in fields]
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in targets)
+    pk = meta.pk
+    assert pk is not None
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(pk.column)} = %s"
+    preparers = [_preparer(f, connection) for f in (*targets, pk)]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), _ROWS_PER_CALL):
+            cursor.executemany(sql, _prepared(preparers, rows[start : start + _ROWS_PER_CALL]))

@@ -1,21 +1,28 @@
 """Import a MovieLens dataset directory into the catalogue (movies, genres, links, tags, genome).
 
-MovieLens ratings are *not* stored as site ratings: they are streamed once to compute each
-movie's ``num_ratings`` and ``mean_rating``; the model is trained from the files directly.
+MovieLens ratings are *not* stored in the database: they are streamed once into the rating
+store (``moviematch.datasets.rating_store``: compact int32/float32 arrays in the data
+directory, with the tag genome as a dense float32 matrix), which gives each movie's
+``num_ratings`` and ``mean_rating`` and which training reads. The database keeps what pages
+show: movies, genres, links, user-tag counts and each movie's strongest genome tags
+(``GENOME_TAGS_KEPT``), not the genome's 15M scores.
 
 The import is a sync, not an append: the tables end up describing exactly the files, and rows
 that already match are not written. It runs in one transaction, so a malformed row (raised by
-the readers before anything is written, or any later failure) leaves the database unchanged.
+the readers before anything is written, or any later failure) leaves the database unchanged;
+the new rating store replaces the old one only once the transaction has succeeded.
 """
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+from django.conf import settings
 from django.db import transaction
 
 from moviematch.catalog.bulk_sync import SyncCounts, sync_rows
@@ -31,12 +38,18 @@ from moviematch.catalog.models import (
 )
 from moviematch.catalog.tags import tag_normalise
 from moviematch.catalog.titles import movie_search_text_refresh
-from moviematch.datasets import movielens
+from moviematch.datasets import movielens, rating_store
 from moviematch.datasets.errors import DatasetError
+from moviematch.datasets.genome import Genome
+from moviematch.datasets.install import marker_dataset, move_into_place
+from moviematch.datasets.specs import DATASETS
 
 #: MovieLens' placeholder for a movie without genres; stored as no genre at all.
 NO_GENRES = "(no genres listed)"
 TAG_MAX_LENGTH = Tag._meta.get_field("name").max_length or 200
+#: Genome tags kept per movie in the database (its strongest; pages show a movie's tags). The
+#: whole genome lives in the rating store, as a dense matrix, for training.
+GENOME_TAGS_KEPT = 10
 MOVIELENS_FILES = (
     "movies.csv",
     "links.csv",
@@ -63,6 +76,8 @@ class MovieLensImportReport:
     duplicate_links_dropped: int
     rows_changed: int
     seconds: float
+    dataset: str = ""
+    rating_store: str = ""
 
     def as_dict(self) -> dict[str, int | float]:
         return asdict(self)
@@ -70,6 +85,17 @@ class MovieLensImportReport:
 
 class EmptyImportError(DatasetError):
     """The files would empty the catalogue (no movie or no rating): refused unless forced."""
+
+
+def rating_store_dir() -> Path:
+    """Where the imported MovieLens ratings live as arrays (``MOVIEMATCH["RATING_STORE"]``)."""
+    return Path(settings.MOVIEMATCH["RATING_STORE"])
+
+
+def dataset_name(directory: Path) -> str:
+    """The dataset a directory holds: its install marker's name, else a known folder name."""
+    name = marker_dataset(directory) or directory.resolve().name
+    return name if name in DATASETS else ""
 
 
 def movielens_import(*, directory: Path, allow_empty: bool = False) -> MovieLensImportReport:
@@ -95,21 +121,54 @@ def movielens_import(*, directory: Path, allow_empty: bool = False) -> MovieLens
     """
     started = time.perf_counter()
     directory = Path(directory)
+    fingerprint = directory_fingerprint(directory, MOVIELENS_FILES)
     # Parse everything first: a malformed row fails before the first write.
     records = movielens.read_movies(directory)
     links = movielens.read_links(directory)
     tag_records = movielens.read_tags(directory) if (directory / "tags.csv").is_file() else []
     genome = movielens.read_genome(directory)
     known = {r.movie_id for r in records}
-    counts, sums, ratings_read, unknown = _rating_stats(directory, known)
-    if not allow_empty and (not records or ratings_read == 0):
-        missing = "movie" if not records else "rating"
-        raise EmptyImportError(
-            f"{directory}: no {missing} in the files; importing them would leave the catalogue "
-            "empty (a truncated or wrong download?). Use --force to import anyway"
+    store = rating_store_dir()
+    incoming = store.with_name(store.name + ".incoming")
+    try:
+        counts, sums, ratings_read, unknown = _rating_stats(
+            directory, known, incoming, fingerprint, genome
         )
-    tmdb_of, imdb_of, dropped = _unique_links(links, counts)
+        if not allow_empty and (not records or ratings_read == 0):
+            missing = "movie" if not records else "rating"
+            raise EmptyImportError(
+                f"{directory}: no {missing} in the files; importing them would leave the "
+                "catalogue empty (a truncated or wrong download?). Use --force to import anyway"
+            )
+        report = _sync(
+            directory, fingerprint, records, links, tag_records, genome, known, counts, sums,
+            ratings_read=ratings_read, unknown=unknown, store=store, started=started,
+        )  # fmt: skip
+        if incoming.exists():
+            move_into_place(incoming, store)
+    finally:
+        shutil.rmtree(incoming, ignore_errors=True)
+    return report
 
+
+def _sync(
+    directory: Path,
+    fingerprint: str,
+    records: list[movielens.MovieRecord],
+    links: dict[int, movielens.LinkRecord],
+    tag_records: list[movielens.TagRecord],
+    genome: Genome | None,
+    known: set[int],
+    counts: dict[int, int],
+    sums: dict[int, float],
+    *,
+    ratings_read: int,
+    unknown: int,
+    store: Path,
+    started: float,
+) -> MovieLensImportReport:
+    """The database writes of an import, in one transaction."""
+    tmdb_of, imdb_of, dropped = _unique_links(links, counts)
     with transaction.atomic():
         genre_ids = _genres_ensure({g for r in records for g in r.genres if g != NO_GENRES})
         movie_counts = _movies_sync(records, imdb_of, tmdb_of, counts, sums)
@@ -120,23 +179,22 @@ def movielens_import(*, directory: Path, allow_empty: bool = False) -> MovieLens
         genome_names = (
             [tag_normalise(n)[:TAG_MAX_LENGTH] for n in genome.tag_names] if genome else []
         )
-        tag_ids = _tags_ensure({name for _, name in tag_counts} | set(genome_names) - {""})
+        relevances = _genome_rows(genome, genome_names, known, GENOME_TAGS_KEPT) if genome else {}
+        tag_ids = _tags_ensure(
+            {name for _, name in tag_counts} | {name for _, name in relevances} - {""}
+        )
         total += sync_rows(
             MovieTag,
             key_fields=("movie_id", "tag_id"),
             value_fields=("count",),
             desired={(m, tag_ids[name]): (n,) for (m, name), n in tag_counts.items()},
         )
-        n_relevances = 0
-        if genome is not None:
-            relevances = _genome_rows(genome, genome_names, tag_ids, known)
-            n_relevances = len(relevances)
-            total += sync_rows(
-                TagRelevance,
-                key_fields=("movie_id", "tag_id"),
-                value_fields=("relevance",),
-                desired=relevances,
-            )
+        total += sync_rows(
+            TagRelevance,
+            key_fields=("movie_id", "tag_id"),
+            value_fields=("relevance",),
+            desired={(m, tag_ids[name]): (r,) for (m, name), r in relevances.items()},
+        )
         report = MovieLensImportReport(
             movies=len(records),
             movies_created=movie_counts.created,
@@ -144,48 +202,40 @@ def movielens_import(*, directory: Path, allow_empty: bool = False) -> MovieLens
             genres=len(genre_ids),
             tags=len(tag_ids),
             movie_tags=len(tag_counts),
-            tag_relevances=n_relevances,
+            tag_relevances=len(relevances),
             ratings_read=ratings_read,
             ratings_unknown_movie=unknown,
             duplicate_links_dropped=dropped,
             rows_changed=total.changed,
             seconds=round(time.perf_counter() - started, 3),
+            dataset=dataset_name(directory),
+            rating_store=str(store) if ratings_read else "",
         )
         ImportRun.objects.create(
             kind=ImportKind.MOVIELENS,
             source_dir=str(directory.resolve()),
-            fingerprint=directory_fingerprint(directory, MOVIELENS_FILES),
+            fingerprint=fingerprint,
             stats=report.as_dict(),
         )
     return report
 
 
 def _rating_stats(
-    directory: Path, known: set[int]
+    directory: Path, known: set[int], store: Path, fingerprint: str, genome: Genome | None
 ) -> tuple[dict[int, int], dict[int, float], int, int]:
-    """Per-movie rating count and sum of stars, streamed chunk by chunk.
+    """Stream the ratings into a rating store at ``store``; per-movie count and sum of stars.
 
-    Returns ``(counts, sums, ratings read, ratings of movies not in movies.csv)``.
+    Returns ``(counts, sums, ratings read, ratings of movies not in movies.csv)``; without a
+    ratings file nothing is written and everything is empty.
     """
-    counts: dict[int, int] = defaultdict(int)
-    sums: dict[int, float] = defaultdict(float)
-    read = unknown = 0
     if not ((directory / "ratings.csv").is_file() or (directory / "u.data").is_file()):
-        return counts, sums, 0, 0
-    known_ids = np.fromiter(known, dtype=np.int64, count=len(known))
-    for chunk in movielens.iter_ratings(directory):
-        read += len(chunk)
-        ids, inverse = np.unique(chunk.movie_ids, return_inverse=True)
-        n = np.bincount(inverse, minlength=len(ids))
-        total = np.bincount(inverse, weights=chunk.values.astype(np.float64), minlength=len(ids))
-        is_known = np.isin(ids, known_ids)
-        unknown += int(n[~is_known].sum())
-        for movie_id, c, t in zip(
-            ids[is_known].tolist(), n[is_known].tolist(), total[is_known].tolist(), strict=True
-        ):
-            counts[movie_id] += c
-            sums[movie_id] += t
-    return counts, sums, read, unknown
+        return {}, {}, 0, 0
+    summary = rating_store.write_store(directory, store, source=fingerprint, genome=genome)
+    is_known = np.isin(summary.movie_ids, np.fromiter(known, dtype=np.int64, count=len(known)))
+    ids = summary.movie_ids[is_known].tolist()
+    counts = dict(zip(ids, summary.counts[is_known].tolist(), strict=True))
+    sums = dict(zip(ids, summary.sums[is_known].tolist(), strict=True))
+    return counts, sums, summary.n_ratings, int(summary.counts[~is_known].sum())
 
 
 def _unique_links(
@@ -302,19 +352,27 @@ def _tag_counts(tag_records: list, known: set[int]) -> dict[tuple[int, str], int
 
 
 def _genome_rows(
-    genome: object, names: list[str], tag_ids: dict[str, int], known: set[int]
-) -> dict[tuple[int, int], tuple[float]]:
-    rows: dict[tuple[int, int], tuple[float]] = {}
-    scores = genome.scores  # type: ignore[attr-defined]
-    columns = [(j, tag_ids[name]) for j, name in enumerate(names) if name]
-    for i, movie_id in enumerate(genome.movie_ids.tolist()):  # type: ignore[attr-defined]
+    genome: Genome, names: list[str], known: set[int], keep: int
+) -> dict[tuple[int, str], float]:
+    """``{(movie, tag name): relevance}`` of each known movie's ``keep`` strongest genome tags.
+
+    Two genome tags may normalise to one name: the higher relevance counts. Ties at the cut
+    go to the earlier tag (genome order).
+    """
+    rows: dict[tuple[int, str], float] = {}
+    if not len(genome.movie_ids) or not names:
+        return rows
+    keep = min(keep, len(names))
+    # Strongest first; a stable sort keeps genome order among equal scores.
+    order = np.argsort(-genome.scores, axis=1, kind="stable")
+    for i, movie_id in enumerate(genome.movie_ids.tolist()):
         if movie_id not in known:
             continue
-        row = scores[i].tolist()
-        for j, tag_id in columns:
-            # two genome tags may normalise to one name; keep the higher relevance
-            key = (movie_id, tag_id)
-            value = round(row[j], 6)
-            if key not in rows or rows[key][0] < value:
-                rows[key] = (value,)
+        kept: dict[str, float] = {}
+        for j in order[i].tolist():
+            if names[j] and names[j] not in kept:
+                kept[names[j]] = round(float(genome.scores[i, j]), 6)
+                if len(kept) == keep:
+                    break
+        rows.update({(movie_id, name): value for name, value in kept.items()})
     return rows

@@ -20,11 +20,13 @@ from moviematch.catalog.models import ExclusionReason, Movie
 from moviematch.catalog.titles import movie_search_text_refresh, movie_title_store
 
 __all__ = [
+    "DATASET_MIN_RATINGS",
     "DEFAULT_MIN_RATINGS",
     "CatalogueFilterReport",
     "IMDbImportReport",
     "MovieLensImportReport",
     "catalogue_filter",
+    "default_min_ratings",
     "imdb_import",
     "movie_search_text_refresh",
     "movie_title_store",
@@ -36,6 +38,16 @@ __all__ = [
 #: of the 610 users keeps ratings); below five ratings a movie's learned bias and factors are
 #: mostly the regulariser's prior, so its predicted stars would be noise.
 DEFAULT_MIN_RATINGS = 5
+#: Defaults of the full MovieLens releases, which reproduce the original site's scale: about
+#: 9,500 served movies of ML-25M's 62,423. A film needs this many ratings (and links and a
+#: year); on the generated ML-25M-shaped archive it keeps 9,5xx movies (docs/catalogue.md,
+#: "The catalogue filter"). ml-latest, the same kind of data grown larger, uses the same bar.
+DATASET_MIN_RATINGS = {"ml-25m": 110, "ml-latest": 110}
+
+
+def default_min_ratings(*, dataset: str | None) -> int:
+    """The catalogue filter's default ``min_ratings`` for a dataset name (5 if unknown)."""
+    return DATASET_MIN_RATINGS.get(dataset or "", DEFAULT_MIN_RATINGS)
 
 
 @dataclass(frozen=True)

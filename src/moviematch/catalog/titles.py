@@ -7,10 +7,9 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
+from moviematch.catalog.bulk_sync import update_rows
 from moviematch.catalog.models import Movie, MovieTitle
 from moviematch.catalog.search_text import search_text
-
-_BATCH = 500
 
 
 def language_code(language: str) -> str:
@@ -32,13 +31,12 @@ def movie_search_text_refresh(*, movie_ids: Iterable[int] | None = None) -> int:
     others: dict[int, list[str]] = defaultdict(list)
     for movie_id, title in localized.order_by("language").values_list("movie_id", "title"):
         others[movie_id].append(title)
-    dirty = []
+    dirty: list[tuple[object, ...]] = []
     for movie in movies.iterator(chunk_size=2000):
         text = search_text([movie.title, movie.english_title, *others.get(movie.pk, [])])
         if text != movie.search_text:
-            movie.search_text = text
-            dirty.append(movie)
-    Movie.objects.bulk_update(dirty, ["search_text"], batch_size=_BATCH)
+            dirty.append((text, movie.pk))
+    update_rows(Movie, ["search_text"], dirty)
     return len(dirty)
 
 

@@ -94,6 +94,15 @@ def marker_matches(directory: Path, name: str) -> bool:
     return True
 
 
+def marker_dataset(directory: Path) -> str | None:
+    """The dataset name in `directory`'s marker (None without a readable one)."""
+    try:
+        payload = json.loads((directory / MARKER).read_text(encoding="utf-8"))
+        return str(payload["dataset"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def move_into_place(source: Path, target: Path) -> None:
     """Rename `source` to `target`, replacing whatever (unverified) was at `target`."""
     if target.is_symlink() or target.is_file():

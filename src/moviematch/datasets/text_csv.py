@@ -108,6 +108,11 @@ def _first_undecodable(path: Path, encoding: str) -> tuple[int | None, str]:
 
 def parse_int(path: Path, line: int, text: str, name: str, *, minimum: int | None = None) -> int:
     """Parse one integer field, or raise :class:`MalformedRowError` naming the column."""
+    if text.isdigit() and text.isascii():  # the common case, without the checks below
+        value = int(text)
+        if minimum is not None and value < minimum:
+            raise MalformedRowError(path, line, f"{name} {value} is below {minimum}")
+        return value
     stripped = text.strip()
     if not stripped.lstrip("-").isdigit() or not stripped.isascii():
         raise MalformedRowError(path, line, f"{name} {text!r} is not an integer")

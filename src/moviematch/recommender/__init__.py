@@ -8,6 +8,7 @@ Training, serving and publishing::
     from moviematch.recommender import Ratings, TrainConfig, train, Model
 
     model = train(ratings, TrainConfig(), movies=movie_info, tags=tags, genome=genome)
+    model = train(ratings, TrainConfig(), backend="spark", spark=SparkConfig(master="local[*]"))
     version = publish(root, model.save)           # atomic; CURRENT then names it
     model = load_current(root)                    # or ModelCache(root) per process
     profile = model.fold_in([1, 50, 260], [5.0, 4.0, 4.5])
@@ -58,11 +59,12 @@ from moviematch.recommender.evaluation.report import (
 from moviematch.recommender.foldin import FoldInConfig, UserProfile
 from moviematch.recommender.grouping import FALLBACK_LABEL, Group
 from moviematch.recommender.mf import MFConfig
+from moviematch.recommender.mf_spark import SparkConfig
 from moviematch.recommender.model import Model, Recommendation, TrainConfig
 from moviematch.recommender.model_cache import ModelCache
 from moviematch.recommender.onboarding import OnboardingConfig
 from moviematch.recommender.ranker import RankerConfig
-from moviematch.recommender.training import train
+from moviematch.recommender.training import MF_BACKENDS, StageReport, train
 from moviematch.recommender.tuning import RankerGrid, TuningResult, tune_for_training
 
 
@@ -81,6 +83,7 @@ __all__ = [
     "CURRENT_FILE",
     "FALLBACK_LABEL",
     "MAX_STARS",
+    "MF_BACKENDS",
     "MIN_STARS",
     "REVEAL_MODES",
     "CorruptModelError",
@@ -103,6 +106,8 @@ __all__ = [
     "Ratings",
     "Recommendation",
     "RecommenderError",
+    "SparkConfig",
+    "StageReport",
     "TagApplications",
     "TrainConfig",
     "TuningResult",

@@ -164,17 +164,26 @@ def tag_matrix(
         if genome_top < centred.shape[1]:
             cutoff = -np.partition(-centred, genome_top - 1, axis=1)[:, genome_top - 1]
             centred[centred < cutoff[:, None]] = 0.0
+        # Sparse from here on: with tens of thousands of user-tag terms a dense movies × terms
+        # matrix would take gigabytes, and each movie keeps only its genome_top scores.
+        term_of = np.array([column[name] for name in genome_names], dtype=np.int64)
+        local, genome_col = np.nonzero(centred)
+        values = centred[local, genome_col]
+        at_term = term_of[genome_col]
         # Several raw genome names may normalise to one term: keep the strongest.
-        mapped = np.zeros((centred.shape[0], len(terms)), dtype=np.float64)
-        for j, name in enumerate(genome_names):
-            np.maximum(mapped[:, column[name]], centred[:, j], out=mapped[:, column[name]])
-        mapped = l2_normalize(mapped).astype(np.float64) * genome_weight
+        order = np.lexsort((-values, at_term, local))
+        local, at_term, values = local[order], at_term[order], values[order]
+        first = np.ones(len(local), dtype=bool)
+        first[1:] = (local[1:] != local[:-1]) | (at_term[1:] != at_term[:-1])
+        local, at_term, values = local[first], at_term[first], values[first]
+        norms = np.sqrt(np.bincount(local, weights=values**2, minlength=centred.shape[0]))
+        values = (values / norms[local]).astype(np.float32).astype(np.float64) * genome_weight
+        genome_rows = g_rows[known]
         genome_part = sp.csr_matrix(
-            (mapped[mapped != 0], (g_rows[known][np.nonzero(mapped)[0]], np.nonzero(mapped)[1])),
-            shape=(n, len(terms)),
+            (values, (genome_rows[local], at_term)), shape=(n, len(terms)), dtype=np.float64
         )
         user_part = user_part + genome_part
-        evidence[g_rows[known][np.abs(mapped).sum(axis=1) > 0]] = 1.0
+        evidence[genome_rows[np.unique(local)]] = 1.0
     return _normalize_sparse(sp.csr_matrix(user_part)), evidence
 
 

@@ -99,7 +99,8 @@ def train_mf_spark(
         ``n_factors``, ``reg`` and ``seed`` are used (``n_epochs``/``lr`` are SGD's).
     spark_config : SparkConfig, optional
     spark : SparkSession, optional
-        An existing session (it is left running); otherwise one is started on
+        An existing session (it is left running). Without one, the session already active
+        in this process is used (and left running), else one is started on
         ``spark_config.master`` and stopped afterwards.
 
     Returns
@@ -123,7 +124,7 @@ def train_mf_spark(
     if n_users >= 2**31 or n_items >= 2**31:
         raise ModelFitError("Spark MF: MLlib ALS needs ids below 2**31")
     mu = float(stars.mean())
-    with _session(spark, sc) as session, _spooled(users, items, stars, sc.spool_dir) as path:
+    with spark_session(sc, spark) as session, _spooled(users, items, stars, sc.spool_dir) as path:
         frame = _read(session, path)
         user_bias, item_bias = _biases(frame, mu, sc, n_users, n_items)
         user_factors, item_factors = _factors(
@@ -151,15 +152,21 @@ def train_mf_spark(
 
 
 @contextlib.contextmanager
-def _session(existing: SparkSession | None, sc: SparkConfig) -> Iterator[SparkSession]:
+def spark_session(
+    sc: SparkConfig, existing: SparkSession | None = None, *, app: str = "moviematch-mf"
+) -> Iterator[SparkSession]:
+    """The session to train in: ``existing``, else the process's active one (both left
+    running), else a new one on ``sc.master`` (stopped on exit; no UI, quiet logs)."""
+    from pyspark.sql import SparkSession
+
+    existing = existing or SparkSession.getActiveSession()
     if existing is not None:
         yield existing
         return
-    from pyspark.sql import SparkSession
 
     session = (
         SparkSession.builder.master(sc.master)
-        .appName("moviematch-mf")
+        .appName(app)
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.memory", sc.driver_memory)

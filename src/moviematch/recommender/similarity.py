@@ -140,8 +140,10 @@ class SimilarityIndex:
         self.neighbour_rows_ = neighbour_rows
         self.neighbour_scores_ = neighbour_scores
         self.confidence_ = confidence
-        # Scaled vectors: their dot product is the shrunk score (kept in memory only).
-        self._scaled = (vectors * np.sqrt(confidence)[:, None]).astype(np.float32)
+        # The vectors scaled by √confidence have the shrunk score as dot product; they are
+        # formed only when a scan needs them (k beyond the lists), not kept: at 60k movies
+        # a second copy of the vectors would be 15 MB of every serving process.
+        self._root_confidence = np.sqrt(confidence).astype(np.float32)
 
     @classmethod
     def build(
@@ -256,15 +258,21 @@ class SimilarityIndex:
         vectors = np.asarray(vectors, dtype=np.float32)
         if confidence is None:
             confidence = (np.linalg.norm(vectors, axis=1) > 0).astype(np.float32)
-        scaled = vectors * np.sqrt(confidence)[:, None]
-        k = min(config.neighbours, n - 1)
+        scaled = np.ascontiguousarray(vectors * np.sqrt(confidence)[:, None], dtype=np.float32)
+        k = max(0, min(config.neighbours, n - 1))
         rows = np.empty((n, k), dtype=np.int32)
         scores = np.empty((n, k), dtype=np.float32)
-        # Blocks of queries bound the temporary n×block score matrix (~32 MB at n = 10k).
-        step = max(1, 800_000 // max(n, 1))
-        for start in range(0, n, step):
-            query = np.arange(start, min(n, start + step), dtype=np.int64)
-            rows[query], scores[query] = top_k_rows(scaled, query, k)
+        if k:
+            # numba is loaded here, at build time only (serving reads the lists).
+            from moviematch.recommender.neighbours_kernels import top_k_block
+
+            # Blocks of queries bound the temporary block × n score matrix (64 MB); the
+            # transposed copy makes the products contiguous (1.7× faster GEMM at 59k).
+            columns = np.ascontiguousarray(scaled.T)
+            step = max(1, 16_000_000 // max(n, 1))
+            for start in range(0, n, step):
+                query = np.arange(start, min(n, start + step), dtype=np.int64)
+                rows[query], scores[query] = top_k_block(scaled[query] @ columns, query, k)
         return cls(config, movie_ids, vectors, rows, scores, confidence.astype(np.float32))
 
     def __len__(self) -> int:
@@ -306,7 +314,8 @@ class SimilarityIndex:
             rows = self.neighbour_rows_[row, :k]
             scores = self.neighbour_scores_[row, :k]
         else:
-            found, found_scores = top_k_rows(self._scaled, np.array([row]), k)
+            scaled = self.vectors_ * self._root_confidence[:, None]
+            found, found_scores = top_k_rows(scaled, np.array([row]), k)
             rows, scores = found[0], found_scores[0]
         ids = self.vocab.ids[rows]
         return [(int(m), float(s)) for m, s in zip(ids, scores, strict=True)]
@@ -369,11 +378,13 @@ class SimilarityIndex:
             problems.append("confidence must have shape (n_movies,) and values in [0, 1]")
         if problems:
             raise CorruptModelError("similarity index: " + "; ".join(problems))
+        # copy=False: the loaded arrays already have these dtypes; copies would double the
+        # index's memory while loading.
         return cls(
             SimilarityConfig.from_dict(config),
-            ids.astype(np.int64),
-            vectors.astype(np.float32),
-            rows.astype(np.int32),
-            scores.astype(np.float32),
-            confidence.astype(np.float32),
+            ids.astype(np.int64, copy=False),
+            vectors.astype(np.float32, copy=False),
+            rows.astype(np.int32, copy=False),
+            scores.astype(np.float32, copy=False),
+            confidence.astype(np.float32, copy=False),
         )

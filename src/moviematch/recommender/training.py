@@ -1,11 +1,20 @@
-"""Training: fit MF on ratings, then the components a ``TrainConfig`` asks for."""
+"""Training: fit MF on ratings, then the components a ``TrainConfig`` asks for.
+
+MF runs on one of two backends: ``"numba"`` (``mf.train_mf``, single-threaded SGD on this
+machine, the default) or ``"spark"`` (``mf_spark.train_mf_spark``: biases by damped means and
+MLlib's ALS on the residuals, on a Spark cluster or ``local[*]``). Both produce the same
+``MFFit``, so everything after it (components, artifact, fold-in) is the same.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import time
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
 import numpy as np
 
@@ -13,11 +22,31 @@ from moviematch.recommender.components import Ranker, TrainingContext
 from moviematch.recommender.data import Genome, MovieInfo, Ratings
 from moviematch.recommender.data import TagApplications as TagApps
 from moviematch.recommender.errors import ModelFitError
-from moviematch.recommender.mf import ProgressCallback, train_mf
+from moviematch.recommender.mf import MFFit, ProgressCallback, train_mf
+from moviematch.recommender.mf_spark import SparkConfig
 from moviematch.recommender.model import COMPONENT_SLOTS, ONBOARDING_SLOT, Model, TrainConfig
 from moviematch.recommender.onboarding import OnboardingPicker
 from moviematch.recommender.similarity_component import SimilarityComponent
 from moviematch.recommender.vocab import Vocabulary
+
+MFBackend = Literal["numba", "spark"]
+#: The MF trainers ``train`` can use.
+MF_BACKENDS: tuple[MFBackend, ...] = ("numba", "spark")
+
+
+@dataclass(frozen=True)
+class StageReport:
+    """What ``train``'s ``on_stage`` callback receives after each stage.
+
+    ``stage`` is ``"mf"``, a component slot (``"ranker"``, ``"similarity"``) or
+    ``"onboarding"``; ``seconds`` its wall time.
+    """
+
+    stage: str
+    seconds: float
+
+
+StageCallback = Callable[[StageReport], None]
 
 
 def data_fingerprint(ratings: Ratings) -> str:
@@ -40,6 +69,9 @@ def train(
     tags: TagApps | None = None,
     genome: Genome | None = None,
     progress: ProgressCallback | None = None,
+    backend: MFBackend = "numba",
+    spark: SparkConfig | None = None,
+    on_stage: StageCallback | None = None,
 ) -> Model:
     """Train MF on ``ratings``, then the optional components, then the onboarding picker.
 
@@ -51,24 +83,46 @@ def train(
     movies, tags, genome : optional
         Catalogue data for components (similarity, group labels).
     progress : callable, optional
-        Called with an ``mf.EpochReport`` after every MF epoch.
+        Called with an ``mf.EpochReport`` after every MF epoch (numba backend only).
+    backend : {"numba", "spark"}
+        The MF trainer (see the module docstring); the rest of training is the same.
+    spark : SparkConfig, optional
+        Where and how the Spark backend runs (master URL, spool directory, iterations);
+        ignored by the numba backend. A Spark session already running in this process is
+        used, and left running.
+    on_stage : callable, optional
+        Called with a ``StageReport`` after each stage (MF, each component, the picker).
 
     Raises
     ------
     ModelFitError
         No ratings, or training diverged.
+    ValueError
+        An unknown backend.
+    ImportError
+        The Spark backend without pyspark installed (``pip install 'moviematch[spark]'``).
     """
     config = config or TrainConfig()
+    if backend not in MF_BACKENDS:
+        raise ValueError(f"unknown MF backend {backend!r} (known: {', '.join(MF_BACKENDS)})")
     if len(ratings) == 0:
         raise ModelFitError("cannot train on an empty set of ratings")
+    stages: dict[str, float] = {}
+
+    def done(stage: str, since: float) -> float:
+        now = time.perf_counter()
+        stages[stage] = round(now - since, 3)
+        if on_stage is not None:
+            on_stage(StageReport(stage, now - since))
+        return time.perf_counter()
+
     started = time.perf_counter()
     users = Vocabulary(ratings.user_ids)
     items = Vocabulary(ratings.movie_ids)
     user_rows = users.rows(ratings.user_ids)
     item_rows = items.rows(ratings.movie_ids)
-    fit = train_mf(
-        user_rows, item_rows, ratings.values, len(users), len(items), config.mf, progress=progress
-    )
+    fit = _fit_mf(user_rows, item_rows, ratings.values, len(users), len(items), config,
+                  backend=backend, spark=spark, progress=progress)  # fmt: skip
     count = np.bincount(item_rows, minlength=len(items)).astype(np.int64)
     total = np.bincount(item_rows, weights=ratings.values, minlength=len(items))
     fit_seconds = time.perf_counter() - started
@@ -87,12 +141,15 @@ def train(
             "n_items": len(items),
             "n_ratings": len(ratings),
             "fit_seconds": round(fit_seconds, 3),
+            "mf_backend": backend,
             "metrics": {
                 "train_rmse": float(fit.epoch_rmse_[-1]) if len(fit.epoch_rmse_) else None,
             },
         },
         model_id=uuid.uuid4().hex,
     )
+    del fit  # the user factors are not kept
+    since = done("mf", started)
     context = TrainingContext(
         ratings=ratings,
         items=items,
@@ -111,6 +168,7 @@ def train(
         spec = getattr(config, slot)
         if spec is not None:
             model.components[slot] = spec.fit(context)
+            since = done(slot, since)
     ranker = model.components.get("ranker")
     if ranker is not None and not isinstance(ranker, Ranker):
         raise ModelFitError(f"the ranker component {type(ranker).__name__} has no score()")
@@ -124,4 +182,25 @@ def train(
     model.components[ONBOARDING_SLOT] = OnboardingPicker.build(
         ratings, vectors=vectors, vector_movie_ids=vector_ids, config=config.onboarding
     )
+    done(ONBOARDING_SLOT, since)
+    model.metadata["stage_seconds"] = dict(stages)
     return model
+
+
+def _fit_mf(
+    user_rows: np.ndarray,
+    item_rows: np.ndarray,
+    values: np.ndarray,
+    n_users: int,
+    n_items: int,
+    config: TrainConfig,
+    *,
+    backend: MFBackend,
+    spark: SparkConfig | None,
+    progress: ProgressCallback | None,
+) -> MFFit:
+    if backend == "spark":
+        from moviematch.recommender.mf_spark import train_mf_spark
+
+        return train_mf_spark(user_rows, item_rows, values, n_users, n_items, config.mf, spark)
+    return train_mf(user_rows, item_rows, values, n_users, n_items, config.mf, progress=progress)

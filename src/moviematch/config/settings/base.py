@@ -352,6 +352,8 @@ LOGGING = {
 
 MOVIEMATCH: dict[str, Any] = {
     "MODEL_PATH": DATA_DIR / "model",
+    # The imported MovieLens ratings and tag genome as arrays (moviematch.datasets.rating_store).
+    "RATING_STORE": DATA_DIR / "rating-store",
     "ONBOARDING_RATINGS": int(os.environ.get("MOVIEMATCH_ONBOARDING_RATINGS", "10")),
     "GUEST_DAYS": float(os.environ.get("MOVIEMATCH_GUEST_DAYS", "30")),
     # Where the datasets come from (None: download from the publisher's URL). The pure

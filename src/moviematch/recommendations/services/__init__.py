@@ -9,7 +9,8 @@ Serving (``serving``): ``home_feed``, ``recommendation_list``, ``movie_predicted
 (the process's model, hot-reloaded). Results are the typed records of ``results``.
 
 Training (``training``): ``model_train``, ``model_is_up_to_date``; ``REVEAL_MODES`` lists
-how simulated new users reveal their ratings in tuning and evaluation.
+how simulated new users reveal their ratings in tuning and evaluation, ``MF_BACKENDS`` the
+matrix-factorisation trainers (numba on this machine, or Apache Spark).
 """
 
 from moviematch.recommendations.services.results import (
@@ -35,6 +36,7 @@ from moviematch.recommendations.services.serving import (
     recommendation_list,
 )
 from moviematch.recommendations.services.training import (
+    MF_BACKENDS,
     REVEAL_MODES,
     TrainReport,
     model_is_up_to_date,
@@ -43,6 +45,7 @@ from moviematch.recommendations.services.training import (
 from moviematch.recommendations.services.training_inputs import SITE_USER_OFFSET
 
 __all__ = [
+    "MF_BACKENDS",
     "REVEAL_MODES",
     "SITE_USER_OFFSET",
     "BecauseYouRated",

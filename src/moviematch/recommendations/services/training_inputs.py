@@ -1,14 +1,14 @@
 """What the engine trains on, read from the catalogue: ratings, titles/genres, tags, genome.
 
-These functions turn database rows (and the imported MovieLens ratings file) into the
-engine's plain data containers (``moviematch.recommender.data``); fitting and evaluating
-are in ``services.training``, serving in ``services.serving``.
+These functions turn database rows and the last import's rating store (the MovieLens
+ratings and tag genome as arrays, ``moviematch.datasets.rating_store``) into the engine's
+plain data containers (``moviematch.recommender.data``); fitting and evaluating are in
+``services.training``, serving in ``services.serving``.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +19,9 @@ from moviematch.catalog.selectors import (
     catalogue_movie_ids,
     catalogue_movies_with_genres,
     catalogue_tag_applications,
-    catalogue_tag_relevances,
     import_run_latest,
 )
+from moviematch.datasets import rating_store
 from moviematch.datasets.errors import DatasetError
 from moviematch.datasets.movielens import load_ratings
 from moviematch.ratings.models import Rating
@@ -32,29 +32,56 @@ from moviematch.recommender import Genome, MovieInfo, Ratings, TagApplications
 SITE_USER_OFFSET = 1_000_000_000
 
 
-def training_ratings(*, ratings_dir: Path | None, include_site_ratings: bool) -> Ratings:
-    """MovieLens ratings of catalogue movies (plus, optionally, the site users' ratings).
-
-    ``ratings_dir`` defaults to the directory of the last MovieLens import.
+def import_rating_store() -> Path:
+    """The rating store of the last MovieLens import.
 
     Raises
     ------
     TrainingDataError
-        No import yet, the files are unreadable, or no rating is left for the catalogue.
+        No import yet, or its store is missing or was written by another import (re-import).
     """
-    if ratings_dir is None:
-        run = import_run_latest(kind=ImportKind.MOVIELENS)
-        if run is None:
-            raise TrainingDataError("no MovieLens import yet: run import_movielens (or setup)")
-        ratings_dir = Path(run.source_dir)
+    run = import_run_latest(kind=ImportKind.MOVIELENS)
+    if run is None:
+        raise TrainingDataError("no MovieLens import yet: run import_movielens (or setup)")
+    store = run.stats.get("rating_store")
+    redo = f"run import_movielens {run.source_dir} again"
+    if not store:
+        raise TrainingDataError(f"the last MovieLens import kept no rating store: {redo}")
+    try:
+        manifest = rating_store.read_manifest(store)
+    except DatasetError as exc:
+        raise TrainingDataError(f"{exc}; {redo}") from exc
+    if manifest["source"] != run.fingerprint:
+        raise TrainingDataError(f"{store} holds the ratings of another import: {redo}")
+    return Path(store)
+
+
+def training_ratings(*, ratings_dir: Path | None, include_site_ratings: bool) -> Ratings:
+    """MovieLens ratings of catalogue movies (plus, optionally, the site users' ratings).
+
+    By default they come from the last import's rating store (arrays, no CSV parsing); with
+    ``ratings_dir``, from that directory's ratings file.
+
+    Raises
+    ------
+    TrainingDataError
+        No import yet, a missing or stale store, unreadable files, or no rating left for the
+        catalogue.
+    """
+    store = import_rating_store() if ratings_dir is None else None
     catalogue = np.asarray(catalogue_movie_ids(), dtype=np.int64)
     if len(catalogue) == 0:
         raise TrainingDataError("the catalogue is empty: run filter_catalog first")
     try:
-        movielens = load_ratings(ratings_dir)
+        if ratings_dir is not None:
+            everything = load_ratings(ratings_dir)
+            movielens = everything.subset(np.isin(everything.movie_ids, catalogue))
+        else:
+            assert store is not None
+            movielens = rating_store.read_ratings(store, movie_ids=catalogue)
     except DatasetError as exc:
         raise TrainingDataError(str(exc)) from exc
-    parts = [movielens.subset(np.isin(movielens.movie_ids, catalogue))]
+    parts = [movielens]
     if include_site_ratings:
         parts.append(site_ratings(catalogue=catalogue))
     ratings = Ratings(
@@ -64,7 +91,9 @@ def training_ratings(*, ratings_dir: Path | None, include_site_ratings: bool) ->
         np.concatenate([p.timestamps for p in parts]),
     )
     if len(ratings) == 0:
-        raise TrainingDataError(f"no rating in {ratings_dir} is for a catalogue movie")
+        raise TrainingDataError(
+            f"no rating in {ratings_dir or 'the last import'} is for a catalogue movie"
+        )
     return ratings
 
 
@@ -108,24 +137,21 @@ def catalogue_tags() -> TagApplications | None:
 
 
 def catalogue_genome() -> Genome | None:
-    """The tag genome of catalogue movies as a dense (movies x tags) float32 matrix; or None.
+    """The tag genome of catalogue movies, a dense (movies x tags) float32 matrix; or None.
 
-    Only movies with genome scores are rows; a missing (movie, tag) score is 0.
+    Read from the last import's rating store (the database keeps only each movie's strongest
+    genome tags); None when the import had no genome.
+
+    Raises
+    ------
+    TrainingDataError
+        See ``import_rating_store``.
     """
-    rows = catalogue_tag_relevances()
-    if not rows:
-        return None
-    by_movie: dict[int, dict[str, float]] = defaultdict(dict)
-    for movie_id, name, relevance in rows:
-        by_movie[movie_id][name] = relevance
-    names = sorted({name for _, name, _ in rows})
-    column = {name: j for j, name in enumerate(names)}
-    ids = sorted(by_movie)
-    scores = np.zeros((len(ids), len(names)), dtype=np.float32)
-    for i, movie_id in enumerate(ids):
-        for name, relevance in by_movie[movie_id].items():
-            scores[i, column[name]] = relevance
-    return Genome(movie_ids=np.array(ids, dtype=np.int64), tag_names=names, scores=scores)
+    catalogue = np.asarray(catalogue_movie_ids(), dtype=np.int64)
+    try:
+        return rating_store.read_genome_arrays(import_rating_store(), movie_ids=catalogue)
+    except DatasetError as exc:
+        raise TrainingDataError(str(exc)) from exc
 
 
 def training_fingerprint(*, include_site_ratings: bool) -> str:

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from moviematch.catalog.models import ImportKind
 from moviematch.catalog.run_lock import CatalogueBusyError, catalogue_lock
-from moviematch.catalog.services import DEFAULT_MIN_RATINGS, catalogue_filter
+from moviematch.catalog.selectors import import_run_latest
+from moviematch.catalog.services import (
+    DATASET_MIN_RATINGS,
+    DEFAULT_MIN_RATINGS,
+    catalogue_filter,
+    default_min_ratings,
+)
 
 
 class Command(BaseCommand):
@@ -15,14 +22,18 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
+        per_dataset = ", ".join(f"{n} for {d}" for d, n in DATASET_MIN_RATINGS.items())
         parser.add_argument(
             "--min-ratings",
             type=int,
-            default=DEFAULT_MIN_RATINGS,
-            help=f"minimum MovieLens ratings (default {DEFAULT_MIN_RATINGS})",
+            default=None,
+            help=f"minimum MovieLens ratings (default: {per_dataset}, "
+            f"{DEFAULT_MIN_RATINGS} otherwise; the dataset of the last import decides)",
         )
 
-    def handle(self, *args: object, min_ratings: int, **options: object) -> None:
+    def handle(self, *args: object, min_ratings: int | None, **options: object) -> None:
+        if min_ratings is None:
+            min_ratings = imported_dataset_min_ratings()
         if min_ratings < 0:
             raise CommandError(f"--min-ratings must be >= 0, got {min_ratings}")
         try:
@@ -36,3 +47,9 @@ class Command(BaseCommand):
         )
         for reason, count in report.dropped.items():
             self.stdout.write(f"  dropped {count:>6}  {reason}")
+
+
+def imported_dataset_min_ratings() -> int:
+    """The default ``--min-ratings`` for the dataset of the last MovieLens import."""
+    run = import_run_latest(kind=ImportKind.MOVIELENS)
+    return default_min_ratings(dataset=run.stats.get("dataset") if run else None)

@@ -14,12 +14,15 @@ from django.db.migrations.executor import MigrationExecutor
 
 from moviematch.catalog.fingerprint import directory_fingerprint
 from moviematch.catalog.import_imdb import IMDB_FILES
-from moviematch.catalog.import_movielens import MOVIELENS_FILES
+from moviematch.catalog.import_movielens import MOVIELENS_FILES, rating_store_dir
 from moviematch.catalog.management.commands.download_data import dataset_ensure
+from moviematch.catalog.management.commands.filter_catalog import imported_dataset_min_ratings
 from moviematch.catalog.models import ImportKind
 from moviematch.catalog.run_lock import CatalogueBusyError, catalogue_lock
 from moviematch.catalog.selectors import import_run_latest
-from moviematch.catalog.services import DEFAULT_MIN_RATINGS, catalogue_filter
+from moviematch.catalog.services import catalogue_filter
+from moviematch.datasets.errors import DatasetError
+from moviematch.datasets.rating_store import read_manifest
 from moviematch.recommendations import services
 
 
@@ -35,7 +38,12 @@ class Command(BaseCommand):
         parser.add_argument("--dataset", default="ml-latest-small", help="MovieLens dataset")
         parser.add_argument("--imdb", action="store_true", help="also get and import IMDb")
         parser.add_argument("--imdb-from", dest="imdb_source", type=Path, help="local IMDb copy")
-        parser.add_argument("--min-ratings", type=int, default=DEFAULT_MIN_RATINGS)
+        parser.add_argument(
+            "--min-ratings",
+            type=int,
+            default=None,
+            help="catalogue filter (default: per dataset, see filter_catalog --help)",
+        )
         parser.add_argument("--force", action="store_true", help="redo every step")
         parser.add_argument("--no-eval", action="store_true", help="train without evaluating")
         parser.add_argument(
@@ -55,25 +63,37 @@ class Command(BaseCommand):
     def _setup(self, options: dict[str, object]) -> None:
         started = time.perf_counter()
         force = bool(options["force"])
+        steps: dict[str, float] = {}
+
+        def step(name: str, since: float) -> float:
+            now = time.perf_counter()
+            steps[name] = now - since
+            return now
+
         summary: list[str] = [self._migrate()]
+        since = step("migrate", started)
 
         # Without --from, dataset_ensure falls back to MOVIEMATCH["MOVIELENS_DIR"], then downloads.
         source = _path(options["source"])
         movielens_dir = dataset_ensure(name=str(options["dataset"]), source=source)
         summary.append(f"data: {movielens_dir}")
+        since = step("data", since)
         summary.append(
             self._import(
                 "import_movielens", ImportKind.MOVIELENS, movielens_dir, MOVIELENS_FILES, force
             )
         )
+        since = step("import", since)
         imdb_source = options["imdb_source"] or settings.MOVIEMATCH["IMDB_DIR"]
         if options["imdb"] or imdb_source:
             imdb_dir = dataset_ensure(name="imdb", source=_path(imdb_source))
             summary.append(
                 self._import("import_imdb", ImportKind.IMDB, imdb_dir, IMDB_FILES.values(), force)
             )
+            since = step("imdb", since)
 
-        min_ratings = int(options["min_ratings"])  # type: ignore[call-overload]
+        chosen = options["min_ratings"]
+        min_ratings = imported_dataset_min_ratings() if chosen is None else int(str(chosen))
         if min_ratings < 0:
             raise CommandError(f"--min-ratings must be >= 0, got {min_ratings}")
         report = catalogue_filter(min_ratings=min_ratings)
@@ -81,19 +101,23 @@ class Command(BaseCommand):
         summary.append(
             f"catalogue: {report.kept} of {report.total} movies kept"
             + (f" (dropped: {dropped})" if dropped else "")
+            + f"; at least {min_ratings} ratings"
         )
+        since = step("filter", since)
 
         if not force and services.model_is_up_to_date():
             summary.append("model: up to date (skipped)")
         else:
             out = StringIO()
-            train_args = ["--from", str(movielens_dir)]
-            train_args += ["--no-eval"] if options["no_eval"] else []
+            # Training reads the import's rating store, not the CSV again.
+            train_args = ["--no-eval"] if options["no_eval"] else []
             train_args += ["--tune"] if options["tune"] else []
             call_command("train_model", *train_args, stdout=out)
             summary.append("model: " + out.getvalue().strip().replace("\n", "\n       "))
+        step("train", since)
 
         self.stdout.write("Setup done in %.1f s" % (time.perf_counter() - started))
+        self.stdout.write("  steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items()))
         for line in summary:
             self.stdout.write(f"  {line}")
 
@@ -115,11 +139,22 @@ class Command(BaseCommand):
             and last is not None
             and last.fingerprint == fingerprint
             and Path(last.source_dir) == directory.resolve()
+            and _store_current(kind, last.fingerprint)
         ):
             return f"{kind.label}: already imported from {directory} (skipped)"
         out = StringIO()
         call_command(command, str(directory), stdout=out)
         return out.getvalue().strip()
+
+
+def _store_current(kind: ImportKind, fingerprint: str) -> bool:
+    """A MovieLens import is only done when its rating store is there and its own."""
+    if kind != ImportKind.MOVIELENS:
+        return True
+    try:
+        return bool(read_manifest(rating_store_dir())["source"] == fingerprint)
+    except DatasetError:
+        return False
 
 
 def _ensure_data_dir() -> None:

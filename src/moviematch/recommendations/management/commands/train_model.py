@@ -46,6 +46,27 @@ class Command(BaseCommand):
             "evaluation (default: through the onboarding picker, as on the site)",
         )
         parser.add_argument("--seed", type=int, default=0, help="seed of training and evaluation")
+        backend = parser.add_argument_group("training backend (docs/spark.md)")
+        backend.add_argument(
+            "--backend",
+            choices=services.MF_BACKENDS,
+            default="numba",
+            help="where matrix factorisation runs: numba on this machine (default) or Apache "
+            "Spark (the 'spark' extra and Java)",
+        )
+        backend.add_argument(
+            "--spark-master", metavar="URL", help="Spark master URL (default local[*])"
+        )
+        backend.add_argument(
+            "--spark-spool",
+            type=Path,
+            metavar="DIR",
+            help="where the driver writes the ratings for the executors: a directory every "
+            "executor can read (default: a temporary one, for local mode)",
+        )
+        backend.add_argument(
+            "--spark-driver-memory", metavar="SIZE", help="spark.driver.memory (default 4g)"
+        )
 
     def handle(
         self,
@@ -56,6 +77,10 @@ class Command(BaseCommand):
         tune: bool,
         reveal: str,
         seed: int,
+        backend: str,
+        spark_master: str | None,
+        spark_spool: Path | None,
+        spark_driver_memory: str | None,
         **options: object,
     ) -> None:
         verbose = int(options.get("verbosity", 1)) >= 1  # type: ignore[call-overload]
@@ -68,11 +93,19 @@ class Command(BaseCommand):
                 reveal=reveal,
                 seed=seed,
                 log=(lambda line: self.stderr.write(f"... {line}")) if verbose else None,
+                backend=backend,
+                spark_master=spark_master,
+                spark_spool=spark_spool,
+                spark_driver_memory=spark_driver_memory,
             )
         except TrainingDataError as exc:
             raise CommandError(str(exc)) from exc
         except TrainingFailedError as exc:
             raise CommandError(f"training failed, nothing published: {exc}") from exc
+        except ImportError as exc:
+            raise CommandError(
+                f"the {backend} backend is not installed ({exc}): pip install -e '.[spark]'"
+            ) from exc
         self.stdout.write(
             f"Trained on {report.ratings} ratings ({report.site_ratings} from site users) of "
             f"{report.users} users and {report.movies} movies in {report.seconds_train:.2f} s"
