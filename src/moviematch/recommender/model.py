@@ -40,8 +40,9 @@ COMPONENT_TYPES: dict[str, type[Component]] = {
     "OnboardingPicker": OnboardingPicker,
 }
 
-#: Optional slots a TrainConfig can fill (or leave empty), in the order ``train`` fits them.
-COMPONENT_SLOTS = ("ranker", "similarity")
+#: Optional slots a TrainConfig can fill (or leave empty), in the order ``train`` fits them:
+#: similarity first, since the ranker's content-taste term reads its vectors.
+COMPONENT_SLOTS = ("similarity", "ranker")
 #: The slot every model has; ``train`` fills it after the optional ones, ``load`` requires it.
 ONBOARDING_SLOT = "onboarding"
 

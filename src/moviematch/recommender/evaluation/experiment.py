@@ -238,10 +238,12 @@ def run_experiment(
     als = ALS_DEFAULT
     if config.tune or config.tune_baselines:
         t0 = time.perf_counter()
-        # Only the picker reveal asks the validation model for slates; the other reveals
-        # need its fold-in alone, so it is trained without the similarity slot.
+        # Only the picker reveal asks the validation model for slates, and only a ranker
+        # with the content-taste term reads its vectors; otherwise its fold-in alone is
+        # needed, so it is trained without the similarity slot.
         inner_config = config.train
-        if config.reveal != "picker":
+        content = ranker_config.content_weight > 0
+        if config.reveal != "picker" and not (config.tune and content):
             inner_config = dataclasses.replace(config.train, similarity=None)
         validation = validation_split(
             split.train,
