@@ -286,8 +286,9 @@ class Model:
         """Why ``movie_id`` scored as it did for ``profile``: its rated films' shares.
 
         The blend score (``Recommendation.score``, before calibration) is split into one
-        ``Contribution`` per rated film (item-item vote + share of the stars term) and a
-        non-personal ``baseline``; they add up to the score (``explanation``).
+        ``Contribution`` per rated film (item-item vote + shares of the stars and
+        content-taste terms) and a non-personal ``baseline``; they add up to the score
+        (``explanation``).
 
         Raises
         ------

@@ -101,7 +101,7 @@ class RankerConfig:
     max_items: int = 10_000
     min_stars: float = 3.0
     taste_guard: bool = True
-    content_weight: float = 0.0
+    content_weight: float = 0.75
 
     def __post_init__(self) -> None:
         if not (np.isfinite(self.l2) and self.l2 > 0):
