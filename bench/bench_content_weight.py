@@ -22,11 +22,12 @@ Two parts, written to ``bench/results/content_weight.json``:
    (``TrainConfig(mf=MFConfig(seed=0))``, the site's features): the share of each one's top
    20 that is in their genres, per content weight (the ranker's other settings fixed).
 
-3. **Serving cost** (``--serving-cost MODEL_DIR``, an artifact saved by
-   ``bench/bench_serving.py --models``): ``Model.recommend(n=40)`` for 2,000 visitors of 10
-   popularity-drawn ratings, timed with the model's content weight and with it set to 0 on
-   the same loaded model, alternating per request (one BLAS thread); p50/p99 of each and of
-   the per-request difference.
+3. **Serving cost** (``--serving-cost MODEL_DIR``: a saved artifact, or where to save the
+   site's default model trained on all of ml-latest-small if there is none):
+   ``Model.recommend(n=40)`` for 2,000 visitors of 10 popularity-drawn ratings, timed with
+   the model's content weight and with it set to 0 on the same loaded model, alternating
+   per request (run it with ``OPENBLAS_NUM_THREADS=1``); p50/p99 of each and of the
+   per-request difference.
 
 Run: ``python bench/bench_content_weight.py [--dataset NAME --seed S]... [--personas]
 [--serving-cost DIR]``; each run merges its parts into the JSON.
@@ -159,6 +160,17 @@ def personas() -> dict[str, Any]:
 def serving_cost(model_dir: Path, requests: int = 2000) -> dict[str, Any]:
     from moviematch.recommender import Model
 
+    if not model_dir.exists():
+        path = DATASETS / "ml-latest-small"
+        features = load_features(path)
+        trained = train(
+            load_ratings(path),
+            TrainConfig(mf=MFConfig(seed=0)),
+            movies=features.movies,
+            tags=features.tags,
+            genome=features.genome,
+        )
+        trained.save(model_dir)
     model = Model.load(model_dir)
     ranker = model.components["ranker"]
     assert isinstance(ranker, ItemItemRanker)
@@ -189,6 +201,8 @@ def serving_cost(model_dir: Path, requests: int = 2000) -> dict[str, Any]:
         "model": str(model_dir.name),
         "n_items": len(model.items),
         "content_dims": int(ranker.content_vectors_.shape[1]),
+        "content_vectors_bytes": int(ranker.content_vectors_.nbytes),
+        "ranker_bytes": ranker.nbytes,
         "content_weight": with_term.content_weight,
         "requests": requests,
         "recommend_ms_with_term": pct(ms["with"]),
