@@ -305,8 +305,10 @@ def run_experiment(
     models = {"ours": model}
     for name, variant in (variants(ranker_config) if variants else {}).items():
         t0 = time.perf_counter()
-        # A variant only answers recommend(): no similarity slot needed.
-        variant_config = dataclasses.replace(config.train, ranker=variant, similarity=None)
+        # A variant only answers recommend(): it needs the similarity slot only for the
+        # ranker's content-taste term (which reads its vectors).
+        similarity = config.train.similarity if variant.content_weight > 0 else None
+        variant_config = dataclasses.replace(config.train, ranker=variant, similarity=similarity)
         models[name] = train(split.train, variant_config, **features)
         seconds[f"train {name}"] = time.perf_counter() - t0
         methods.append(ServedModel(models[name], split.catalogue, name))
