@@ -66,12 +66,13 @@ ROLES = {"ml-100k": "development", "ml-latest-small": "out-of-sample"}
 REVEALS = ("random", "popular", "time", "picker")
 ADVENTUROUS = (0.0, 0.25, 0.5, 0.75, 1.0)
 #: The ranker before issue 9 (every rated film votes +1, no calibration, no taste guard,
-#: stars weight 0.1).
+#: stars weight 0.1, no content taste).
 PREVIOUS = {
     "centred_input": False,
     "calibration": 0.0,
     "stars_weight": 0.1,
     "taste_guard": False,
+    "content_weight": 0.0,
 }
 
 
@@ -90,7 +91,10 @@ def cells(quick: bool, core: bool = False) -> list[tuple[str, int, int]]:
 
 
 def variants(chosen: RankerConfig, reveal: str, n_reveal: int) -> dict[str, RankerConfig]:
-    out = {"ours-previous": dataclasses.replace(chosen, **PREVIOUS)}
+    out = {
+        "ours-previous": dataclasses.replace(chosen, **PREVIOUS),
+        "ours-no-content": dataclasses.replace(chosen, content_weight=0.0),
+    }
     if n_reveal == 10:
         out["ours-no-calibration"] = dataclasses.replace(chosen, calibration=0.0)
         out["ours-no-guard"] = dataclasses.replace(chosen, taste_guard=False)

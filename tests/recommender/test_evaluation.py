@@ -37,7 +37,7 @@ from moviematch.recommender.evaluation.runner import (
 from moviematch.recommender.evaluation.served import ServedModel, ServedStars
 from moviematch.recommender.mf import MFConfig
 from moviematch.recommender.model import Model, TrainConfig
-from moviematch.recommender.ranker import RankerConfig
+from moviematch.recommender.ranker import ItemItemRanker, RankerConfig
 from moviematch.recommender.training import train
 from tests.recommender.planted import taste_groups
 
@@ -263,6 +263,12 @@ def test_run_experiment_evaluates_the_trained_model_and_its_variants(ratings: Ra
     assert set(paired) == set(by) - {"ours"}
     gap = by["ours"].ndcg[10] - by["ease"].ndcg[10]
     assert paired["ease"]["mean"] == pytest.approx(gap, abs=1e-6)  # rounded in the JSON
+    # A variant is the served model with one setting changed: it keeps the content-taste
+    # term (the similarity slot it reads) unless the variant turns the term off.
+    for name in ("ours", "ours-no-floor"):
+        ranker = result.models[name].components["ranker"]
+        assert isinstance(ranker, ItemItemRanker)
+        assert ranker.content_vectors_.shape[1] > 0, name
     assert result.ranker_config == SMALL.ranker  # not tuned
     assert sorted(result.models) == ["ours", "ours-no-floor"]
     ours = result.models["ours"]

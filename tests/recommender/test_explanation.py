@@ -11,7 +11,8 @@ from moviematch.recommender.data import MovieInfo
 from moviematch.recommender.errors import UnknownMovieError
 from moviematch.recommender.mf import MFConfig
 from moviematch.recommender.model import Model, TrainConfig
-from moviematch.recommender.ranker import RankerConfig
+from moviematch.recommender.ranker import ItemItemRanker, RankerConfig
+from moviematch.recommender.similarity_component import SimilaritySpec
 from moviematch.recommender.training import train
 from tests.recommender.planted import taste_groups
 
@@ -91,3 +92,34 @@ def test_unknown_movie_and_foreign_profile(model: Model) -> None:
     other = train(taste_groups(seed=1), dataclasses.replace(CONFIG, ranker=None))
     with pytest.raises(Exception, match="another model"):
         model.explain(other.fold_in([20], [5.0]), 20)
+
+
+def test_the_content_taste_term_is_split_over_the_rated_films_exactly() -> None:
+    ratings = taste_groups()
+    ids = np.unique(ratings.movie_ids)
+    genres = [("Comedy",) if (m // 10 - 1) % 2 == 0 else ("Horror",) for m in ids.tolist()]
+    movies = MovieInfo(ids, [f"Film {m}" for m in ids], np.zeros(len(ids), np.int32), genres)
+    assert isinstance(CONFIG.ranker, RankerConfig)
+    config = dataclasses.replace(
+        CONFIG,
+        ranker=dataclasses.replace(CONFIG.ranker, content_weight=1.0),
+        similarity=SimilaritySpec(),
+    )
+    model = train(ratings, config, movies=movies)
+    ranker = model.components["ranker"]
+    assert isinstance(ranker, ItemItemRanker)
+    assert ranker.content_vectors_.shape[0] == len(model.items)
+    assert ranker.content_vectors_.shape[1] > 0
+    profile = horror_fan(model)
+    for adventurous in (0.0, 0.5, 1.0):
+        for rec in model.recommend(profile, n=len(model.items), adventurous=adventurous):
+            why = model.explain(profile, rec.movie_id, adventurous=adventurous)
+            assert why.score == pytest.approx(rec.score, abs=1e-6)
+            total = why.baseline + sum(c.total for c in why.contributions)
+            assert total == pytest.approx(why.score, abs=TOLERANCE * max(1.0, abs(why.score)))
+    # The content channel is there and follows taste: for the first (horror) film the
+    # loved horror films add content, the hated comedies take it away or add less.
+    best = model.explain(profile, model.recommend(profile, n=1)[0].movie_id)
+    content = {c.movie_id: c.content for c in best.contributions}
+    assert min(content[m] for m in (20, 40, 60, 80)) > max(content[m] for m in (10, 30))
+    assert max(content[m] for m in (20, 40, 60, 80)) > 0

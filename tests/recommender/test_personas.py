@@ -4,7 +4,7 @@ The model is what the site trains (``TrainConfig()`` with the dataset's movies a
 all of ml-latest-small; each persona is a new visitor folded in from real movie ids, looked
 up by title and year. For each we check what that person would look at first:
 
-* most of the top 20 is in the genres they loved (three personas do not get that yet:
+* most of the top 20 is in the genres they loved (two personas do not get that yet:
   ``KNOWN_MISSES``, strict xfails that fail as soon as they pass);
 * a film of a genre they rated 1★ (and of none they loved) appears only when the model
   predicts they would give it 4★ or more;
@@ -27,6 +27,7 @@ from moviematch.recommender.data import MovieInfo
 from moviematch.recommender.grouping import FALLBACK_LABEL, SEPARATOR
 from moviematch.recommender.mf import MFConfig
 from moviematch.recommender.model import Model, TrainConfig
+from moviematch.recommender.ranker import ItemItemRanker
 from moviematch.recommender.training import train
 
 pytestmark = [pytest.mark.dataset, pytest.mark.slow]
@@ -186,12 +187,13 @@ def recommend(model: Model, movies: MovieInfo, persona: Persona):  # type: ignor
 
 #: Personas for whom most of the top 20 is *not* yet in their genres (measured share in the
 #: reason). The item-item part of ml-latest-small's model is dominated by the most-rated
-#: films (Forrest Gump, The Shawshank Redemption, The Lord of the Rings): they outscore
-#: the calibration's pull; docs/evaluation.md ("What is not solved").
+#: films (Forrest Gump, The Shawshank Redemption, The Lord of the Rings); the content-taste
+#: term (``RankerConfig.content_weight``) moves these two from 5 and 4 of 20 but not past
+#: half, and the calibration's pull does not either; docs/evaluation.md ("What is not
+#: solved"). The crime and noir fan passed once the term was in (9 → 11 of 20).
 KNOWN_MISSES = {
-    "animation lover who dislikes horror": "5 of the top 20 are animation or children's films",
-    "crime and noir fan": "9 of the top 20 are crime, noir, thriller or mystery",
-    "science-fiction fan": "4 of the top 20 are science fiction",
+    "animation lover who dislikes horror": "7 of the top 20 are animation or children's films",
+    "science-fiction fan": "5 of the top 20 are science fiction",
 }
 
 
@@ -238,3 +240,26 @@ def test_persona_sees_no_contradiction_and_labels_that_describe_the_groups(
     assert why.score == pytest.approx(top[0].score, abs=1e-6)
     assert why.top(1)
     assert why.top(1)[0].stars >= 4.0
+
+
+def test_the_content_taste_term_moves_the_lists_toward_the_personas_genres(
+    site: tuple[Model, MovieInfo],
+) -> None:
+    """The four personas with one clear taste get more of it with the term than without
+    (measured: animation 5 → 7 of 20, romantic comedy 15 → 16, crime 9 → 11, science
+    fiction 4 → 5; the arthouse viewer loses one, 16 → 15, and is not asserted)."""
+    model, movies = site
+    ranker = model.components["ranker"]
+    assert isinstance(ranker, ItemItemRanker)
+    assert ranker.config.content_weight > 0
+    off = ItemItemRanker.from_arrays(
+        ranker.to_arrays(), {**ranker.config_dict(), "content_weight": 0.0}
+    )
+    plain = model.with_component("ranker", off)
+    genres = genres_of(movies)
+    for persona in PERSONAS[:4]:
+        shares = []
+        for served in (model, plain):
+            _profile, top = recommend(served, movies, persona)
+            shares.append(sum(bool(set(genres[r.movie_id]) & persona.genres) for r in top[:20]))
+        assert shares[0] > shares[1], (persona.name, shares)

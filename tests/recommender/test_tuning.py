@@ -15,12 +15,14 @@ import pytest
 from numpy.testing import assert_allclose
 
 from moviematch.datasets.movielens import load_features, load_ratings
+from moviematch.recommender.data import MovieInfo
 from moviematch.recommender.evaluation.experiment import tune_ease
 from moviematch.recommender.evaluation.runner import evaluate_method
 from moviematch.recommender.evaluation.served import ServedModel
 from moviematch.recommender.mf import MFConfig
 from moviematch.recommender.model import TrainConfig
 from moviematch.recommender.ranker import ItemItemRanker, RankerConfig
+from moviematch.recommender.similarity_component import SimilaritySpec
 from moviematch.recommender.training import train
 from moviematch.recommender.tuning import (
     RankerGrid,
@@ -153,3 +155,27 @@ def test_tuning_never_chooses_a_point_worse_than_the_default_on_any_reveal() -> 
     hopeless = tune_for_training(ratings, SMALL, grid=bad, reveal="random", seed=2)
     assert hopeless.kept_default
     assert hopeless.config == SMALL.ranker
+
+
+def test_fast_path_includes_the_content_taste_term_as_served() -> None:
+    ratings = taste_groups()
+    ids = np.unique(ratings.movie_ids)
+    genres = [("Comedy",) if (m // 10 - 1) % 2 == 0 else ("Horror",) for m in ids.tolist()]
+    movies = MovieInfo(ids, [f"Film {m}" for m in ids], np.zeros(len(ids), np.int32), genres)
+    point = dataclasses.replace(POINT, content_weight=1.5)
+    config = dataclasses.replace(SMALL, ranker=point, similarity=SimilaritySpec())
+    validation = validation_split(ratings, config, movies=movies, reveal="random", seed=0)
+    solved = ValidationScores(validation, point)
+    assert solved.content is not None
+    without = solved.scores(dataclasses.replace(point, content_weight=0.0))
+    assert not np.allclose(solved.scores(point), without)
+    model = train(validation.split.train, config, movies=movies)
+    catalogue = validation.split.catalogue
+    for adventurous in (0.5, 1.0):
+        lists = solved.lists(
+            solved.scores(point, adventurous), point, n=10, adventurous=adventurous
+        )
+        for u, user in enumerate(validation.users):
+            profile = model.fold_in(catalogue.external(user.revealed_rows), user.revealed_stars)
+            served = model.recommend(profile, n=10, adventurous=adventurous)
+            assert catalogue.external(lists[u]).tolist() == [r.movie_id for r in served]

@@ -91,6 +91,9 @@ class TrainingContext:
     movies, tags, genome : optional catalogue data passed to ``train``.
     seed : int
         The MF seed, for components that need randomness.
+    item_vectors : float32 array (n_items, d), optional
+        The similarity component's unit vectors in item rows, once that slot is fitted
+        (``train`` fits it before the ranker); ``None`` without a similarity slot.
     """
 
     ratings: Ratings
@@ -105,6 +108,7 @@ class TrainingContext:
     tags: TagApplications | None
     genome: Genome | None
     seed: int
+    item_vectors: npt.NDArray[np.float32] | None = None
 
 
 class ComponentSpec(Protocol):

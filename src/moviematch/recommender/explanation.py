@@ -4,7 +4,7 @@
 (``Recommendation.score``; the ranker's score before the calibrated re-ranking, which only
 reorders the first positions) into
 
-* one **contribution per rated film** — the sum of its two channels:
+* one **contribution per rated film** — the sum of its three channels:
 
   - *item-item*: its vote w_r·B[r, j] through the ranker's matrix, centred and scaled as the
     blend's z-score is: w_r·(B[r, j] − mean_m B[r, :]) / std_m(s_ii) (m = modelled films);
@@ -12,6 +12,8 @@ reorders the first positions) into
     y_r = stars_r − μ − b_(i_r): p_u = H·y with H = [(XᵀX + Λ)⁻¹Xᵀ] minus its bias row
     (``foldin``), so film r moves the z-scored prediction of j by
     stars_weight · y_r·(q_j − q̄)·H[:, r] / std(predicted);
+  - *content*: its share of the content-taste term, which is linear in the votes:
+    content_weight(a)·w_r·(v_r·v_j − mean_i v_r·v_i) / std_i(Σ_r w_r v_r·v_i) (every item i);
 
 * a **non-personal part** (``baseline``): the popularity term, the film's own appeal in the
   stars term (its bias b_j against the catalogue's), the effect of clipping stars to
@@ -32,7 +34,12 @@ import numpy.typing as npt
 
 from moviematch.recommender.errors import RecommenderError, UnknownMovieError
 from moviematch.recommender.ranker import ItemItemRanker
-from moviematch.recommender.ranker_blend import disliked_genre_films, input_weights, zscore_rows
+from moviematch.recommender.ranker_blend import (
+    content_scores,
+    disliked_genre_films,
+    input_weights,
+    zscore_rows,
+)
 from moviematch.recommender.ranker_config import check_adventurous
 
 if TYPE_CHECKING:
@@ -50,18 +57,19 @@ class Contribution:
         The rated film.
     stars : float
         The user's rating of it.
-    item_item, taste : float
-        Its two channels (module docstring); ``total`` is their sum.
+    item_item, taste, content : float
+        Its three channels (module docstring); ``total`` is their sum.
     """
 
     movie_id: int
     stars: float
     item_item: float
     taste: float
+    content: float = 0.0
 
     @property
     def total(self) -> float:
-        return self.item_item + self.taste
+        return self.item_item + self.taste + self.content
 
 
 @dataclass(frozen=True)
@@ -140,6 +148,7 @@ def explain(
         weight = count / (count + prior) if prior > 0 else 1.0
         score = float(model.default_scores(predicted.astype(np.float32))[row])
         item_item = np.zeros(len(rows))
+        content = np.zeros(len(rows))
         taste = y * (taste_map[0] + q[row] @ taste_map[1:]) * weight
         personal = float(profile.bias) + float(q[row] @ profile.factors.astype(np.float64))
         baseline = model.global_mean_ + (predicted[row] - model.global_mean_ - personal) * weight
@@ -147,12 +156,14 @@ def explain(
         if not isinstance(ranker, ItemItemRanker):
             raise RecommenderError(f"cannot explain a {type(ranker).__name__} ranker")
         score = float(ranker.score(rows, profile.stars, predicted, adventurous=adventurous)[row])
-        item_item, taste, baseline = _ranker_parts(
+        item_item, taste, content, baseline = _ranker_parts(
             ranker, model, profile, predicted, row, taste_map, y, adventurous, score
         )
     contributions = [
-        Contribution(int(m), float(s), float(a), float(b))
-        for m, s, a, b in zip(profile.rated_movie_ids, profile.stars, item_item, taste, strict=True)
+        Contribution(int(m), float(s), float(a), float(b), float(c))
+        for m, s, a, b, c in zip(
+            profile.rated_movie_ids, profile.stars, item_item, taste, content, strict=True
+        )
     ]
     contributions.sort(key=lambda c: (-c.total, c.movie_id))
     return Explanation(
@@ -175,8 +186,8 @@ def _ranker_parts(
     y: npt.NDArray[np.float64],
     adventurous: float,
     score: float,
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], float]:
-    """(item-item per film, taste per film, baseline) of the ranker's blend at ``row``."""
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64], float]:
+    """(item-item, taste, content per film, baseline) of the ranker's blend at ``row``."""
     assert ranker.weights_ is not None
     assert ranker.modelled_ is not None
     assert ranker.log_popularity_ is not None
@@ -199,6 +210,7 @@ def _ranker_parts(
     popularity = np.asarray(ranker.log_popularity_, dtype=np.float64)[None, :]
     baseline = config.popularity_weight_at(adventurous) * float(zscore_rows(popularity)[0, row])
     baseline += stars_rest
+    content = _content_parts(ranker, rows, votes, row, adventurous)
     if modelled[row]:
         if inside.any():
             dense = ranker.weights_[rows[inside]].toarray().astype(np.float64)[:, modelled]
@@ -210,7 +222,7 @@ def _ranker_parts(
         else:
             # No modelled input: the item-item part is z(popularity), not personal.
             baseline += float(zscore_rows(popularity[:, modelled])[0, int(modelled[:row].sum())])
-    side = float(baseline + taste.sum())
+    side = float(baseline + taste.sum() + content.sum())
     personal_ii = float(item_item.sum())
     # Films outside the item-item model, or predicted below min_stars, were shifted by a
     # constant to rank after the others: that shift is part of the non-personal rest.
@@ -225,7 +237,28 @@ def _ranker_parts(
     )
     if shifted:
         baseline += score - (side + personal_ii)
-    return item_item, taste, baseline
+    return item_item, taste, content, baseline
+
+
+def _content_parts(
+    ranker: ItemItemRanker,
+    rows: npt.NDArray[np.int64],
+    votes: npt.NDArray[np.float64],
+    row: int,
+    adventurous: float,
+) -> npt.NDArray[np.float64]:
+    """Each rated film's share of content_weight(a)·z(content taste) at ``row``."""
+    vectors = ranker.content_vectors_
+    weight = ranker.config.content_weight_at(adventurous)
+    out = np.zeros(len(rows))
+    if weight <= 0 or vectors.shape[1] == 0 or len(rows) == 0:
+        return out
+    std = float(content_scores(vectors, rows, votes).std())
+    if not (np.isfinite(std) and std > 0):
+        return out
+    # Film r's column of similarities to every item: v_r · v_i (float32, as served).
+    similarity = (vectors @ vectors[rows].T).astype(np.float64)
+    return weight * votes * (similarity[row] - similarity.mean(axis=0)) / std
 
 
 def _shared_genres(model: Model, profile: UserProfile, row: int) -> tuple[str, ...]:

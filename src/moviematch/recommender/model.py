@@ -40,8 +40,9 @@ COMPONENT_TYPES: dict[str, type[Component]] = {
     "OnboardingPicker": OnboardingPicker,
 }
 
-#: Optional slots a TrainConfig can fill (or leave empty), in the order ``train`` fits them.
-COMPONENT_SLOTS = ("ranker", "similarity")
+#: Optional slots a TrainConfig can fill (or leave empty), in the order ``train`` fits them:
+#: similarity first, since the ranker's content-taste term reads its vectors.
+COMPONENT_SLOTS = ("similarity", "ranker")
 #: The slot every model has; ``train`` fills it after the optional ones, ``load`` requires it.
 ONBOARDING_SLOT = "onboarding"
 
@@ -285,8 +286,9 @@ class Model:
         """Why ``movie_id`` scored as it did for ``profile``: its rated films' shares.
 
         The blend score (``Recommendation.score``, before calibration) is split into one
-        ``Contribution`` per rated film (item-item vote + share of the stars term) and a
-        non-personal ``baseline``; they add up to the score (``explanation``).
+        ``Contribution`` per rated film (item-item vote + shares of the stars and
+        content-taste terms) and a non-personal ``baseline``; they add up to the score
+        (``explanation``).
 
         Raises
         ------

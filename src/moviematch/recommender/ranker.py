@@ -32,10 +32,14 @@ who rated all alike; one they rated below their own average counts less, down to
 vote that pushes its neighbours away), s_ii = Σ_{r∈R} w_r B[r, :], and the blend is
 
     z(s_ii) + stars_weight · z(predicted stars) + popularity_weight(a) · z(log(1 + n_ratings))
+            + content_weight(a) · z(Σ_{r∈R} w_r v_r · v_j)
 
-where z standardises across the modelled items and a ∈ [0, 1] is the per-request
-"adventurous" setting (0.5 by default; ``popularity_weight(a) = popularity_weight +
-familiarity·(1 − 2a)``). Items with fewer than ``min_item_ratings`` training ratings, or
+where z standardises across the modelled items (the item-item part) or every item (the side
+terms), v are the similarity component's unit content vectors (tags, genome, genres and MF
+factors reduced by SVD: the *content taste*, what the tag similarity says about the user's
+rated films) and a ∈ [0, 1] is the per-request "adventurous" setting (0.5 by default;
+``popularity_weight(a) = popularity_weight + familiarity·(1 − 2a)``, ``content_weight(a) =
+content_weight·(0.5 + a)``). Items with fewer than ``min_item_ratings`` training ratings, or
 beyond the ``max_items`` most-rated ones, are outside the item-item model and rank below all
 modelled items (ordered among themselves by the same blend without s_ii). The list is then
 re-ranked for calibration (``calibration``: Steck's greedy rule over the ``calibration_pool``
@@ -70,6 +74,7 @@ from moviematch.recommender.calibration import (
 from moviematch.recommender.errors import CorruptModelError, ModelFitError
 from moviematch.recommender.ranker_blend import (
     blend_scores,
+    content_scores,
     demote,
     disliked_genre_films,
     input_weights,
@@ -99,6 +104,9 @@ class ItemItemRanker:
     genres_ : bool array (n_items, n_genres)
         Genre membership (what calibration and explanations use); may have 0 columns.
     genre_names_ : tuple of str (n_genres,)
+    content_vectors_ : float32 array (n_items, d)
+        The similarity component's unit vectors in item rows (the content-taste term); d = 0
+        when the ranker was fitted without them or with ``content_weight = 0``.
     """
 
     def __init__(self, config: RankerConfig | None = None) -> None:
@@ -109,6 +117,7 @@ class ItemItemRanker:
         self.genres_: npt.NDArray[np.bool_] = np.zeros((0, 0), dtype=np.bool_)
         self.genre_names_: tuple[str, ...] = ()
         self._distribution: npt.NDArray[np.float64] = np.zeros((0, 0))
+        self.content_vectors_: npt.NDArray[np.float32] = np.zeros((0, 0), dtype=np.float32)
 
     # ------------------------------------------------------------------ fitting
     def fit(
@@ -120,6 +129,7 @@ class ItemItemRanker:
         *,
         genres: npt.ArrayLike | None = None,
         genre_names: tuple[str, ...] = (),
+        vectors: npt.ArrayLike | None = None,
     ) -> Self:
         """Fit on training ratings given as dense rows.
 
@@ -134,6 +144,8 @@ class ItemItemRanker:
         genres : bool array (n_items, n_genres), optional
             Genre membership of every item (calibration); none by default.
         genre_names : tuple of str (n_genres,)
+        vectors : float array (n_items, d), optional
+            Unit content vectors in item rows (the content-taste term); none by default.
 
         Raises
         ------
@@ -148,6 +160,10 @@ class ItemItemRanker:
         if members.shape != (n_items, len(genre_names)):
             raise ModelFitError("ranker: genres must have shape (n_items, len(genre_names))")
         self._set_genres(members.astype(np.bool_), tuple(genre_names))
+        content = np.zeros((n_items, 0)) if vectors is None else np.asarray(vectors)
+        if content.ndim != 2 or content.shape[0] != n_items or not np.isfinite(content).all():
+            raise ModelFitError("ranker: vectors must be finite of shape (n_items, d)")
+        self.content_vectors_ = np.ascontiguousarray(content, dtype=np.float32)
         return self
 
     def _set_genres(self, members: npt.NDArray[np.bool_], names: tuple[str, ...]) -> None:
@@ -200,6 +216,9 @@ class ItemItemRanker:
         item_item = np.zeros((1, n_items))
         if modelled.any():
             item_item[0] = row_sum(self.weights_, rows[modelled], votes[modelled], n_items)
+        content = None
+        if self.config.content_weight > 0 and self.content_vectors_.shape[1] > 0:
+            content = content_scores(self.content_vectors_, rows, votes)[None, :]
         scores = blend_scores(
             item_item,
             np.array([modelled.any()]),
@@ -208,6 +227,7 @@ class ItemItemRanker:
             log_popularity=self.log_popularity_,
             config=self.config,
             adventurous=adventurous,
+            content=content,
         )
         if self.config.taste_guard:
             guard = disliked_genre_films(self.genres_, rows, stars, predicted)
@@ -256,6 +276,7 @@ class ItemItemRanker:
             "modelled": self.modelled_,
             "genres": self.genres_,
             "genre_names": np.array(self.genre_names_, dtype=np.str_),
+            "content_vectors": self.content_vectors_,
         }
 
     def config_dict(self) -> dict[str, Any]:
@@ -275,6 +296,10 @@ class ItemItemRanker:
             # Artifacts written before calibration have no genres: they load without it.
             genres = np.asarray(arrays.get("genres", np.zeros((len(modelled), 0), np.bool_)))
             names = np.asarray(arrays.get("genre_names", np.zeros(0, dtype=np.str_)))
+            # Nor content vectors before the content-taste term: it then adds nothing.
+            vectors = np.asarray(
+                arrays.get("content_vectors", np.zeros((len(modelled), 0), np.float32))
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise CorruptModelError(f"ranker arrays or config invalid: {exc}") from None
         n = len(modelled)
@@ -291,6 +316,10 @@ class ItemItemRanker:
             and names.ndim == 1
             and (names.dtype.kind == "U" or len(names) == 0)
             and genres.shape == (n, len(names))
+            and vectors.dtype == np.float32
+            and vectors.ndim == 2
+            and vectors.shape[0] == n
+            and bool(np.all(np.isfinite(vectors)))
         )
         if not valid:
             raise CorruptModelError("ranker arrays have inconsistent shapes or values")
@@ -298,6 +327,7 @@ class ItemItemRanker:
         ranker.log_popularity_ = log_pop
         ranker.modelled_ = modelled
         ranker._set_genres(genres, tuple(str(g) for g in names))
+        ranker.content_vectors_ = np.ascontiguousarray(vectors)
         return ranker
 
     @property

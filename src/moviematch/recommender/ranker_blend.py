@@ -85,6 +85,23 @@ def disliked_genre_films(
     return genres[:, low].any(axis=1) & ~genres[:, high].any(axis=1) & (predicted < 4.0)
 
 
+def content_scores(
+    vectors: npt.NDArray[np.float32],
+    rows: npt.NDArray[np.int64],
+    votes: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]:
+    """Content taste of every item for one user: Σ_r votes_r·(v_j · v_r), float64 (n_items,).
+
+    ``vectors`` are the similarity component's unit vectors in item rows (n_items, d);
+    linear in the votes, so each rated film's share of it is exact (``explanation``). All
+    zeros without vectors (d = 0) or without rated rows.
+    """
+    if vectors.shape[1] == 0 or len(rows) == 0:
+        return np.zeros(len(vectors))
+    profile = np.asarray(votes, np.float64) @ vectors[rows].astype(np.float64)
+    return (vectors @ profile.astype(np.float32)).astype(np.float64)
+
+
 def zscore_rows(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """Each row standardised (mean 0, std 1), shape kept; a constant row becomes zeros.
 
@@ -107,10 +124,12 @@ def blend_scores(
     log_popularity: npt.NDArray[np.floating],
     config: RankerConfig,
     adventurous: float = 0.5,
+    content: npt.NDArray[np.float64] | None = None,
 ) -> npt.NDArray[np.float64]:
     """The ranking score of every item for several users (one row each): the blend.
 
-    ``z(item-item) + stars_weight·z(predicted) + popularity_weight(a)·z(log popularity)`` over
+    ``z(item-item) + stars_weight·z(predicted) + popularity_weight(a)·z(log popularity)
+    + content_weight(a)·z(content taste)`` over
     the modelled items (a user without a modelled input gets ``z(log popularity)`` as the
     item-item part: the most popular films are the best cold-cold guess); unmodelled items
     below every modelled one, ordered by the side terms; then the ``min_stars`` floor.
@@ -129,7 +148,11 @@ def blend_scores(
     config : RankerConfig
         ``stars_weight``, ``popularity_weight``, ``familiarity`` and ``min_stars`` are used.
     adventurous : float
-        a ∈ [0, 1], which sets the popularity weight (``RankerConfig.popularity_weight_at``).
+        a ∈ [0, 1], which sets the popularity and content weights
+        (``RankerConfig.popularity_weight_at``, ``content_weight_at``).
+    content : float64 (n_users, n_items), optional
+        Each user's content taste (``content_scores``), z-scored over every item like the
+        stars; ``None`` (or a zero weight) leaves it out.
 
     Returns
     -------
@@ -143,6 +166,9 @@ def blend_scores(
     side = config.stars_weight * zscore_rows(predicted) + config.popularity_weight_at(
         adventurous
     ) * zscore_rows(popularity[None, :])
+    weight = config.content_weight_at(adventurous)
+    if content is not None and weight > 0:
+        side = side + weight * zscore_rows(np.asarray(content, dtype=np.float64))
     inputs = item_item[:, modelled].copy()
     inputs[~has_input] = popularity[modelled][None, :]
     out = np.empty_like(side)

@@ -75,6 +75,14 @@ class RankerConfig:
     taste_guard : bool
         Films of a genre the user rated low (mean ≤ 2★ over ≥ 2 revealed films) and of none
         they rated high (mean ≥ 4★), predicted under 4★, rank after all others (order kept).
+    content_weight : float
+        Weight of the z-scored *content taste* at ``adventurous = 0.5``: film j's
+        Σ_r w_r·(v_j · v_r) over the rated films r, with v the similarity component's unit
+        vectors (tags, genome, genres and MF factors reduced by SVD) and w_r the same signed
+        votes as the item-item part. It is ``content_weight·(0.5 + a)`` at setting a. Needs
+        the similarity vectors at fit time (``train`` fits the similarity slot first); a
+        ranker without them (no similarity slot, or an artifact saved before this term)
+        adds nothing. >= 0; 0 disables it.
     """
 
     l2: float = 1.0
@@ -93,11 +101,12 @@ class RankerConfig:
     max_items: int = 10_000
     min_stars: float = 3.0
     taste_guard: bool = True
+    content_weight: float = 0.75
 
     def __post_init__(self) -> None:
         if not (np.isfinite(self.l2) and self.l2 > 0):
             raise ValueError(f"RankerConfig: l2 must be > 0, got {self.l2}")
-        for name in ("dropout", "seen_weight", "stars_weight", "familiarity"):
+        for name in ("dropout", "seen_weight", "stars_weight", "familiarity", "content_weight"):
             value = getattr(self, name)
             if not (np.isfinite(value) and value >= 0):
                 raise ValueError(f"RankerConfig: {name} must be finite and >= 0, got {value}")
@@ -116,6 +125,10 @@ class RankerConfig:
         """The popularity weight for an adventurous setting a ∈ [0, 1]."""
         return self.popularity_weight + self.familiarity * (1.0 - 2.0 * adventurous)
 
+    def content_weight_at(self, adventurous: float) -> float:
+        """The content-taste weight for an adventurous setting a ∈ [0, 1]."""
+        return self.content_weight * (0.5 + adventurous)
+
     def calibration_at(self, adventurous: float) -> float:
         """Steck's λ for an adventurous setting a ∈ [0, 1]."""
         return min(0.95, self.calibration * (0.5 + adventurous))
@@ -133,6 +146,7 @@ class RankerConfig:
             len(context.items),
             genres=genres,
             genre_names=names,
+            vectors=context.item_vectors if self.content_weight > 0 else None,
         )
 
 

@@ -8,6 +8,7 @@ MLlib's ALS on the residuals, on a Spark cluster or ``local[*]``). Both produce 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 import uuid
@@ -169,6 +170,11 @@ def train(
         if spec is not None:
             model.components[slot] = spec.fit(context)
             since = done(slot, since)
+        fitted = model.components.get(slot)
+        if slot == "similarity" and isinstance(fitted, SimilarityComponent):
+            # The ranker's content-taste term reads these (item rows; the index has them all).
+            vectors = fitted.index.vectors_for(items.ids)
+            context = dataclasses.replace(context, item_vectors=vectors)
     ranker = model.components.get("ranker")
     if ranker is not None and not isinstance(ranker, Ranker):
         raise ModelFitError(f"the ranker component {type(ranker).__name__} has no score()")

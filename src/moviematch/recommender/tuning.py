@@ -57,9 +57,10 @@ from moviematch.recommender.evaluation.protocol import (
 from moviematch.recommender.evaluation.runner import evaluate_method, training_data
 from moviematch.recommender.model import Model, TrainConfig
 from moviematch.recommender.ranker import RankerConfig, blend_scores, input_weights
-from moviematch.recommender.ranker_blend import demote, disliked_genre_films
+from moviematch.recommender.ranker_blend import content_scores, demote, disliked_genre_films
 from moviematch.recommender.ranker_config import genre_members
 from moviematch.recommender.ranker_solver import solve
+from moviematch.recommender.similarity_component import SimilarityComponent
 from moviematch.recommender.training import train
 
 
@@ -208,6 +209,17 @@ class ValidationScores:
         self.predicted = validation.predicted.astype(np.float64)
         self.distribution = genre_distribution(validation.genres)
         self.key = (config.l2, config.dropout, config.centred_input, config.max_items)
+        # Content taste (what a ranker fitted in ``train`` reads from the similarity slot).
+        self.content: npt.NDArray[np.float64] | None = None
+        similarity = validation.model.components.get("similarity")
+        if isinstance(similarity, SimilarityComponent):
+            vectors = similarity.index.vectors_for(validation.model.items.ids)
+            self.content = np.stack(
+                [
+                    content_scores(vectors, u.revealed_rows, v)
+                    for u, v in zip(validation.users, votes, strict=True)
+                ]
+            )
 
     def scores(self, config: RankerConfig, adventurous: float = 0.5) -> npt.NDArray[np.float64]:
         """float64 (n_users, n_items) for ``config`` (its solver fields must be ours)."""
@@ -221,6 +233,7 @@ class ValidationScores:
             log_popularity=self.parts.log_popularity,
             config=config,
             adventurous=adventurous,
+            content=self.content,
         )
         if config.taste_guard:
             guard = np.stack(

@@ -238,10 +238,12 @@ def run_experiment(
     als = ALS_DEFAULT
     if config.tune or config.tune_baselines:
         t0 = time.perf_counter()
-        # Only the picker reveal asks the validation model for slates; the other reveals
-        # need its fold-in alone, so it is trained without the similarity slot.
+        # Only the picker reveal asks the validation model for slates, and only a ranker
+        # with the content-taste term reads its vectors; otherwise its fold-in alone is
+        # needed, so it is trained without the similarity slot.
         inner_config = config.train
-        if config.reveal != "picker":
+        content = ranker_config.content_weight > 0
+        if config.reveal != "picker" and not (config.tune and content):
             inner_config = dataclasses.replace(config.train, similarity=None)
         validation = validation_split(
             split.train,
@@ -303,8 +305,10 @@ def run_experiment(
     models = {"ours": model}
     for name, variant in (variants(ranker_config) if variants else {}).items():
         t0 = time.perf_counter()
-        # A variant only answers recommend(): no similarity slot needed.
-        variant_config = dataclasses.replace(config.train, ranker=variant, similarity=None)
+        # A variant only answers recommend(): it needs the similarity slot only for the
+        # ranker's content-taste term (which reads its vectors).
+        similarity = config.train.similarity if variant.content_weight > 0 else None
+        variant_config = dataclasses.replace(config.train, ranker=variant, similarity=similarity)
         models[name] = train(split.train, variant_config, **features)
         seconds[f"train {name}"] = time.perf_counter() - t0
         methods.append(ServedModel(models[name], split.catalogue, name))
