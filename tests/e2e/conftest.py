@@ -75,8 +75,10 @@ def chromium() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(chromium: str) -> Iterator[Any]:
+    # Closed when the e2e tests are done: Playwright's sync API allows one running instance
+    # per thread, and the production tests start their own.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -181,6 +181,19 @@ def test_lift_prefers_rare_genres_and_support_floor_applies() -> None:
     assert only.label == "Film-Noir"
 
 
+def test_a_screen_format_never_names_a_group() -> None:
+    ids = [1, 2, 3, 4]
+    genre_map = {m: ("IMAX", "Drama") if m < 4 else ("IMAX", "Action") for m in ids}
+    catalogue = {**CATALOGUE, "IMAX": 0.02}  # rare, on every film: it would win by lift
+    (only,) = group(ids, np.ones((4, 3)), genre_map, catalogue)
+    assert only.label == "Drama"
+    assert only.genres == ("Drama",)
+    (only,) = group(ids, np.ones((4, 3)), genre_map, catalogue, GroupingConfig(unlabelled=()))
+    assert only.label == "IMAX"
+    # an artifact's JSON config gives a list; it round-trips to the same config
+    assert GroupingConfig(unlabelled=["IMAX"]) == GroupingConfig()  # type: ignore[arg-type]
+
+
 def test_bad_input() -> None:
     with pytest.raises(ValueError, match="duplicates"):
         group([1, 1], np.ones((2, 3)), {}, CATALOGUE)

@@ -78,6 +78,9 @@ class GroupingConfig:
     lift_exponent : float
         A genre's score is ``share · lift**lift_exponent``: 0 labels by coverage alone, 1 by
         share × lift (which let a genre on half the films name the whole group).
+    unlabelled : tuple of str
+        Genres that never name a group: MovieLens' "IMAX" is a screen format, not a taste
+        (a row headed "IMAX" over The Dark Knight, Up and Apollo 13 tells a visitor nothing).
     """
 
     max_groups: int = 6
@@ -86,8 +89,11 @@ class GroupingConfig:
     min_support: float = 0.6
     second_genre_ratio: float = 0.9
     lift_exponent: float = 0.5
+    unlabelled: tuple[str, ...] = ("IMAX",)
 
     def __post_init__(self) -> None:
+        # from JSON (an artifact's config) the names come back as a list
+        object.__setattr__(self, "unlabelled", tuple(self.unlabelled))
         if self.max_groups < 1 or self.items_per_group <= 0 or self.min_group_size < 1:
             raise ValueError("GroupingConfig: max_groups, min_group_size >= 1, items > 0")
         if not 0.0 < self.min_support <= 1.0 or not 0.0 < self.second_genre_ratio <= 1.0:
@@ -165,6 +171,8 @@ def _ranked_genres(
     floor = 1.0 / max(len(catalogue_genre_share), 1) / 100.0  # unknown genre: treat as rare
     scored = []
     for genre, count in counts.items():
+        if genre in config.unlabelled:
+            continue
         share = count / len(members)
         if share >= config.min_support:
             lift = share / max(catalogue_genre_share.get(genre, 0.0), floor)
