@@ -33,6 +33,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.production_site import site_env  # noqa: E402
+
 DEFAULT_MOVIELENS = ROOT.parent / "shared" / "datasets" / "ml-latest-small"
 MOVIES = [1, 2, 32, 47, 50, 110, 260, 296, 318, 356, 480, 527, 589, 593, 858, 1196, 2571, 2959]
 
@@ -44,26 +47,16 @@ def _free_port() -> int:
 
 
 def _env(data_dir: Path, port: int, workers: int, preload: bool) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MOVIEMATCH_")}
-    env.pop("DATABASE_URL", None)
-    env.update(
-        DJANGO_SETTINGS_MODULE="moviematch.config.settings.base",
+    """The test suite's production server environment (SQLite, whatever DATABASE_URL says)."""
+    env = site_env(
+        data_dir,
         PYTHONPATH=str(ROOT / "src"),
-        MOVIEMATCH_DATA_DIR=str(data_dir),
-        MOVIEMATCH_DEBUG="0",
         MOVIEMATCH_SECRET_KEY="workers-bench-" + "x" * 50,
-        MOVIEMATCH_ALLOWED_HOSTS="127.0.0.1",
-        MOVIEMATCH_SSL_REDIRECT="0",
-        MOVIEMATCH_SECURE_COOKIES="0",
-        MOVIEMATCH_HSTS_SECONDS="0",
-        MOVIEMATCH_RATELIMIT="0",
-        MOVIEMATCH_CACHE="file",
         MOVIEMATCH_BIND=f"127.0.0.1:{port}",
         MOVIEMATCH_WORKERS=str(workers),
         MOVIEMATCH_PRELOAD="1" if preload else "0",
-        MOVIEMATCH_ACCESS_LOG="",
-        MOVIEMATCH_LOG_LEVEL="WARNING",
     )
+    env.pop("DATABASE_URL", None)
     return env
 
 

@@ -33,6 +33,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from tests.production_site import site_env  # noqa: E402
+
 DEFAULT_MOVIELENS = ROOT.parent / "shared" / "datasets" / "ml-latest-small"
 HOME_P99_TARGET_MS = 300
 
@@ -97,27 +100,16 @@ def _postgres_info(env: dict[str, str]) -> str:
 
 
 def _env(data_dir: Path, workers: int, port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MOVIEMATCH_")}
-    env.update(
-        DJANGO_SETTINGS_MODULE="moviematch.config.settings.base",
+    """The test suite's production server environment (its DATABASE_URL kept: under
+    .ci/with-postgres the site runs on PostgreSQL); every visitor comes from 127.0.0.1, so
+    the per-address limits are off there."""
+    return site_env(
+        data_dir,
         PYTHONPATH=str(ROOT / "src"),
-        MOVIEMATCH_DATA_DIR=str(data_dir),
-        MOVIEMATCH_DEBUG="0",
         MOVIEMATCH_SECRET_KEY="load-test-" + "x" * 50,
-        MOVIEMATCH_ALLOWED_HOSTS="127.0.0.1",
-        # plain HTTP on loopback: no HTTPS redirect, HSTS or secure-only cookies
-        MOVIEMATCH_SSL_REDIRECT="0",
-        MOVIEMATCH_SECURE_COOKIES="0",
-        MOVIEMATCH_HSTS_SECONDS="0",
-        # all 50 visitors come from 127.0.0.1: the per-IP sign-up limit would refuse them
-        MOVIEMATCH_RATELIMIT="0",
-        MOVIEMATCH_CACHE="file",
         MOVIEMATCH_BIND=f"127.0.0.1:{port}",
         MOVIEMATCH_WORKERS=str(workers),
-        MOVIEMATCH_ACCESS_LOG="",
-        MOVIEMATCH_LOG_LEVEL="WARNING",
     )
-    return env
 
 
 def _manage(env: dict[str, str], *args: str) -> None:
