@@ -19,25 +19,17 @@ from django.test import Client
 from django.utils import timezone
 
 from moviematch.media.models import TmdbCacheEntry
-from moviematch.media.selectors import image_configuration_forget
 from moviematch.media.tmdb_clients import tmdb_clients_forget
 from tests.integrations.tmdb.fake_server import API_KEY, FakeTmdb, Reply, movie_body
-from tests.media.conftest import make_movie
+from tests.media.conftest import _fresh_process_state, make_movie
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("web_state")]
+#: memoised TMDb clients and image settings are forgotten around each test (autouse)
+__all__ = ["_fresh_process_state"]
 
 BUDGET = 0.5
 #: The page's own work besides waiting for TMDb (a loaded, shared 2-core machine).
 MARGIN = 1.0
-
-
-@pytest.fixture(autouse=True)
-def _fresh_clients() -> Iterator[None]:
-    tmdb_clients_forget()
-    image_configuration_forget()
-    yield
-    tmdb_clients_forget()
-    image_configuration_forget()
 
 
 @pytest.fixture
