@@ -69,6 +69,7 @@ def test_a_token_for_a_username_and_password(anon: APIClient, user: Any) -> None
         "username": "alice",
         "is_guest": False,
         "guest_expires_at": None,
+        "adventurous": 0.5,
     }
     again = anon.post(
         "/api/auth/token/", {"username": "alice", "password": PASSWORD}, format="json"
@@ -163,6 +164,7 @@ def test_a_guest_becomes_a_full_account_and_keeps_everything() -> None:
         "username": "erin",
         "is_guest": False,
         "guest_expires_at": None,
+        "adventurous": 0.5,
     }
     assert response.json()["token"] == started["token"]
     guest.refresh_from_db()
@@ -204,3 +206,31 @@ def test_account_endpoints_are_rate_limited(
     assert int(refused["Retry-After"]) > 0
     other = APIClient(REMOTE_ADDR="10.1.2.3").post(path, body, format="json")
     assert other.status_code != 429  # another client is not affected
+
+
+def test_me_shows_and_changes_the_adventurous_setting(client_of: APIClient) -> None:
+    assert client_of.get("/api/me/").json()["adventurous"] == 0.5  # the engine's default
+    response = client_of.patch("/api/me/", {"adventurous": 0.8}, format="json")
+    assert response.status_code == 200
+    assert response.json()["adventurous"] == 0.8
+    assert client_of.get("/api/me/").json()["adventurous"] == 0.8
+    user = get_user_model().objects.get(username=response.json()["username"])
+    assert user.adventurous == 0.8  # kept: the site's home page uses it too
+
+
+@pytest.mark.parametrize(
+    "body", [{"adventurous": 1.5}, {"adventurous": -0.1}, {}, {"adventurous": "x"}]
+)
+def test_an_adventurous_setting_outside_0_1_is_refused(client_of: APIClient, body: Any) -> None:
+    response = client_of.patch("/api/me/", body, format="json")
+    assert response.status_code == 400
+    assert "adventurous" in response.json()["fields"]
+    assert client_of.get("/api/me/").json()["adventurous"] == 0.5  # unchanged
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", '"nan"', '"inf"'])
+def test_a_non_finite_adventurous_setting_is_refused(client_of: APIClient, value: str) -> None:
+    body = '{"adventurous": ' + value + "}"
+    response = client_of.patch("/api/me/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert client_of.get("/api/me/").json()["adventurous"] == 0.5

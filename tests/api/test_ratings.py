@@ -162,6 +162,7 @@ def test_another_users_ratings_are_never_read_or_changed(client_of: APIClient, u
     ("method", "path"),
     [
         ("get", "/api/me/"),
+        ("patch", "/api/me/"),
         ("get", "/api/me/ratings/"),
         ("get", "/api/me/ratings/1/"),
         ("put", "/api/me/ratings/1/"),

@@ -23,6 +23,7 @@ OPERATIONS = {
     ("/api/movies/{movie_id}/explanation/", "get"),
     ("/api/onboarding/", "get"),
     ("/api/me/", "get"),
+    ("/api/me/", "patch"),
     ("/api/me/convert/", "post"),
     ("/api/me/ratings/", "get"),
     ("/api/me/ratings/{movie_id}/", "get"),

@@ -32,7 +32,7 @@ def test_a_short_schemathesis_pass_finds_no_server_error_and_no_schema_violation
     result = run_schemathesis(server.url, tmp_path / "fuzz", max_examples=5, seed=1, timeout=300)
     report = result.report
     assert result.returncode == 0, result.output[-6000:]
-    assert report["operations"]["tested"] == report["operations"]["total"] == 15
+    assert report["operations"]["tested"] == report["operations"]["total"] == 16
     assert report["failures"] == []
     assert report["errors"] == []
     assert all(p["status"] == "success" for p in report["phases"].values()), report["phases"]

@@ -18,7 +18,12 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from moviematch.accounts.selectors import guest_expires_at
-from moviematch.accounts.services import guest_convert, guest_create, user_signup
+from moviematch.accounts.services import (
+    guest_convert,
+    guest_create,
+    user_adventurous_set,
+    user_signup,
+)
 from moviematch.api.authentication import SessionAuthentication, request_user
 from moviematch.api.exceptions import AlreadySignedInError, ApiError
 from moviematch.api.schema import errors
@@ -36,6 +41,7 @@ def _account(user: _User) -> dict[str, Any]:
         "username": user.username,
         "is_guest": user.is_guest,
         "guest_expires_at": guest_expires_at(user=user),
+        "adventurous": user.adventurous,
     }
 
 
@@ -188,3 +194,28 @@ class MeApi(APIView):
     )
     def get(self, request: Request) -> Response:
         return Response(UserSerializer(_account(request_user(request))).data)
+
+    class SettingsInputSerializer(serializers.Serializer[dict[str, Any]]):
+        adventurous = serializers.FloatField(
+            min_value=0.0,
+            max_value=1.0,
+            help_text="0 (familiar) … 1 (adventurous); kept for the site's home page and "
+            "`GET /api/me/recommendations/` without `adventurous=`.",
+        )
+
+        class Meta:
+            ref_name = "MeSettingsInput"
+
+    @extend_schema(
+        operation_id="me_partial_update",
+        tags=["me"],
+        summary="Change the account's recommendation setting",
+        request=SettingsInputSerializer,
+        responses={200: UserSerializer, **errors(400, 401)},
+    )
+    def patch(self, request: Request) -> Response:
+        data = self.SettingsInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = request_user(request)
+        user_adventurous_set(user=user, adventurous=data.validated_data["adventurous"])
+        return Response(UserSerializer(_account(user)).data)

@@ -66,6 +66,10 @@ class UserSerializer(serializers.Serializer[Any]):
         allow_null=True,
         help_text="When a guest account is deleted unless used again; null for full accounts.",
     )
+    adventurous = serializers.FloatField(
+        help_text="The familiar (0: well-known films) ↔ adventurous (1: less-known films closer "
+        "to the user's taste) setting of their recommendations, as on the site's home page.",
+    )
 
 
 class AuthSerializer(serializers.Serializer[Any]):
