@@ -6,6 +6,7 @@ once, at import. The headers a production server sends: tests/production/.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -81,3 +82,28 @@ def test_every_environment_variable_is_in_the_readme_table() -> None:
     table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
     missing = sorted(n for n in names if f"`{n}`" not in table)
     assert not missing, f"not in README's configuration table: {missing}"
+
+
+def _throttle_rates(env: dict[str, str]) -> dict[str, str | None]:
+    code = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "print(json.dumps(settings.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**env, "PYTHONPATH": str(ROOT / "src")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    rates: dict[str, str | None] = json.loads(result.stdout)
+    return rates
+
+
+def test_turning_the_rate_limits_off_turns_the_api_throttles_off_too(tmp_path: Path) -> None:
+    on = _throttle_rates(_env(tmp_path))
+    assert on == {"auth.guest": "20/hour", "auth.signup": "10/hour", "auth.token": "10/minute"}
+    off = _throttle_rates(_env(tmp_path, MOVIEMATCH_RATELIMIT="0"))
+    assert off == dict.fromkeys(on)  # what DRF's ScopedRateThrottle never throttles

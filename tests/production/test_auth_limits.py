@@ -127,6 +127,23 @@ def test_api_account_endpoints_are_throttled_across_workers(limited: Gunicorn) -
     assert codes[10:] == [429, 429], codes
 
 
+def test_turning_the_limits_off_turns_the_api_throttles_off(
+    live_site: LiveSite, tmp_path: Path
+) -> None:
+    """MOVIEMATCH_RATELIMIT=0 (a load test, many visitors behind one address): no 429 at all."""
+    shutil.rmtree(live_site.data_dir / "cache", ignore_errors=True)
+    server = Gunicorn(live_site, tmp_path / "gunicorn.log", MOVIEMATCH_RATELIMIT="0")
+    try:
+        codes = [_post_json(f"{server.url}/api/auth/guest/", None) for _ in range(25)]
+        codes += [
+            _post_json(f"{server.url}/api/auth/token/", {"username": "no", "password": "x"})
+            for _ in range(12)
+        ]
+    finally:
+        server.stop()
+    assert codes == [201] * 25 + [400] * 12, codes  # beyond 20 guests/hour, 10 tokens/minute
+
+
 def test_passwords_are_stored_with_argon2(limited: Gunicorn, live_site: LiveSite) -> None:
     name = f"argon-{os.getpid()}"
     password = "a long pass phrase 42"

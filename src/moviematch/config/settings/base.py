@@ -309,11 +309,15 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "moviematch.api.exceptions.exception_handler",
     "NUM_PROXIES": NUM_PROXIES or None,
     # Per client (IP address, or user once signed in), for the endpoints that create
-    # accounts or check passwords; each has its own ``throttle_scope``.
+    # accounts or check passwords; each has its own ``throttle_scope``. MOVIEMATCH_RATELIMIT=0
+    # turns them off with the site's limits (a rate of None never throttles).
     "DEFAULT_THROTTLE_RATES": {
-        "auth.guest": "20/hour",
-        "auth.signup": "10/hour",
-        "auth.token": "10/minute",
+        scope: rate if RATELIMIT_ENABLE else None
+        for scope, rate in {
+            "auth.guest": "20/hour",
+            "auth.signup": "10/hour",
+            "auth.token": "10/minute",
+        }.items()
     },
 }
 
