@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -28,6 +28,7 @@ from moviematch.catalog.services import catalogue_filter
 from moviematch.media.selectors import image_configuration_forget
 from moviematch.ratings.models import Rating
 from moviematch.recommendations import services
+from moviematch.recommendations.services.home import FEED_CACHE
 from tests.catalog.movielens_files import planted_tastes, write_movielens
 
 #: Catalogue filter of the planted tests: drops the planted "rare" films.
@@ -56,7 +57,8 @@ def page_queries(client: Client, url: str, params: dict[str, str] | None = None)
 
 @pytest.fixture
 def model_dir(tmp_path: Path, settings: Any) -> Iterator[Path]:
-    """Point DATA_DIR and MODEL_PATH into tmp_path; forget models loaded by earlier tests."""
+    """Point DATA_DIR and MODEL_PATH into tmp_path; forget models loaded by earlier tests
+    and the home feeds made with them."""
     settings.DATA_DIR = tmp_path / "var"
     settings.MOVIEMATCH = {
         **settings.MOVIEMATCH,
@@ -65,8 +67,10 @@ def model_dir(tmp_path: Path, settings: Any) -> Iterator[Path]:
         "IMDB_DIR": None,
     }
     services.model_forget()
+    caches[FEED_CACHE].clear()
     yield tmp_path / "var" / "model"
     services.model_forget()
+    caches[FEED_CACHE].clear()
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from moviematch.catalog.selectors import (
     catalogue_tag_applications,
     catalogue_tag_relevances,
     import_run_latest,
-    movie_catalogue_count,
+    movie_catalogue_ids,
     movie_get,
     movie_in_bulk,
     movie_list,
@@ -62,12 +62,13 @@ def test_movie_get_and_bulk() -> None:
     assert sorted(movie_in_bulk(movie_ids=[1, 2, 999])) == [1, 2]
 
 
-def test_movie_catalogue_count_counts_catalogue_movies_in_one_query(
+def test_movie_catalogue_ids_finds_catalogue_movies_in_one_query(
     django_assert_num_queries: object,
 ) -> None:
     with django_assert_num_queries(1):  # type: ignore[operator]
-        assert movie_catalogue_count(movie_ids=[1, 2, 3, 4, 999]) == 2  # 3, 4 left out
-    assert movie_catalogue_count(movie_ids=[]) == 0
+        assert movie_catalogue_ids(movie_ids=[1, 2, 3, 4, 999]) == {1, 2}  # 3, 4 left out
+    with django_assert_num_queries(0):  # type: ignore[operator]
+        assert movie_catalogue_ids(movie_ids=[]) == set()
 
 
 def test_bulk_loaded_genres_are_the_relations_own(

@@ -205,11 +205,20 @@ def test_pages_take_a_fixed_number_of_queries(client: Client, comedy_fan: User) 
     assert few == many == SEARCH_QUERIES
     movie = page_queries(client, movie_url(COMEDY[0]), {})
     assert movie == MOVIE_PAGE_QUERIES
+    unrated = page_queries(client, movie_url(COMEDY[12]), {})  # with its reason to load
+    assert 'id="mm-why"' in client.get(movie_url(COMEDY[12])).content.decode()
+    assert unrated == MOVIE_PAGE_QUERIES
+    similar = reverse("recommendations:similar", kwargs={"movie_id": COMEDY[12]})
+    assert page_queries(client, similar, {"fragment": "1"}) == SIMILAR_QUERIES
 
 
 #: session, user, the search's candidates, movies + genres, their titles, the viewer's
-#: ratings of them, the count (for predictions), the ratings to fold in
-SEARCH_QUERIES = 9
-#: session, user, movie + genres, TMDb cache, title, rating, count, ratings to fold in,
-#: credits, tags
-MOVIE_PAGE_QUERIES = 11
+#: ratings of them, the ratings to fold in (with the count of catalogue ones: predictions
+#: are shown once onboarding is done)
+SEARCH_QUERIES = 8
+#: session, user, movie + genres, TMDb cache, title, rating, ratings to fold in (and their
+#: count), credits, tags; the reason ("Because you rated") is loaded by the page's script
+MOVIE_PAGE_QUERIES = 10
+#: session, user, whether the film is in the catalogue, the similar movies + genres, the
+#: ratings to fold in (and their count), the viewer's ratings of them, their titles
+SIMILAR_QUERIES = 8

@@ -532,6 +532,7 @@ def movie_page_and_similar(visit: Visit, home: list[int]) -> int:
     # why it is recommended: the rated films behind it, linked, while it is not rated
     reason = page.locator("#mm-why")
     expect(reason.locator("#mm-why-title")).to_have_text("Why we recommend it")
+    expect(reason.locator(".mm-why-film a").first).to_be_visible()  # loaded as it came in view
     named = [
         int(re.sub(r"\D", "", h))
         for h in reason.locator(".mm-why-film a").evaluate_all("as => as.map(a => a.pathname)")

@@ -26,8 +26,10 @@ SETTING = reverse("recommendations:home_adventurous")
 LIKED = set(COMEDY[:10])  # what the comedy fan rated 5 stars
 
 
-def movie_page(client: Client, movie_id: int, **headers: str) -> str:
-    response = client.get(reverse("catalog:movie", kwargs={"movie_id": movie_id}), **headers)
+def movie_page(client: Client, movie_id: int, why: bool = False, **headers: str) -> str:
+    """The movie page; ``why``: with its reason in the page (``?why=1``, as without scripts)."""
+    url = reverse("catalog:movie", kwargs={"movie_id": movie_id})
+    response = client.get(url, {"why": "1"} if why else {}, **headers)
     assert response.status_code == 200
     return response.content.decode()
 
@@ -55,7 +57,7 @@ def test_the_movie_page_says_which_rated_films_it_is_recommended_for(
 ) -> None:
     client.force_login(comedy_fan)
     pick = top_pick(comedy_fan)
-    page = movie_page(client, pick)
+    page = movie_page(client, pick, why=True)
     section = page.split('id="mm-why"')[1].split("</section>")[0]
     assert "Why we recommend it" in section
     assert "Because you rated" in section
@@ -76,22 +78,22 @@ def test_no_reason_for_a_film_they_rated_would_dislike_or_cannot_be_told(
     pick = top_pick(comedy_fan)
     client.force_login(comedy_fan)
     # the model predicts the comedy fan would not like a horror film: no "because" beside it
-    page = movie_page(client, HORROR[2])
+    page = movie_page(client, HORROR[2], why=True)
     assert "We think ★1." in page
     assert "Because you rated" not in page
     assert 'id="mm-why"' not in page
     rate(comedy_fan, {pick: 4.0})  # rated already: the page shows their rating instead
-    assert "Because you rated" not in movie_page(client, pick)
+    assert 'id="mm-why"' not in movie_page(client, pick, why=True)
     client.logout()
-    assert "Because you rated" not in movie_page(client, pick)  # anonymous
+    assert 'id="mm-why"' not in movie_page(client, pick, why=True)  # anonymous
 
 
 def test_no_reason_while_onboarding(client: Client, visitor: User, rate: Rate) -> None:
     rate(visitor, {m: 5.0 for m in COMEDY[:3]})
     client.force_login(visitor)
-    page = movie_page(client, COMEDY[11])
+    page = movie_page(client, COMEDY[11], why=True)
     assert "We think" not in page
-    assert "Because you rated" not in page
+    assert 'id="mm-why"' not in page
 
 
 def test_the_movie_page_without_a_model_has_no_reason_and_no_error(
@@ -103,9 +105,34 @@ def test_the_movie_page_without_a_model_has_no_reason_and_no_error(
     for version in model_dir.iterdir():
         if version.is_dir():
             (version / "arrays.npz").write_bytes(b"not a zip file")
-    page = movie_page(client, pick)
-    assert "Because you rated" not in page
+    page = movie_page(client, pick, why=True)
+    assert 'id="mm-why"' not in page
     assert "We think" not in page
+
+
+def test_the_movie_page_loads_its_reason_as_it_comes_into_view(
+    client: Client, comedy_fan: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page names the section and where its reason is; the script fetches it (the
+    cost of a reason grows with the visitor's ratings), without scripts ?why=1 shows it."""
+    calls: list[int] = []
+    real = services.movie_explanation
+
+    def counting(**kwargs: Any) -> services.MovieExplanation:
+        calls.append(kwargs["movie_id"])
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "movie_explanation", counting)
+    client.force_login(comedy_fan)
+    pick = top_pick(comedy_fan)
+    section = movie_page(client, pick).split('id="mm-why"')[1].split("</section>")[0]
+    assert calls == []
+    assert "Why we recommend it" in section
+    url = reverse("recommendations:why", kwargs={"movie_id": pick})
+    assert f'data-mm-lazy data-url="{url}"' in section
+    assert 'href="?why=1#mm-why">Show why</a>' in section
+    assert "Because you rated" in why(client, pick)
+    assert calls == [pick]
 
 
 # --- "Why?" on home cards --------------------------------------------------------------------
@@ -190,7 +217,7 @@ def test_titles_in_a_reason_are_escaped(client: Client, comedy_fan: User) -> Non
     evil = '<img src=x onerror="alert(1)"> & Co'
     Movie.objects.filter(pk=named).update(title=evil, english_title=evil)
     client.force_login(comedy_fan)
-    for body in (why(client, pick), movie_page(client, pick)):
+    for body in (why(client, pick), movie_page(client, pick, why=True)):
         assert "<img src=x" not in body
         assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; Co" in body
 
@@ -200,13 +227,15 @@ def test_reasons_in_korean(client: Client, comedy_fan: User) -> None:
     pick = top_pick(comedy_fan)
     for body in (
         why(client, pick, HTTP_ACCEPT_LANGUAGE="ko"),
-        movie_page(client, pick, HTTP_ACCEPT_LANGUAGE="ko"),
+        movie_page(client, pick, why=True, HTTP_ACCEPT_LANGUAGE="ko"),
     ):
         assert "이 영화들을 평가하셨기 때문이에요:" in body
         assert "좋아하시는 장르: 코미디" in body
         assert "별점 5" in body
         assert "Because you rated" not in body
-    assert "추천 이유" in movie_page(client, pick, HTTP_ACCEPT_LANGUAGE="ko")
+    korean = movie_page(client, pick, HTTP_ACCEPT_LANGUAGE="ko")
+    assert "추천 이유" in korean
+    assert "이유 보기" in korean  # the link to the reason, without scripts
     home = client.get(HOME, HTTP_ACCEPT_LANGUAGE="ko").content.decode()
     assert "추천 이유" in home
     assert "추천 방식" in home

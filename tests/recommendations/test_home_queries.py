@@ -17,7 +17,7 @@ from moviematch.catalog.models import Movie
 from moviematch.catalog.services import catalogue_filter
 from moviematch.recommendations import services
 from tests.catalog.movielens_files import planted_tastes, write_movielens
-from tests.recommendations.test_views import HOME_QUERIES
+from tests.recommendations.test_views import HOME_QUERIES, HOME_QUERIES_FRESH, home_queries_fresh
 from tests.site_fixtures import MIN_RATINGS, card_ids, page_queries
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db, pytest.mark.usefixtures("web_state")]
@@ -51,10 +51,13 @@ def test_home_takes_the_same_queries_for_10_and_200_ratings(
     home = reverse("recommendations:home")
     rate(visitor, {m: 4.0 + (m % 3) / 2 for m in wide_catalogue[:10]})
     ten = page_queries(client, home)
+    ten_fresh = home_queries_fresh(client)
     rate(visitor, {m: 1.0 + (m % 9) / 2 for m in wide_catalogue[10:200]})
     assert visitor.ratings.count() == 200
     two_hundred = page_queries(client, home)
+    two_hundred_fresh = home_queries_fresh(client)
     page = client.get(home).content.decode()
     assert card_ids(page)
     assert page.count("We think ★") == len(card_ids(page))
     assert ten == two_hundred == HOME_QUERIES
+    assert ten_fresh == two_hundred_fresh == HOME_QUERIES_FRESH

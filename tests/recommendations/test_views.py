@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -15,6 +16,7 @@ from django.urls import reverse
 from moviematch.accounts.models import User
 from moviematch.catalog.models import Movie
 from moviematch.recommendations import views
+from moviematch.recommendations.services.home import FEED_CACHE
 from tests.site_fixtures import COMEDY, HORROR, ROMANCE, card_ids
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("web_state", "site_model")]
@@ -84,6 +86,37 @@ def test_a_rating_changes_the_next_home_page(client: Client, comedy_fan: User, r
     after = card_ids(client.get(HOME).content.decode())
     assert rated not in after  # rated films never come back
     assert after != before
+
+
+def test_the_feed_cache_never_serves_a_feed_of_other_ratings(
+    client: Client, comedy_fan: User, rate: Rate
+) -> None:
+    """Each view after a change (stars changed, a rating removed, a rating written
+    elsewhere) is the feed made afresh from the ratings as they are."""
+
+    def fresh() -> list[int]:
+        caches[FEED_CACHE].clear()
+        return home_ids()
+
+    def home_ids() -> list[int]:
+        return card_ids(client.get(HOME, {"all": "1"}).content.decode())
+
+    client.force_login(comedy_fan)
+    first = home_ids()
+    assert home_ids() == first == fresh()  # the cached feed is the one it would make
+    changes = [
+        lambda: rate(comedy_fan, {COMEDY[0]: 0.5}),  # loved → hated, in the database
+        lambda: comedy_fan.ratings.filter(movie_id=COMEDY[1]).delete(),
+        lambda: rate(comedy_fan, {ROMANCE[0]: 5.0}),
+    ]
+    seen = [first]
+    for change in changes:
+        home_ids()  # the feed before the change is in the cache
+        change()
+        after = home_ids()
+        assert after == fresh()
+        seen.append(after)
+    assert len({tuple(s) for s in seen}) == len(seen)  # each change changed the page
 
 
 def test_a_card_rated_on_home_is_replaced_by_another_recommendation(
@@ -173,24 +206,39 @@ def test_similar_movies_for_anonymous_visitors(client: Client) -> None:
     assert "Log in to rate" in body
 
 
-def _home_queries(client: Client, n: int, monkeypatch: pytest.MonkeyPatch) -> tuple[int, int]:
+def _home_queries(client: Client, n: int, monkeypatch: pytest.MonkeyPatch) -> tuple[int, int, int]:
+    """Queries of the home page with every row (``?all=1``) when its feed is made afresh
+    (after a rating) and when it is in the feed cache, and the cards shown."""
     monkeypatch.setattr(views, "HOME_MOVIES", n)
     client.get(HOME)  # per-visit and per-process queries out of the way
+    fresh = home_queries_fresh(client, {"all": "1"})
     with CaptureQueriesContext(connection) as ctx:
         page = client.get(HOME, {"all": "1"}).content.decode()
-    return len(ctx.captured_queries), len(card_ids(page))
+    return fresh, len(ctx.captured_queries), len(card_ids(page))
+
+
+def home_queries_fresh(client: Client, params: dict[str, str] | None = None) -> int:
+    """Queries of one home page whose feed is not in the cache (as after a rating)."""
+    caches[FEED_CACHE].clear()
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(HOME, params or {}).status_code == 200
+    return len(ctx.captured_queries)
 
 
 def test_home_takes_the_same_queries_for_10_and_40_movies(
     client: Client, comedy_fan: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client.force_login(comedy_fan)
-    ten, shown_ten = _home_queries(client, 10, monkeypatch)
-    forty, shown_forty = _home_queries(client, 40, monkeypatch)
+    fresh_ten, ten, shown_ten = _home_queries(client, 10, monkeypatch)
+    fresh_forty, forty, shown_forty = _home_queries(client, 40, monkeypatch)
     assert (shown_ten, shown_forty) == (10, 40)
     assert ten == forty == HOME_QUERIES
+    assert fresh_ten == fresh_forty == HOME_QUERIES_FRESH
 
 
-#: session, user, the ratings to fold in, the count of rated catalogue movies (a COUNT,
-#: not the movies), the recommended movies, their genres and their titles
-HOME_QUERIES = 7
+#: session, user, the ratings to fold in (with whether each film is in the catalogue: the
+#: count of rated catalogue movies), the movies of the rows shown, their genres and titles
+HOME_QUERIES = 6
+#: and, when the feed is made (not in the feed cache), which of the engine's picks are
+#: catalogue movies (their ids only)
+HOME_QUERIES_FRESH = HOME_QUERIES + 1

@@ -133,9 +133,12 @@ def movie_popular_list(*, n: int, exclude: Iterable[int] = ()) -> list[Movie]:
     )
 
 
-def movie_catalogue_count(*, movie_ids: Iterable[int]) -> int:
-    """How many of ``movie_ids`` are catalogue movies (one COUNT query, nothing loaded)."""
-    return Movie.objects.filter(pk__in=list(movie_ids), in_catalogue=True).count()
+def movie_catalogue_ids(*, movie_ids: Iterable[int]) -> set[int]:
+    """The catalogue movies among ``movie_ids`` (one query for their ids, nothing loaded)."""
+    ids = list(movie_ids)
+    if not ids:
+        return set()
+    return set(Movie.objects.filter(pk__in=ids, in_catalogue=True).values_list("pk", flat=True))
 
 
 def movie_in_bulk(*, movie_ids: Iterable[int]) -> dict[int, Movie]:

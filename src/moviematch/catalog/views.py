@@ -95,12 +95,11 @@ def movie_detail(request: HttpRequest, movie_id: int) -> HttpResponse:
     user = request.user
     rating = rating_get(user=user, movie_id=movie.pk) if user.is_authenticated else None
     predicted = movie_predictions(user=user, movie_ids=[movie.pk]).get(movie.pk)
-    # why it is recommended: for a film the visitor has not rated and would be offered
-    why = (
-        movie_why(user=user, movie_id=movie.pk, language=language)
-        if rating is None and predicted is not None and predicted >= WHY_MIN_STARS
-        else None
-    )
+    # why it is recommended: for a film the visitor has not rated and would be offered. The
+    # reason is loaded by the page's script as it comes into view (its cost grows with the
+    # visitor's ratings); ?why=1 puts it in the page, for browsers without scripts.
+    show_why = rating is None and predicted is not None and predicted >= WHY_MIN_STARS
+    why_inline = show_why and bool(request.GET.get("why"))
     return render(
         request,
         "catalog/movie_detail.html",
@@ -111,7 +110,11 @@ def movie_detail(request: HttpRequest, movie_id: int) -> HttpResponse:
             "tags": movie_top_tags(movie=movie, n=12),
             "stars": rating.stars if rating else None,
             "predicted": predicted,
-            "why": why,
+            "show_why": show_why,
+            "why_inline": why_inline,
+            "why": movie_why(user=user, movie_id=movie.pk, language=language)
+            if why_inline
+            else None,
         },
     )
 

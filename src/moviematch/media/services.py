@@ -8,11 +8,13 @@ placeholders and details are whatever the cache holds.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from moviematch.catalog.models import Movie
 from moviematch.catalog.services import movie_title_store
@@ -30,7 +32,18 @@ logger = logging.getLogger(__name__)
 
 def movie_placeholder_url(*, movie: Movie) -> str:
     """URL of the generated SVG poster of ``movie``."""
-    return reverse("media:poster-placeholder", kwargs={"movie_id": movie.pk})
+    pattern = _placeholder_pattern(get_script_prefix(), settings.ROOT_URLCONF, get_urlconf())
+    return pattern.replace(str(_SENTINEL), str(int(movie.pk)))
+
+
+_SENTINEL = 987654321
+
+
+@functools.lru_cache(maxsize=8)
+def _placeholder_pattern(prefix: str, root_urlconf: str, urlconf: str | None) -> str:
+    """The placeholder URL of a sentinel movie, reversed once per URL configuration (a list
+    of posters then costs no ``reverse`` per movie)."""
+    return reverse("media:poster-placeholder", kwargs={"movie_id": _SENTINEL})
 
 
 def movie_poster_url(*, movie: Movie, size: str | int = "w342") -> str:

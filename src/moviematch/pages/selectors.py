@@ -21,7 +21,7 @@ from moviematch.accounts.models import User
 from moviematch.catalog.models import Movie
 from moviematch.catalog.selectors import movie_titles
 from moviematch.media.services import movie_poster_url
-from moviematch.ratings.selectors import rating_count, rating_map
+from moviematch.ratings.selectors import rating_map
 from moviematch.recommendations import services
 from moviematch.recommendations.errors import ModelUnavailableError, MovieNotRecommendableError
 
@@ -67,10 +67,12 @@ def movie_predictions(*, user: User | AnonymousUser, movie_ids: Iterable[int]) -
     shown while someone rates pull their ratings toward them), or while no model is
     published (a list of movies is still worth showing without them).
     """
-    if not user.is_authenticated or rating_count(user=user) < services.onboarding_target():
+    if not user.is_authenticated:
         return {}
     try:
-        return services.movie_predicted_stars(user=user, movie_ids=list(movie_ids))
+        return services.movie_predicted_stars(
+            user=user, movie_ids=list(movie_ids), min_rated=services.onboarding_target()
+        )
     except ModelUnavailableError:
         return {}
 

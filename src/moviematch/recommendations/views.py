@@ -65,18 +65,26 @@ def _is_personal(feed: services.HomeFeed) -> bool:
     return not feed.needs_onboarding and not feed.degraded
 
 
-def _feed(request: HttpRequest) -> services.HomeFeed:
-    """The visitor's home feed, in the order of their familiar ↔ adventurous setting."""
+def _feed(request: HttpRequest, start: int, stop: int) -> services.HomeFeed:
+    """Groups ``start`` to ``stop`` of the visitor's home feed, in the order of their
+    familiar ↔ adventurous setting."""
     user = signed_in_user(request=request)
-    return services.home_feed(user=user, n=HOME_MOVIES, adventurous=user.adventurous, fallback=True)
+    return services.home_feed(
+        user=user,
+        n=HOME_MOVIES,
+        adventurous=user.adventurous,
+        fallback=True,
+        start=start,
+        stop=stop,
+    )
 
 
 def _rows(
     request: HttpRequest, feed: services.HomeFeed, start: int, stop: int
 ) -> tuple[list[Row], int | None]:
-    """Rows ``start`` to ``stop`` and where the next fetch starts (None at the end)."""
-    groups = _visible_groups(feed)
-    chosen = groups[start:stop]
+    """The feed's rows (groups ``start`` to ``stop``) and where the next fetch starts (None
+    at the end)."""
+    chosen = _visible_groups(feed)
     personal = _is_personal(feed)
     recs = [r for g in chosen for r in g.movies]
     cards = iter(
@@ -93,7 +101,7 @@ def _rows(
         Row(start + i, g.label, g.genres, [next(cards) for _ in g.movies])
         for i, g in enumerate(chosen)
     ]
-    return rows, (stop if stop < len(groups) else None)
+    return rows, (stop if feed.more_groups and chosen else None)
 
 
 def _steps(adventurous: float) -> list[dict[str, object]]:
@@ -108,9 +116,10 @@ def _steps(adventurous: float) -> list[dict[str, object]]:
 @login_required
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    feed = _feed(request)
     # ?all=1: every row at once, for browsers without scripts (the "More rows" link)
-    rows, next_row = _rows(request, feed, 0, HOME_MOVIES if request.GET.get("all") else FIRST_ROWS)
+    stop = HOME_MOVIES if request.GET.get("all") else FIRST_ROWS
+    feed = _feed(request, 0, stop)
+    rows, next_row = _rows(request, feed, 0, stop)
     return render(
         request,
         "recommendations/home.html",
@@ -132,7 +141,7 @@ def home_rows(request: HttpRequest) -> HttpResponse:
     """More rows of the home page (``start=``), as the visitor scrolls down to them."""
     start = request.GET.get("start", "")
     first = int(start) if start.isdigit() else FIRST_ROWS
-    feed = _feed(request)
+    feed = _feed(request, first, first + ROWS_PER_FETCH)
     rows, next_row = _rows(request, feed, first, first + ROWS_PER_FETCH)
     return render(
         request, "recommendations/partials/rows.html", {"rows": rows, "next_row": next_row}
@@ -159,7 +168,7 @@ def home_adventurous(request: HttpRequest) -> HttpResponse:
     user_adventurous_set(user=user, adventurous=form.cleaned_data["adventurous"])
     if not request.POST.get("fragment"):
         return redirect("recommendations:home")
-    rows, next_row = _rows(request, _feed(request), 0, FIRST_ROWS)
+    rows, next_row = _rows(request, _feed(request, 0, FIRST_ROWS), 0, FIRST_ROWS)
     return render(
         request, "recommendations/partials/rows.html", {"rows": rows, "next_row": next_row}
     )

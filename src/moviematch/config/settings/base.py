@@ -215,16 +215,31 @@ STORAGES = {
 
 # ``memory``: each server process has its own cache (development, one process); ``file``: one
 # cache in the data directory shared by all the workers of a host, so that the rate limits
-# count a client once however many gunicorn workers there are (README "Deploying").
+# count a client once however many gunicorn workers there are (README "Deploying"). The
+# ``feeds`` cache keeps the engine's home feeds (recommendations.services.home), apart from
+# the rate limits so that neither culls the other's entries.
 CACHE_KIND = os.environ.get("MOVIEMATCH_CACHE", "memory")
+_FEED_ENTRIES = {"MAX_ENTRIES": 2000}
 if CACHE_KIND == "memory":
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "feeds": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "feeds",
+            "OPTIONS": _FEED_ENTRIES,
+        },
+    }
 elif CACHE_KIND == "file":
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(DATA_DIR / "cache"),
-        }
+        },
+        "feeds": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "feed-cache"),
+            "OPTIONS": _FEED_ENTRIES,
+        },
     }
 else:
     raise ImproperlyConfigured(f"MOVIEMATCH_CACHE={CACHE_KIND!r}: expected memory or file")

@@ -9,6 +9,7 @@ saves every change at once; without scripts a "Save rating" button posts the sam
 from __future__ import annotations
 
 import functools
+import html
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -54,7 +55,7 @@ def _choices_html(language: str) -> tuple[tuple[str, str], ...]:
     return tuple(fragments)
 
 
-def _per_request(request: Any, key: str, make: Any) -> Any:
+def per_request(request: Any, key: str, make: Any) -> Any:
     """A value computed once per request (the CSRF token, the rating URL's pattern)."""
     if request is None:
         return make()
@@ -62,6 +63,15 @@ def _per_request(request: Any, key: str, make: Any) -> Any:
     if key not in cache:
         cache[key] = make()
     return cache[key]
+
+
+_SENTINEL = 987654321
+
+
+def movie_url(request: Any, name: str, movie_id: int) -> str:
+    """``reverse(name, args=[movie_id])`` for a URL of one movie, reversed once per response."""
+    pattern = per_request(request, f"url:{name}", lambda: reverse(name, args=[_SENTINEL]))
+    return str(pattern).replace(str(_SENTINEL), str(int(movie_id)))
 
 
 @register.filter
@@ -90,8 +100,8 @@ def star_widget(
     ``prefix`` keeps element ids unique when one movie is on a page twice. Built in Python
     rather than by a template: a home page has dozens of these, and rendering the ten
     choices through the template engine was half of the page's time (README "Load test").
-    Every value is escaped (``format_html``, ``escape``); one CSRF token serves every
-    widget of a response.
+    Every value is escaped (``html.escape``); the frame around the choices (texts, CSRF
+    token, ``next``) is built once per response, a widget fills in its own fields.
     """
     request = context.get("request")
     user = context.get("user")
@@ -103,30 +113,48 @@ def star_widget(
             quote(next_url, safe="/"),
             _("Log in to rate"),
         )
-    widget_id = escape(f"rate-{prefix}{movie_id}")
+    language = get_language() or ""
+    frame = per_request(request, f"star-frame:{language}", lambda: _frame(request, next_url))
+    legend = per_request(request, f"star-legend:{language}", lambda: _("Your rating of %(title)s"))
+    widget_id = html.escape(f"rate-{prefix}{movie_id}")
     current = stars.quantize(Decimal("0.1")) if stars is not None else None
     current_value = f"{current:.1f}" if current is not None else ""
-    choices = mark_safe(
-        "".join(
-            fragment.format(id=widget_id, checked=" checked" if value == current_value else "")
-            for value, fragment in _choices_html(get_language() or "")
+    choices = "".join(
+        fragment.format(id=widget_id, checked=" checked" if value == current_value else "")
+        for value, fragment in _choices_html(language)
+    )
+    current_text = f"{current.normalize():f}" if current is not None else ""
+    return mark_safe(
+        frame.format(
+            action=html.escape(movie_url(request, "ratings:rate", movie_id)),
+            movie_id=int(movie_id),
+            legend=html.escape(legend % {"title": title}),
+            widget_id=widget_id,
+            none_checked="" if current else " checked",
+            choices=choices,
+            value=html.escape(f"★ {current_text}" if current_text else "–"),
         )
     )
-    token = _per_request(request, "token", lambda: get_token(request) if request else "")
-    sentinel = 987654321
-    action = _per_request(
-        request, "action", lambda: reverse("ratings:rate", args=[sentinel])
-    ).replace(str(sentinel), str(int(movie_id)))
-    current_text = f"{current.normalize():f}" if current is not None else ""
-    return format_html(
+
+
+def _frame(request: Any, next_url: str) -> str:
+    """The widget's HTML with the per-widget parts left as ``{fields}``: the texts, token and
+    ``next`` are the same for every widget of a response."""
+
+    def text(value: str) -> str:
+        return html.escape(value).replace("{", "{{").replace("}", "}}")
+
+    token = per_request(request, "token", lambda: get_token(request)) if request else ""
+    no_rating, save = text(_("No rating")), text(_("Save rating"))
+    return (
         '<form class="mm-rate" method="post" action="{action}" data-movie-id="{movie_id}">\n'
-        '  <input type="hidden" name="csrfmiddlewaretoken" value="{token}">\n'
-        '  <input type="hidden" name="next" value="{next}">\n'
+        f'  <input type="hidden" name="csrfmiddlewaretoken" value="{text(token)}">\n'
+        f'  <input type="hidden" name="next" value="{text(next_url)}">\n'
         '  <fieldset class="mm-stars">\n'
         '    <legend class="visually-hidden">{legend}</legend>\n'
         '    <input type="radio" class="visually-hidden mm-none" name="stars" '
         'id="{widget_id}-0" value=""{none_checked}>\n'
-        '    <label class="mm-none-label" for="{widget_id}-0">{no_rating}</label>\n'
+        f'    <label class="mm-none-label" for="{{widget_id}}-0">{no_rating}</label>\n'
         '    <div class="mm-stars-track">\n'
         "      {choices}\n"
         "    </div>\n"
@@ -134,17 +162,6 @@ def star_widget(
         '    <output class="mm-stars-status" aria-live="polite"></output>\n'
         "  </fieldset>\n"
         '  <noscript><button type="submit" class="btn btn-sm btn-outline-light mt-1">'
-        "{save}</button></noscript>\n"
-        "</form>\n",
-        action=action,
-        movie_id=movie_id,
-        token=token,
-        next=next_url,
-        legend=_("Your rating of %(title)s") % {"title": title},
-        widget_id=widget_id,
-        none_checked=mark_safe("" if current else " checked"),
-        no_rating=_("No rating"),
-        choices=choices,
-        value=f"★ {current_text}" if current_text else "–",
-        save=_("Save rating"),
+        f"{save}</button></noscript>\n"
+        "</form>\n"
     )

@@ -4,7 +4,7 @@ Pages, the API and management commands import from here (and from
 ``moviematch.recommendations.errors``), never from the engine. Only this package imports
 ``moviematch.recommender``, and only its façade; ``tests/test_layering.py`` checks both.
 
-Serving (``serving``): ``home_feed``, ``recommendation_list``, ``movie_predicted_stars``,
+Serving (``home``, ``serving``): ``home_feed``, ``recommendation_list``, ``movie_predicted_stars``,
 ``movie_similar_list``, ``movie_explanation``, ``onboarding_movies``, and ``model_current``
 (the process's model, hot-reloaded). Results are the typed records of ``results``.
 
@@ -13,6 +13,7 @@ how simulated new users reveal their ratings in tuning and evaluation, ``MF_BACK
 matrix-factorisation trainers (numba on this machine, or Apache Spark).
 """
 
+from moviematch.recommendations.services.home import home_feed
 from moviematch.recommendations.services.results import (
     BecauseYouRated,
     HomeFeed,
@@ -23,7 +24,6 @@ from moviematch.recommendations.services.results import (
     TasteGroup,
 )
 from moviematch.recommendations.services.serving import (
-    home_feed,
     model_current,
     model_forget,
     model_root,

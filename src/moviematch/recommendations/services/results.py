@@ -68,12 +68,15 @@ class HomeFeed:
     degraded : bool
         No model could be used (``home_feed(fallback=True)``): one group of popular films,
         whose ``stars`` are their MovieLens means, not predictions (do not show them as such).
+    more_groups : bool
+        Groups follow the last one returned (``home_feed(stop=...)`` asked for the first ones).
     """
 
     rated_count: int
     ratings_needed: int
     groups: list[TasteGroup] = field(default_factory=list)
     degraded: bool = False
+    more_groups: bool = False
 
     @property
     def needs_onboarding(self) -> bool:

@@ -1,4 +1,5 @@
-"""Answers for the site from the published model: home feed, lists, similar movies, picks.
+"""Answers for the site from the published model: lists, similar movies, picks, reasons
+(the home feed is ``home``).
 
 Each process keeps the published model loaded and switches to a newly published one within
 a second, without a restart (``model_current``). A user is folded in from their ratings on
@@ -18,10 +19,9 @@ from pathlib import Path
 from django.conf import settings
 
 from moviematch.accounts.models import User
-from moviematch.catalog.genres import POPULAR_LABEL
 from moviematch.catalog.models import Movie
 from moviematch.catalog.selectors import (
-    movie_catalogue_count,
+    movie_catalogue_ids,
     movie_in_bulk,
     movie_popular_list,
 )
@@ -29,12 +29,10 @@ from moviematch.ratings.models import Rating
 from moviematch.recommendations.errors import ModelUnavailableError, MovieNotRecommendableError
 from moviematch.recommendations.services.results import (
     BecauseYouRated,
-    HomeFeed,
     ModelStatus,
     MovieExplanation,
     RecommendedMovie,
     SimilarMovie,
-    TasteGroup,
 )
 from moviematch.recommender import (
     CURRENT_FILE,
@@ -49,7 +47,7 @@ logger = logging.getLogger(__name__)
 
 #: Extra candidates asked of the engine, so that lists stay full after dropping movies that
 #: left the catalogue since training.
-_SLACK = 20
+SLACK = 20
 
 
 def model_root() -> Path:
@@ -92,7 +90,7 @@ def model_forget() -> None:
     _caches.clear()
 
 
-def _model_required() -> Model:
+def model_required() -> Model:
     model = model_current()
     if model is None:
         if (model_root() / CURRENT_FILE).exists():
@@ -101,18 +99,20 @@ def _model_required() -> Model:
     return model
 
 
-def _user_ratings(user: User) -> dict[int, float]:
-    return {
-        m: float(s) for m, s in Rating.objects.filter(user=user).values_list("movie_id", "stars")
-    }
+def user_ratings(user: User) -> tuple[dict[int, float], int]:
+    """``({movie id: stars}, how many of them are catalogue movies)``, in one query."""
+    rows = list(
+        Rating.objects.filter(user=user).values_list("movie_id", "stars", "movie__in_catalogue")
+    )
+    return {m: float(s) for m, s, _ in rows}, sum(1 for *_, shown in rows if shown)
 
 
-def _profile(model: Model, rated: dict[int, float]) -> UserProfile:
+def profile_of(model: Model, rated: dict[int, float]) -> UserProfile:
     """The user folded in (an empty profile, the cold-start case, when they rated nothing)."""
     return model.fold_in(list(rated), list(rated.values()))
 
 
-def _catalogue_movies(movie_ids: Iterable[int]) -> dict[int, Movie]:
+def catalogue_movies(movie_ids: Iterable[int]) -> dict[int, Movie]:
     """The catalogue movies among ``movie_ids`` (the catalogue may have changed since training)."""
     return {
         m: movie for m, movie in movie_in_bulk(movie_ids=movie_ids).items() if movie.in_catalogue
@@ -126,9 +126,9 @@ def _known_movie(movie_id: int) -> Iterator[Model]:
     Raises ``MovieNotRecommendableError`` when the movie is not in the catalogue, or when
     the engine reports it unknown (``UnknownMovieError``) inside the ``with`` block.
     """
-    if movie_id not in _catalogue_movies([movie_id]):
+    if movie_id not in movie_catalogue_ids(movie_ids=[movie_id]):
         raise MovieNotRecommendableError(movie_id, "not in the catalogue")
-    model = _model_required()
+    model = model_required()
     try:
         yield model
     except UnknownMovieError:
@@ -139,22 +139,14 @@ def _recommend(
     model: Model, rated: dict[int, float], n: int, adventurous: float = 0.5
 ) -> list[RecommendedMovie]:
     recs = model.recommend(
-        _profile(model, rated), n=n + _SLACK, exclude=list(rated), adventurous=adventurous
+        profile_of(model, rated), n=n + SLACK, exclude=list(rated), adventurous=adventurous
     )
-    movies = _catalogue_movies(r.movie_id for r in recs)
+    movies = catalogue_movies(r.movie_id for r in recs)
     return [
         RecommendedMovie(movies[r.movie_id], float(r.stars), float(r.score))
         for r in recs
         if r.movie_id in movies
     ][:n]
-
-
-def _grouped(model: Model, recs: list[RecommendedMovie]) -> list[TasteGroup]:
-    by_id = {r.movie.pk: r for r in recs}
-    return [
-        TasteGroup(g.label, g.genres, [by_id[m] for m in g.movie_ids])
-        for g in model.group(list(by_id))
-    ]
 
 
 def recommendation_list(
@@ -175,44 +167,7 @@ def recommendation_list(
     """
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
-    return _recommend(_model_required(), _user_ratings(user), n, adventurous)
-
-
-def home_feed(
-    *, user: User, n: int = 40, adventurous: float = 0.5, fallback: bool = False
-) -> HomeFeed:
-    """The user's top-``n`` recommendations in taste groups, and where their onboarding is.
-
-    Groups come in the order of the best rank they hold and keep the list's order inside.
-    A user who has not finished onboarding still gets groups (from what they rated so far,
-    or the cold-start list with no rating): the page decides how to present them.
-    ``adventurous`` as in ``recommendation_list``.
-
-    With ``fallback``, a missing or broken model gives a ``degraded`` feed of popular films
-    instead of an error (the page stays useful; the health check reports the model).
-
-    Raises
-    ------
-    ModelUnavailableError
-        No model is published (or it cannot be loaded), and ``fallback`` is false.
-    ValueError
-        ``n`` < 0 or ``adventurous`` outside [0, 1].
-    """
-    if n < 0:
-        raise ValueError(f"n must be >= 0, got {n}")
-    rated = _user_ratings(user)
-    try:
-        model = _model_required()  # one model for every step, even if a new one is published
-    except ModelUnavailableError:
-        if not fallback:
-            raise
-        return _popular_feed(rated, n)
-    rated_count = movie_catalogue_count(movie_ids=rated)
-    return HomeFeed(
-        rated_count=rated_count,
-        ratings_needed=max(0, onboarding_target() - rated_count),
-        groups=_grouped(model, _recommend(model, rated, n, adventurous)),
-    )
+    return _recommend(model_required(), user_ratings(user)[0], n, adventurous)
 
 
 def movie_explanation(*, user: User, movie_id: int, k: int = 3) -> MovieExplanation:
@@ -234,14 +189,14 @@ def movie_explanation(*, user: User, movie_id: int, k: int = 3) -> MovieExplanat
     if k < 0:
         raise ValueError(f"k must be >= 0, got {k}")
     with _known_movie(movie_id) as model:
-        why = model.explain(_profile(model, _user_ratings(user)), movie_id)
+        why = model.explain(profile_of(model, user_ratings(user)[0]), movie_id)
     positive = [c for c in why.contributions if c.total > 0]
-    movies = _catalogue_movies([movie_id, *(c.movie_id for c in positive)])
+    shown = movie_catalogue_ids(movie_ids=[c.movie_id for c in positive])
+    named = [c for c in positive if c.movie_id in shown][:k]
+    movies = catalogue_movies([movie_id, *(c.movie_id for c in named)])
     because = [
-        BecauseYouRated(movies[c.movie_id], c.stars, c.total)
-        for c in positive
-        if c.movie_id in movies
-    ][:k]
+        BecauseYouRated(movies[c.movie_id], c.stars, c.total) for c in named if c.movie_id in movies
+    ]
     return MovieExplanation(
         movie=movies[movie_id],
         stars=why.predicted_stars,
@@ -253,7 +208,7 @@ def movie_explanation(*, user: User, movie_id: int, k: int = 3) -> MovieExplanat
 _last_fallback_log = float("-inf")
 
 
-def _log_fallback() -> None:
+def log_fallback() -> None:
     global _last_fallback_log
     now = time.monotonic()
     if now - _last_fallback_log >= 60:  # a clear line, not one per request
@@ -261,26 +216,14 @@ def _log_fallback() -> None:
         logger.warning("no usable recommendation model: pages show the popular list instead")
 
 
-def _popular_feed(rated: dict[int, float], n: int) -> HomeFeed:
-    _log_fallback()
-    rated_count = movie_catalogue_count(movie_ids=rated)
-    popular = [
-        RecommendedMovie(m, float(m.mean_rating or 0.0), float(m.num_ratings))
-        for m in movie_popular_list(n=n, exclude=rated)
-    ]
-    return HomeFeed(
-        rated_count=rated_count,
-        ratings_needed=max(0, onboarding_target() - rated_count),
-        groups=[TasteGroup(POPULAR_LABEL, (), popular)] if popular else [],
-        degraded=True,
-    )
-
-
-def movie_predicted_stars(*, user: User, movie_ids: Collection[int]) -> dict[int, float]:
+def movie_predicted_stars(
+    *, user: User, movie_ids: Collection[int], min_rated: int = 0
+) -> dict[int, float]:
     """Stars the model predicts ``user`` would give each of ``movie_ids``.
 
     Movies the model does not know are left out of the answer. The prediction is made
-    whether or not the user rated the movie (a page shows both).
+    whether or not the user rated the movie (a page shows both). None at all while the user
+    has rated fewer than ``min_rated`` catalogue movies (counted with the ratings it reads).
 
     Raises
     ------
@@ -290,8 +233,11 @@ def movie_predicted_stars(*, user: User, movie_ids: Collection[int]) -> dict[int
     ids = [int(m) for m in movie_ids]
     if not ids:
         return {}
-    model = _model_required()
-    stars = model.predict(_profile(model, _user_ratings(user)), ids)
+    model = model_required()
+    rated, rated_count = user_ratings(user)
+    if rated_count < min_rated:
+        return {}
+    stars = model.predict(profile_of(model, rated), ids)
     return {m: float(s) for m, s in zip(ids, stars.tolist(), strict=True) if s == s}
 
 
@@ -308,8 +254,8 @@ def movie_similar_list(*, movie_id: int, k: int = 10) -> list[SimilarMovie]:
     if k < 0:
         raise ValueError(f"k must be >= 0, got {k}")
     with _known_movie(movie_id) as model:
-        similar = model.similar(movie_id, k + _SLACK)
-    movies = _catalogue_movies(m for m, _ in similar)
+        similar = model.similar(movie_id, k + SLACK)
+    movies = catalogue_movies(m for m, _ in similar)
     return [SimilarMovie(movies[m], float(c)) for m, c in similar if m in movies][:k]
 
 
@@ -332,21 +278,21 @@ def onboarding_movies(
     """
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
-    rated = _user_ratings(user)
+    rated = user_ratings(user)[0]
     skipped_ids = sorted({int(m) for m in skipped})
     try:
-        model = _model_required()
+        model = model_required()
     except ModelUnavailableError:
         if not fallback:
             raise
-        _log_fallback()
+        log_fallback()
         return movie_popular_list(n=n, exclude=set(rated) | set(skipped_ids))
     proposed = model.onboarding(
-        n + _SLACK,
+        n + SLACK,
         exclude=set(rated) | set(skipped_ids),
         seed=int(user.pk),
         rated=list(rated),
         skipped=skipped_ids,
     )
-    movies = _catalogue_movies(proposed)
+    movies = catalogue_movies(proposed)
     return [movies[m] for m in proposed if m in movies][:n]
