@@ -178,6 +178,7 @@ class Visitors:
             )
             client = Client(HTTP_HOST="localhost")
             client.force_login(user)
+            client.user = user  # type: ignore[attr-defined]  # whose feed to forget
             self.users.append(user)
             self.clients[count] = client
 
@@ -205,17 +206,21 @@ def client_for(visitors: Visitors, page: str) -> Any:
     return visitors.clients[MANY if page.removesuffix("-fresh").endswith("-200") else FEW]
 
 
-def forget_feeds() -> None:
+def forget_feed(user: Any) -> None:
+    """Drop ``user``'s home feed from the feed cache (that one entry: the other pages' stay)."""
     from django.core.cache import caches
 
-    from moviematch.recommendations.services.home import FEED_CACHE
+    from moviematch.recommendations import views
+    from moviematch.recommendations.services import home, serving
 
-    caches[FEED_CACHE].clear()
+    rated = serving.user_ratings(user)[0]
+    key = home._plan_key(serving.model_required(), user, rated, views.HOME_MOVIES, user.adventurous)
+    caches[home.FEED_CACHE].delete(key)
 
 
 def request(client: Any, url: str, fresh: bool = False) -> tuple[float, float]:
     if fresh:
-        forget_feeds()
+        forget_feed(client.user)
     wall, cpu = time.perf_counter(), time.process_time()
     response = client.get(url)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
@@ -229,7 +234,7 @@ def count_queries(client: Any, url: str, fresh: bool = False) -> int:
     from django.test.utils import CaptureQueriesContext
 
     if fresh:
-        forget_feeds()
+        forget_feed(client.user)
     with CaptureQueriesContext(connection) as ctx:
         client.get(url)
     return len(ctx.captured_queries)
@@ -269,7 +274,7 @@ def home_breakdown(visitors: Visitors, repeat: int) -> dict[str, dict[str, float
             for i in range(repeat + 5):
                 request = RequestFactory(HTTP_HOST="localhost").get("/home/")
                 request.user = user
-                forget_feeds()
+                forget_feed(user)
                 t0 = time.process_time()
                 services.home_feed(user=user, n=views.HOME_MOVIES, stop=views.FIRST_ROWS)
                 t1 = time.process_time()

@@ -55,6 +55,20 @@ def _choices_html(language: str) -> tuple[tuple[str, str], ...]:
     return tuple(fragments)
 
 
+#: Where a widget's element id goes in ``_choices_checked`` (never in escaped text).
+_ID = "\x00"
+
+
+@functools.lru_cache(maxsize=64)
+def _choices_checked(language: str, checked: str) -> str:
+    """The ten choices with ``checked`` (a value such as "3.5", or "") checked and ``_ID``
+    where the widget's id goes: one string per language and value, filled by one replace."""
+    return "".join(
+        fragment.format(id=_ID, checked=" checked" if value == checked else "")
+        for value, fragment in _choices_html(language)
+    )
+
+
 def per_request(request: Any, key: str, make: Any) -> Any:
     """A value computed once per request (the CSRF token, the rating URL's pattern)."""
     if request is None:
@@ -119,10 +133,7 @@ def star_widget(
     widget_id = html.escape(f"rate-{prefix}{movie_id}")
     current = stars.quantize(Decimal("0.1")) if stars is not None else None
     current_value = f"{current:.1f}" if current is not None else ""
-    choices = "".join(
-        fragment.format(id=widget_id, checked=" checked" if value == current_value else "")
-        for value, fragment in _choices_html(language)
-    )
+    choices = _choices_checked(language, current_value).replace(_ID, widget_id)
     current_text = f"{current.normalize():f}" if current is not None else ""
     return mark_safe(
         frame.format(
