@@ -63,8 +63,9 @@ class HomeFeed:
     ratings_needed : int
         How many more ratings the onboarding asks for (0 once it is complete).
     groups : list of TasteGroup
-        Recommendations grouped by taste. With no rating yet they are the engine's
-        cold-start list (popular, well-liked films), offered as a preview.
+        Recommendations grouped by taste (the ones ``home_feed`` was asked for: all, or
+        ``start`` to ``stop``). With no rating yet they are the engine's cold-start list
+        (popular, well-liked films), offered as a preview.
     degraded : bool
         No model could be used (``home_feed(fallback=True)``): one group of popular films,
         whose ``stars`` are their MovieLens means, not predictions (do not show them as such).
