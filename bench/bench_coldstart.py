@@ -13,7 +13,8 @@ familiar ↔ adventurous curve. Per dataset (ML-100K and ml-latest-small, read f
    side: popularity, bias-only, EASE and implicit ALS (both tuned on training users for
    that reveal and n), the same model's stars as a ranking (mf-stars), and variants of ours
    trained on the same ratings (``ours-previous``: the ranker before issue 9, every rated
-   film voting +1, no calibration, no taste guard, stars weight 0.1; ``ours-no-calibration``;
+   film voting +1, no calibration, no taste guard, stars weight 0.1; ``ours-no-damping``
+   (the shipped model before the popularity damping); ``ours-no-calibration``;
    ``ours-no-guard``;
    ``ours-max2000``: the item-item solve capped at the 2,000 most-rated films, random
    reveal) and served at five adventurous settings (n = 10). Every method gets the
@@ -66,13 +67,14 @@ ROLES = {"ml-100k": "development", "ml-latest-small": "out-of-sample"}
 REVEALS = ("random", "popular", "time", "picker")
 ADVENTUROUS = (0.0, 0.25, 0.5, 0.75, 1.0)
 #: The ranker before issue 9 (every rated film votes +1, no calibration, no taste guard,
-#: stars weight 0.1, no content taste).
+#: stars weight 0.1, no content taste, no popularity damping).
 PREVIOUS = {
     "centred_input": False,
     "calibration": 0.0,
     "stars_weight": 0.1,
     "taste_guard": False,
     "content_weight": 0.0,
+    "popularity_damping": 0.0,
 }
 
 
@@ -96,6 +98,7 @@ def variants(chosen: RankerConfig, reveal: str, n_reveal: int) -> dict[str, Rank
         "ours-no-content": dataclasses.replace(chosen, content_weight=0.0),
     }
     if n_reveal == 10:
+        out["ours-no-damping"] = dataclasses.replace(chosen, popularity_damping=0.0)
         out["ours-no-calibration"] = dataclasses.replace(chosen, calibration=0.0)
         out["ours-no-guard"] = dataclasses.replace(chosen, taste_guard=False)
         if reveal == "random":

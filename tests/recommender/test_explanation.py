@@ -123,3 +123,28 @@ def test_the_content_taste_term_is_split_over_the_rated_films_exactly() -> None:
     content = {c.movie_id: c.content for c in best.contributions}
     assert min(content[m] for m in (20, 40, 60, 80)) > max(content[m] for m in (10, 30))
     assert max(content[m] for m in (20, 40, 60, 80)) > 0
+
+
+def test_the_damped_item_item_and_the_genre_prior_add_up_too() -> None:
+    ratings = taste_groups()
+    ids = np.unique(ratings.movie_ids)
+    genres = [("Comedy",) if (m // 10 - 1) % 2 == 0 else ("Horror", "Drama") for m in ids.tolist()]
+    movies = MovieInfo(ids, [f"Film {m}" for m in ids], np.zeros(len(ids), np.int32), genres)
+    assert isinstance(CONFIG.ranker, RankerConfig)
+    config = dataclasses.replace(
+        CONFIG,
+        ranker=dataclasses.replace(
+            CONFIG.ranker, popularity_damping=0.5, damping_onset=-10.0, genre_weight=1.0
+        ),
+    )
+    model = train(ratings, config, movies=movies)
+    profile = horror_fan(model)
+    for rec in model.recommend(profile, n=len(model.items)):
+        why = model.explain(profile, rec.movie_id)
+        assert why.score == pytest.approx(rec.score, abs=1e-6)
+        total = why.baseline + sum(c.total for c in why.contributions)
+        assert total == pytest.approx(why.score, abs=TOLERANCE * max(1.0, abs(why.score)))
+    # The genre prior is a content share: each loved horror film adds to a horror film's.
+    best = model.explain(profile, model.recommend(profile, n=1)[0].movie_id)
+    content = {c.movie_id: c.content for c in best.contributions}
+    assert min(content[m] for m in (20, 40, 60, 80)) > 0

@@ -32,12 +32,21 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from moviematch.recommender.calibration import (
+    PRIOR_ALPHA,
+    catalogue_mix,
+    genre_distribution,
+    genre_lift,
+    target_weights,
+)
 from moviematch.recommender.errors import RecommenderError, UnknownMovieError
 from moviematch.recommender.ranker import ItemItemRanker
 from moviematch.recommender.ranker_blend import (
     content_scores,
+    damping_strength,
     disliked_genre_films,
     input_weights,
+    popularity_damping,
     zscore_rows,
 )
 from moviematch.recommender.ranker_config import check_adventurous
@@ -211,9 +220,14 @@ def _ranker_parts(
     baseline = config.popularity_weight_at(adventurous) * float(zscore_rows(popularity)[0, row])
     baseline += stars_rest
     content = _content_parts(ranker, rows, votes, row, adventurous)
+    genre, genre_rest = _genre_parts(ranker, rows, profile.stars, row)
+    content += genre
+    baseline += genre_rest
     if modelled[row]:
         if inside.any():
             dense = ranker.weights_[rows[inside]].toarray().astype(np.float64)[:, modelled]
+            strength = damping_strength(ranker.log_popularity_, modelled, rows, config)
+            dense *= popularity_damping(ranker.log_popularity_[modelled], strength)[None, :]
             total = votes[inside] @ dense
             std = float(total.std())
             if std > 0:
@@ -259,6 +273,44 @@ def _content_parts(
     # Film r's column of similarities to every item: v_r · v_i (float32, as served).
     similarity = (vectors @ vectors[rows].T).astype(np.float64)
     return weight * votes * (similarity[row] - similarity.mean(axis=0)) / std
+
+
+def _genre_parts(
+    ranker: ItemItemRanker,
+    rows: npt.NDArray[np.int64],
+    stars: npt.NDArray[np.floating],
+    row: int,
+) -> tuple[npt.NDArray[np.float64], float]:
+    """(each rated film's share, the non-personal rest) of genre_weight·z(genre prior) at ``row``.
+
+    The prior is Σ_g p(g|j)·L_g with L_g = log(p̃_u(g)/p_c(g)) (``calibration.genre_lift``);
+    each genre's L_g is split over the rated films in proportion to their part of p̃_u(g),
+    (1 − α)·a_r·p(g|r)/Σa, and the catalogue's part α·p_c(g) is the rest: exact, as the
+    z-score's mean and spread are fixed for the user.
+    """
+    weight = ranker.config.genre_weight
+    dist = genre_distribution(ranker.genres_)
+    out = np.zeros(len(rows))
+    if weight <= 0 or dist.shape[1] == 0 or len(rows) == 0:
+        return out, 0.0
+    mix = catalogue_mix(dist)
+    lift = genre_lift(dist, mix, rows, stars)
+    prior = dist @ lift
+    std = float(prior.std())
+    total = float(target_weights(stars) @ dist[rows].sum(axis=1))
+    if not (np.isfinite(std) and std > 0 and total > 0):
+        return out, 0.0
+    personal = (1.0 - PRIOR_ALPHA) * (target_weights(stars) / total)[:, None] * dist[rows]
+    smoothed = personal.sum(axis=0) + PRIOR_ALPHA * mix
+    per_unit = np.where(smoothed > 0, lift / np.where(smoothed > 0, smoothed, 1.0), 0.0)
+    # Film r's part of L_g, then of the prior of every film i: Σ_g p(g|i)·part[r, g].
+    parts = personal * per_unit[None, :]
+    films = dist @ parts.T
+    out = weight * (films[row] - films.mean(axis=0)) / std
+    rest_g = PRIOR_ALPHA * mix * per_unit
+    rest_all = dist @ rest_g
+    rest = weight * float(rest_all[row] - rest_all.mean()) / std
+    return out, rest
 
 
 def _shared_genres(model: Model, profile: UserProfile, row: int) -> tuple[str, ...]:

@@ -68,6 +68,8 @@ import scipy.sparse as sp
 
 from moviematch.recommender.calibration import (
     calibrated_order,
+    catalogue_mix,
+    genre_affinity,
     genre_distribution,
     target_distribution,
 )
@@ -75,6 +77,7 @@ from moviematch.recommender.errors import CorruptModelError, ModelFitError
 from moviematch.recommender.ranker_blend import (
     blend_scores,
     content_scores,
+    damping_strength,
     demote,
     disliked_genre_films,
     input_weights,
@@ -117,6 +120,7 @@ class ItemItemRanker:
         self.genres_: npt.NDArray[np.bool_] = np.zeros((0, 0), dtype=np.bool_)
         self.genre_names_: tuple[str, ...] = ()
         self._distribution: npt.NDArray[np.float64] = np.zeros((0, 0))
+        self._catalogue_mix: npt.NDArray[np.float64] = np.zeros(0)
         self.content_vectors_: npt.NDArray[np.float32] = np.zeros((0, 0), dtype=np.float32)
 
     # ------------------------------------------------------------------ fitting
@@ -170,6 +174,7 @@ class ItemItemRanker:
         self.genres_ = members
         self.genre_names_ = names
         self._distribution = genre_distribution(members)
+        self._catalogue_mix = catalogue_mix(self._distribution)
 
     # ------------------------------------------------------------------ scoring
     def score(
@@ -219,6 +224,9 @@ class ItemItemRanker:
         content = None
         if self.config.content_weight > 0 and self.content_vectors_.shape[1] > 0:
             content = content_scores(self.content_vectors_, rows, votes)[None, :]
+        genre = None
+        if self.config.genre_weight > 0:
+            genre = genre_affinity(self._distribution, self._catalogue_mix, rows, stars)[None, :]
         scores = blend_scores(
             item_item,
             np.array([modelled.any()]),
@@ -228,6 +236,10 @@ class ItemItemRanker:
             config=self.config,
             adventurous=adventurous,
             content=content,
+            genre=genre,
+            damping=np.array(
+                [damping_strength(self.log_popularity_, self.modelled_, rows, self.config)]
+            ),
         )
         if self.config.taste_guard:
             guard = disliked_genre_films(self.genres_, rows, stars, predicted)

@@ -125,6 +125,8 @@ def blend_scores(
     config: RankerConfig,
     adventurous: float = 0.5,
     content: npt.NDArray[np.float64] | None = None,
+    genre: npt.NDArray[np.float64] | None = None,
+    damping: npt.NDArray[np.float64] | None = None,
 ) -> npt.NDArray[np.float64]:
     """The ranking score of every item for several users (one row each): the blend.
 
@@ -169,7 +171,11 @@ def blend_scores(
     weight = config.content_weight_at(adventurous)
     if content is not None and weight > 0:
         side = side + weight * zscore_rows(np.asarray(content, dtype=np.float64))
+    if genre is not None and config.genre_weight > 0:
+        side = side + config.genre_weight * zscore_rows(np.asarray(genre, dtype=np.float64))
     inputs = item_item[:, modelled].copy()
+    if damping is not None and np.any(damping > 0):
+        inputs *= np.exp(-np.asarray(damping, np.float64)[:, None] * popularity[modelled][None, :])
     inputs[~has_input] = popularity[modelled][None, :]
     out = np.empty_like(side)
     out[:, modelled] = zscore_rows(inputs) + side[:, modelled]
@@ -178,6 +184,38 @@ def blend_scores(
         floor = out[:, modelled].min(axis=1, keepdims=True) if modelled.any() else 0.0
         out[:, ~modelled] = floor - 1.0 - (rest.max(axis=1, keepdims=True) - rest)
     return apply_stars_floor(out, predicted, config.min_stars)
+
+
+def damping_strength(
+    log_popularity: npt.NDArray[np.floating],
+    modelled: npt.NDArray[np.bool_],
+    rated_rows: npt.NDArray[np.int64],
+    config: RankerConfig,
+) -> float:
+    """β_u: how strongly one user's item-item scores are divided by popularity.
+
+    β_u = popularity_damping · clip(z̄ − damping_onset, 0, 1), with z̄ the mean over the
+    rated films of their log popularity z-scored over the modelled films. Ratings of only
+    the most-rated films (what a popular-first start or the picker reveals) say little about
+    a taste, and their co-rating neighbours are the other most-rated films; ratings of
+    ordinary films leave the scores as they are. 0 without rated films or modelled films.
+    """
+    if config.popularity_damping <= 0 or len(rated_rows) == 0 or not modelled.any():
+        return 0.0
+    values = np.asarray(log_popularity, dtype=np.float64)
+    inside = values[modelled]
+    spread = float(inside.std())
+    if spread <= 0:
+        return 0.0
+    mean_z = float((values[np.asarray(rated_rows, np.int64)].mean() - inside.mean()) / spread)
+    return config.popularity_damping * min(1.0, max(0.0, mean_z - config.damping_onset))
+
+
+def popularity_damping(
+    log_popularity: npt.NDArray[np.floating], strength: float
+) -> npt.NDArray[np.float64]:
+    """Per-column factor (1 + n_j)^−β of the item-item scores for one user's β."""
+    return np.exp(-strength * np.asarray(log_popularity, dtype=np.float64))
 
 
 def row_sum(

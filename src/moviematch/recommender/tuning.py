@@ -41,6 +41,8 @@ import numpy.typing as npt
 
 from moviematch.recommender.calibration import (
     calibrated_order,
+    catalogue_mix,
+    genre_affinity,
     genre_distribution,
     target_distribution,
 )
@@ -57,7 +59,12 @@ from moviematch.recommender.evaluation.protocol import (
 from moviematch.recommender.evaluation.runner import evaluate_method, training_data
 from moviematch.recommender.model import Model, TrainConfig
 from moviematch.recommender.ranker import RankerConfig, blend_scores, input_weights
-from moviematch.recommender.ranker_blend import content_scores, demote, disliked_genre_films
+from moviematch.recommender.ranker_blend import (
+    content_scores,
+    damping_strength,
+    demote,
+    disliked_genre_films,
+)
 from moviematch.recommender.ranker_config import genre_members
 from moviematch.recommender.ranker_solver import solve
 from moviematch.recommender.similarity_component import SimilarityComponent
@@ -208,6 +215,13 @@ class ValidationScores:
         self.has_input = np.array([self.parts.modelled[rows].any() for rows in inputs])
         self.predicted = validation.predicted.astype(np.float64)
         self.distribution = genre_distribution(validation.genres)
+        mix = catalogue_mix(self.distribution)
+        self.genre = np.stack(
+            [
+                genre_affinity(self.distribution, mix, u.revealed_rows, u.revealed_stars)
+                for u in validation.users
+            ]
+        )
         self.key = (config.l2, config.dropout, config.centred_input, config.max_items)
         # Content taste (what a ranker fitted in ``train`` reads from the similarity slot).
         self.content: npt.NDArray[np.float64] | None = None
@@ -234,6 +248,15 @@ class ValidationScores:
             config=config,
             adventurous=adventurous,
             content=self.content,
+            genre=self.genre,
+            damping=np.array(
+                [
+                    damping_strength(
+                        self.parts.log_popularity, self.parts.modelled, u.revealed_rows, config
+                    )
+                    for u in self.validation.users
+                ]
+            ),
         )
         if config.taste_guard:
             guard = np.stack(
