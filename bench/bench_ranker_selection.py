@@ -17,8 +17,10 @@ clearly below the reference (interval entirely below zero). The genre prior
 for the record. ml-latest-small is never used here: it is the out-of-sample check of
 ``bench_coldstart.py``.
 
-Written to ``bench/results/ranker_selection.json``; ``--seed`` picks the runs (each run
-merges into the JSON). Run: ``python bench/bench_ranker_selection.py [--seed 0] [--seed 1]``.
+``--personas`` adds, for information, the share of each planted persona's top 20 in their
+genres at every point (``personas``). Written to ``bench/results/ranker_selection.json``;
+``--seed`` picks the runs (each run merges into the JSON). Run:
+``python bench/bench_ranker_selection.py [--seed 0] [--seed 1] [--personas]``.
 """
 
 from __future__ import annotations
@@ -34,12 +36,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from moviematch.datasets.movielens import load_features, load_ratings
 from moviematch.recommender import MFConfig, RankerConfig, TrainConfig
 from moviematch.recommender.evaluation.beyond import Catalogue
 from moviematch.recommender.evaluation.protocol import split_users
 from moviematch.recommender.evaluation.runner import evaluate_method
+from moviematch.recommender.ranker import ItemItemRanker
+from moviematch.recommender.training import train
 from moviematch.recommender.tuning import (
     ValidationScores,
     _ListedUsers,
@@ -60,6 +65,8 @@ POINTS: list[dict[str, float]] = [
         for beta in (0.4, 0.8, 1.2, 1.6)
         for onset in (1.25, 1.5, 1.75)
     ),
+    # The same β for every visitor (β_u = β whatever their films).
+    *({"popularity_damping": beta, "damping_onset": -10.0} for beta in (0.15, 0.3)),
     *({"popularity_damping": 0.8, "damping_onset": 1.5, "genre_weight": g} for g in (0.25, 0.5, 1)),
     {"popularity_damping": 0.8, "damping_onset": 1.5, "calibration": 0.7},
 ]
@@ -88,6 +95,7 @@ def selection(name: str, seed: int) -> dict[str, Any]:
         validation = base if reveal == "random" else revealed_by(base, reveal, seed=seed)
         solved = ValidationScores(validation, dataclasses.replace(RankerConfig(), top_k=0))
         catalogue = Catalogue(validation.genres, validation.split.item_counts)
+        z = mean_popularity_z(solved, validation)
 
         default = dataclasses.replace(RankerConfig(), top_k=0)
         reference: Any = None
@@ -115,6 +123,56 @@ def selection(name: str, seed: int) -> dict[str, Any]:
             }
         print(name, seed, reveal, f"{time.process_time() - started:.0f}s cpu", flush=True)
         out["reveals"][reveal] = rows
+        out.setdefault("mean_popularity_z_quartiles", {})[reveal] = [
+            round(float(q), 3) for q in np.percentile(z, [25, 50, 75])
+        ]
+    return out
+
+
+def mean_popularity_z(solved: ValidationScores, validation: Any) -> npt.NDArray[np.float64]:
+    """Each validation user's z̄: their revealed films' mean z-scored log popularity."""
+    values = solved.parts.log_popularity.astype(np.float64)
+    inside = values[solved.parts.modelled]
+    z = (values - inside.mean()) / inside.std()
+    return np.array([z[u.revealed_rows].mean() for u in validation.users])
+
+
+def personas() -> dict[str, Any]:
+    """Share of each planted persona's top 20 in their genres, per point.
+
+    The model trained on all of ml-latest-small (``TrainConfig(mf=MFConfig(seed=0))``, the
+    site's features) as in ``tests/recommender/test_personas.py``; the points only change
+    serving-time settings, so one model serves them all. Reported, not used to choose.
+    """
+    sys.path.insert(0, str(ROOT))
+    from tests.recommender.test_personas import PERSONAS, genres_of, movie_id
+
+    path = DATASETS / "ml-latest-small"
+    features = load_features(path)
+    assert features.movies is not None
+    model = train(
+        load_ratings(path),
+        TrainConfig(mf=MFConfig(seed=0)),
+        movies=features.movies,
+        tags=features.tags,
+        genome=features.genome,
+    )
+    ranker = model.components["ranker"]
+    assert isinstance(ranker, ItemItemRanker)
+    fitted = ranker.config
+    genres = genres_of(features.movies)
+    out: dict[str, Any] = {}
+    for values in POINTS:
+        ranker.config = dataclasses.replace(fitted, **values)
+        shares = {}
+        for p in PERSONAS:
+            rated = {
+                movie_id(features.movies, t, y): s for (t, y), s in {**p.loved, **p.hated}.items()
+            }
+            profile = model.fold_in(list(rated), list(rated.values()))
+            top = model.recommend(profile, n=20)
+            shares[p.name] = sum(bool(set(genres[r.movie_id]) & p.genres) for r in top) / 20
+        out[key(values)] = shares
     return out
 
 
@@ -132,7 +190,11 @@ def summary(runs: dict[str, Any]) -> dict[str, Any]:
                 c["minus_reference"] + c["half_width_95"] < 0 for c in cells
             ),
         }
-    damping = [key(p) for p in POINTS if set(p) <= {"popularity_damping", "damping_onset"}]
+    damping = [
+        key(p)
+        for p in POINTS
+        if set(p) <= {"popularity_damping", "damping_onset"} and p.get("damping_onset", 0) > 0
+    ]
     allowed = [k for k in damping if not table[k]["clear_loss_somewhere"]]
     chosen = max(allowed, key=lambda k: table[k]["minus_reference"])
     return {"points": table, "chosen": chosen}
@@ -143,11 +205,14 @@ def main() -> None:
     parser.add_argument("--dataset", default="ml-100k")
     parser.add_argument("--seed", type=int, action="append")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--personas", action="store_true", help="also the persona shares")
     args = parser.parse_args()
     data: dict[str, Any] = json.loads(args.out.read_text()) if args.out.exists() else {}
     runs = data.setdefault("runs", {}).setdefault(args.dataset, {})
     for seed in args.seed or [0, 1]:
         runs[str(seed)] = selection(args.dataset, seed)
+    if args.personas:
+        data["personas"] = personas()
     data.update(
         benchmark="ranker_selection",
         date=datetime.now(UTC).isoformat(timespec="seconds"),

@@ -31,6 +31,7 @@ TABLE_METHODS = (
     "mf-stars",
     "ours",
     "ours-previous",
+    "ours-no-damping",
     "ours-no-content",
     "ours-no-calibration",
     "ours-no-guard",
@@ -104,29 +105,43 @@ def targets_table(name: str, entry: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
-def content_table(name: str, entry: dict[str, Any]) -> list[str]:
-    """Ours against the same model without the content-taste term (``ours-no-content``)."""
+#: Ablations shown against ours: variant → (what it is, its column label).
+ABLATIONS = {
+    "ours-no-damping": (
+        "the popularity damping. Ours against the same model without it "
+        "(`ours-no-damping`, popularity_damping 0: the shipped model before it)",
+        "no damping",
+    ),
+    "ours-no-content": (
+        "the content-taste term. Ours against the same model trained without it "
+        "(`ours-no-content`, content_weight 0)",
+        "no content",
+    ),
+}
+
+
+def ablation_table(name: str, entry: dict[str, Any], variant: str) -> list[str]:
+    """Ours against one ablation (``ABLATIONS``), for the cells where it was run."""
+    what, label = ABLATIONS[variant]
     lines = [
-        f"**{TITLES.get(name, name)}: the content-taste term.** Ours against the same model "
-        "trained without it (`ours-no-content`, content_weight 0): NDCG@10, paired "
-        "difference with 95% interval, C_KL@10, popularity percentile and genre diversity "
-        "(ILD) of the top 10.",
+        f"**{TITLES.get(name, name)}: {what}:** NDCG@10, paired difference with 95% interval, "
+        "C_KL@10, popularity percentile and genre diversity (ILD) of the top 10.",
         "",
-        "| reveal / n | seeds | ours | no content | ours − no content | C_KL ours | "
-        "C_KL no content | Pop% ours | Pop% no content | ILD ours | ILD no content |",
+        f"| reveal / n | seeds | ours | {label} | ours − {label} | C_KL ours | "
+        f"C_KL {label} | Pop% ours | Pop% {label} | ILD ours | ILD {label} |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for key in _cell_order(entry):
         runs = entry["runs"][key]
-        if not all("ours-no-content" in r["ours_minus"] for r in runs.values()):
+        if not all(variant in r["ours_minus"] for r in runs.values()):
             continue
         lines.append(
             f"| {key} | {','.join(sorted(runs))} | {_num(_ndcg(runs, 'ours'))} | "
-            f"{_num(_ndcg(runs, 'ours-no-content'))} | {_diff(runs, 'ours-no-content')} | "
+            f"{_num(_ndcg(runs, variant))} | {_diff(runs, variant)} | "
             + " | ".join(
                 _num(_beyond(runs, m, k))
                 for k in ("ckl", "popularity", "diversity")
-                for m in ("ours", "ours-no-content")
+                for m in ("ours", variant)
             )
             + " |"
         )
@@ -251,8 +266,9 @@ def render(report: dict[str, Any]) -> str:
     ]
     for name, entry in report["datasets"].items():
         lines += targets_table(name, entry)
-    for name, entry in report["datasets"].items():
-        lines += content_table(name, entry)
+    for variant in ABLATIONS:
+        for name, entry in report["datasets"].items():
+            lines += ablation_table(name, entry, variant)
     for name, entry in report["datasets"].items():
         lines += beyond_table(name, entry)
     lines += adventurous_table(report)

@@ -388,3 +388,43 @@ def test_content_taste_pulls_up_films_whose_vectors_resemble_the_loved_ones() ->
         ItemItemRanker(config).fit(users, items, stars, n, vectors=vectors[:5])
     with pytest.raises(ValueError, match="content_weight"):
         RankerConfig(content_weight=-1.0)
+
+
+def test_the_damping_grows_with_how_popular_the_rated_films_are() -> None:
+    from moviematch.recommender.ranker_blend import damping_strength
+
+    # 90 ordinary films (z = −1/3) and 10 famous ones (z = 3).
+    log_pop = np.concatenate([np.zeros(90), np.full(10, 5.0)])
+    modelled = np.ones(100, dtype=np.bool_)
+    config = RankerConfig(popularity_damping=0.8, damping_onset=0.5)
+    assert damping_strength(log_pop, modelled, np.arange(5), config) == 0.0
+    assert damping_strength(log_pop, modelled, np.arange(90, 95), config) == pytest.approx(0.8)
+    # One famous and two ordinary films: z̄ = (3 − 2/3)/3 = 7/9, 7/9 − 0.5 of the way.
+    mixed = np.array([0, 1, 95])
+    assert damping_strength(log_pop, modelled, mixed, config) == pytest.approx(0.8 * (7 / 9 - 0.5))
+    assert damping_strength(log_pop, modelled, np.array([], np.int64), config) == 0.0
+    off = dataclasses.replace(config, popularity_damping=0.0)
+    assert damping_strength(log_pop, modelled, np.arange(90, 95), off) == 0.0
+
+
+def test_a_visitor_of_famous_films_gets_less_popular_neighbours_with_the_damping() -> None:
+    users, items, stars, n = block_ratings()
+    # Block 1's films are watched by many more users: they are the famous ones.
+    extra_u = np.repeat(np.arange(100, 160), 10)
+    extra_i = np.tile(np.arange(10, 20), 60)
+    fit_args = (
+        np.concatenate([users, extra_u]),
+        np.concatenate([items, extra_i]),
+        np.concatenate([stars, np.full(len(extra_u), 4.0, np.float32)]),
+        n,
+    )
+    rows, votes = np.array([10, 11, 12, 3]), np.full(4, 5.0, np.float32)
+    popularity = []
+    for damping in (0.0, 0.8):
+        config = dataclasses.replace(PLAIN, popularity_damping=damping, damping_onset=0.0)
+        ranker = ItemItemRanker(config).fit(*fit_args)
+        scores = ranker.score(rows, votes, np.full(n, 3.5, np.float32)).astype(np.float64)
+        scores[rows] = -np.inf
+        top = np.argsort(-scores, kind="stable")[:5]
+        popularity.append(np.asarray(ranker.log_popularity_)[top].mean())
+    assert popularity[1] < popularity[0]
