@@ -23,8 +23,9 @@ familiar ↔ adventurous curve. Per dataset (ML-100K and ml-latest-small, read f
    ratings included, on the same held-out ratings, for every reveal mode (seed 0, n = 10).
 3. 5-fold cross-validated RMSE of the MF model (warm start, for reference).
 
-Run: ``python bench/bench_coldstart.py [--quick] [--dataset NAME] [--out FILE]``;
-``--merge A B`` joins per-dataset outputs (two datasets can run on two cores at once).
+Run: ``python bench/bench_coldstart.py [--quick] [--dataset NAME] [--seed S] [--n-reveal N]
+[--out FILE]``;
+``--merge A B`` joins outputs of different datasets or seeds (two runs can use two cores).
 Only the engine's façade and the dataset readers are used.
 """
 
@@ -184,12 +185,23 @@ def surprise_section(result: ExperimentResult, mf: MFConfig, seed: int) -> dict[
     }
 
 
-def run_dataset(name: str, quick: bool, core: bool = False, save: Any = None) -> dict[str, Any]:
+def run_dataset(
+    name: str,
+    quick: bool,
+    core: bool = False,
+    save: Any = None,
+    seeds: list[int] | None = None,
+    sizes: list[int] | None = None,
+) -> dict[str, Any]:
     path = DATASETS / name
     ratings = load_ratings(path)
     features = load_features(path)._asdict()
     entry: dict[str, Any] = {"role": ROLES.get(name, "out-of-sample"), "runs": {}, "surprise": {}}
     for reveal, n_reveal, seed in cells(quick, core):
+        if (seeds is not None and seed not in seeds) or (
+            sizes is not None and n_reveal not in sizes
+        ):
+            continue
         site = TrainConfig(mf=MFConfig(seed=seed), ranker=RankerConfig())
         assert isinstance(site.ranker, RankerConfig)
         config = ExperimentConfig(
@@ -229,7 +241,7 @@ def run_dataset(name: str, quick: bool, core: bool = False, save: Any = None) ->
             )
         if save is not None:
             save(entry)  # after every run: a long benchmark keeps what it measured
-    if not quick:
+    if not quick and (seeds is None or 0 in seeds):
         cv = cross_validate_mf(ratings, MFConfig(seed=0), folds=5, seed=0)
         entry["mf_cross_validation"] = cv.as_json()
     return entry
@@ -286,7 +298,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="ML-100K, random reveal, seed 0")
     parser.add_argument("--dataset", action="append", help="only these datasets")
     parser.add_argument("--out", type=Path, default=RESULTS, help="JSON output path")
-    parser.add_argument("--merge", nargs="+", type=Path, help="join per-dataset JSON files")
+    parser.add_argument(
+        "--merge", nargs="+", type=Path, help="join JSON files (per dataset or per seed)"
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        action="append",
+        help="only the cells of these seeds (two runs "
+        "of one dataset on two cores, joined by --merge)",
+    )
     parser.add_argument(
         "--core", action="store_true", help="fewer cells: n=10 (two seeds), n=5 random/time"
     )
@@ -295,7 +316,15 @@ def main(argv: list[str] | None = None) -> int:
         parts = [json.loads(p.read_text()) for p in args.merge]
         merged = parts[0]
         for part in parts[1:]:
-            merged["datasets"].update(part["datasets"])
+            for name, entry in part["datasets"].items():
+                mine = merged["datasets"].setdefault(name, entry)
+                if mine is entry:
+                    continue
+                for key, runs in entry["runs"].items():
+                    mine["runs"].setdefault(key, {}).update(runs)
+                mine["surprise"].update(entry["surprise"])
+                if "mf_cross_validation" in entry:
+                    mine["mf_cross_validation"] = entry["mf_cross_validation"]
             merged["seconds_total"] = max(merged["seconds_total"], part["seconds_total"])
         _write(merged, args.out)
         adventurous_plot(merged, PLOT)
@@ -329,7 +358,9 @@ def main(argv: list[str] | None = None) -> int:
             report["seconds_total"] = round(time.perf_counter() - started, 1)
             _write(report, args.out)
 
-        report["datasets"][name] = run_dataset(name, args.quick, args.core, save)
+        report["datasets"][name] = run_dataset(
+            name, args.quick, args.core, save, args.seed, args.n_reveal
+        )
         report["cells"] = "core" if args.core else "all"
         report["seconds_total"] = round(time.perf_counter() - started, 1)
         _write(report, args.out)  # after every dataset: a long run keeps what it measured
