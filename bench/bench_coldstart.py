@@ -311,6 +311,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--core", action="store_true", help="fewer cells: n=10 (two seeds), n=5 random/time"
     )
+    parser.add_argument(
+        "--n-reveal", type=int, action="append", help="only the cells with these numbers revealed"
+    )
     args = parser.parse_args(argv)
     if args.merge:
         parts = [json.loads(p.read_text()) for p in args.merge]
