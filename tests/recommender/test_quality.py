@@ -23,17 +23,20 @@ pytestmark = [pytest.mark.dataset, pytest.mark.slow]
 
 #: (dataset, reveal) → the baselines ours must beat on NDCG@10, and whether C_KL@10 must be
 #: below EASE's. Only what the benchmark shows holding (seed 0 and the two-seed mean).
+ALL = ("ease", "implicit-als", "popularity")
 CELLS = {
-    ("ml-100k", "random"): (("ease", "implicit-als", "popularity"), True),
-    ("ml-100k", "popular"): (("ease", "implicit-als", "popularity"), True),
-    ("ml-100k", "time"): (("ease", "implicit-als", "popularity"), True),
-    ("ml-100k", "picker"): (("ease", "implicit-als", "popularity"), True),
-    ("ml-latest-small", "random"): (("ease", "implicit-als", "popularity"), True),
-    # EASE is ahead or level here (seed 0: 0.161 vs 0.163 in the benchmark): not asserted.
-    ("ml-latest-small", "popular"): (("implicit-als", "popularity"), True),
-    ("ml-latest-small", "time"): (("ease", "implicit-als", "popularity"), True),
-    # Ours ≈ EASE and implicit ALS (seed 0: 0.208 vs 0.214 and 0.202): only popularity.
-    ("ml-latest-small", "picker"): (("popularity",), True),
+    ("ml-100k", "random"): (ALL, True),
+    # The popularity damping lifts popular-first and picker reveals (+0.04 and +0.03 NDCG@10)
+    # but their lists' genre mix moves away from the visitor's: C_KL@10 above EASE's there
+    # (seed 0: 0.729 vs 0.695 and 0.712 vs 0.701): not asserted.
+    ("ml-100k", "popular"): (ALL, False),
+    ("ml-100k", "time"): (ALL, True),
+    ("ml-100k", "picker"): (ALL, False),
+    ("ml-latest-small", "random"): (ALL, True),
+    ("ml-latest-small", "popular"): (ALL, True),
+    ("ml-latest-small", "time"): (ALL, True),
+    # Ahead of EASE since the damping (seed 0: 0.247 vs 0.214), C_KL above it (0.805 vs 0.705).
+    ("ml-latest-small", "picker"): (ALL, False),
 }
 
 
