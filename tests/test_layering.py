@@ -268,3 +268,13 @@ def test_a_web_worker_does_not_load_numba() -> None:
     )
     out = _python(code)
     assert out == "False"
+
+
+def test_importing_the_engine_does_not_load_scipy_stats() -> None:
+    """scipy.stats (34 MB resident) is for the evaluation's figures, not for serving."""
+    code = (
+        "import sys\n"
+        "import moviematch.recommender\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[:2] == ['scipy', 'stats']))\n"
+    )
+    assert _python(code) == "[]"

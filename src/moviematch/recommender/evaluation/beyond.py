@@ -28,7 +28,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import rankdata
 
 from moviematch.recommender.calibration import genre_distribution, kl_divergence
 from moviematch.recommender.ranker_blend import disliked_genre_films, genre_verdicts
@@ -65,6 +64,10 @@ class Catalogue:
         item_counts: npt.NDArray[np.int64],
         referee: Referee | None = None,
     ) -> None:
+        # scipy.stats costs 34 MB resident: imported here, so that a serving process (which
+        # imports the engine's façade, evaluation included) never loads it.
+        from scipy.stats import rankdata
+
         self.genres = np.asarray(genres, dtype=np.bool_)
         n = len(item_counts)
         self.percentile = (rankdata(item_counts, method="average") - 1.0) / max(n - 1, 1)
