@@ -162,40 +162,113 @@ def calibrated_order(
     int64 (≤ n,)
         Rows, best first. Without calibration, ties in score go to the lower row.
     """
+    candidates, values = candidate_pool(scores, n, pool)
+    return greedy_order(
+        candidates, values, distribution[candidates], target, n, weight=weight, depth=depth
+    )
+
+
+def candidate_pool(
+    scores: npt.NDArray[np.float64], n: int, pool: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """The ``max(pool, n)`` best allowed rows (finite scores) and their scores, best first.
+
+    Ties in score go to the lower row. Empty when ``n`` is 0 or no row is allowed.
+    """
     allowed = np.flatnonzero(np.isfinite(scores))
     n = min(n, len(allowed))
     if n <= 0:
-        return np.empty(0, dtype=np.int64)
+        return np.empty(0, dtype=np.int64), np.empty(0)
     size = min(len(allowed), max(pool, n))
     values = scores[allowed]
     if size < len(allowed):
         keep = np.argpartition(-values, size - 1)[:size]
         allowed, values = allowed[keep], values[keep]
     order = np.lexsort((allowed, -values))
-    candidates, values = allowed[order], values[order]
+    return allowed[order].astype(np.int64, copy=False), values[order]
+
+
+def greedy_order(
+    candidates: npt.NDArray[np.int64],
+    values: npt.NDArray[np.float64],
+    genres: npt.NDArray[np.float64],
+    target: npt.NDArray[np.float64],
+    n: int,
+    *,
+    weight: float,
+    depth: int,
+) -> npt.NDArray[np.int64]:
+    """Steck's greedy rule over a ``candidate_pool`` (rows ``candidates``, scores ``values``).
+
+    ``genres`` is p(g|i) of the candidates (len(candidates), n_genres); the first ``depth``
+    positions are chosen greedily, the rest follow the score. Returns ≤ ``n`` rows.
+
+    Each step evaluates KL(p ‖ q̃) once per distinct genre row of the candidates (films of
+    the same genres share it) in buffers allocated once: per row, the same floating-point
+    operations in the same order as the plain expression
+    ``np.sum(p * np.log(p / ((1 − α)·(q_sum + genres)/(step + 1) + α·p)), axis=1)``, so the
+    list is the same as that expression gives (``tests/recommender/test_calibration.py``).
+    """
+    n = min(n, len(candidates))
     steps = min(depth, n)
     if weight <= 0 or steps == 0 or not target.any():
         return candidates[:n]
     tenth = values[min(9, len(values) - 1)]
     spread = values[0] - tenth
     relevance = (values - tenth) / spread if spread > 0 else np.zeros(len(values))
-    genres = distribution[candidates][:, target > 0]
-    p = target[target > 0]
+    used = target > 0
+    genres = np.ascontiguousarray(genres[:, used])
+    rows, inverse = distinct_rows(genres)
+    p = target[used]
+    # p and α·p repeated on every row: the element-wise steps then run over one flat block.
+    p_rows = np.repeat(p[None, :], len(rows), axis=0)
+    smoothing = ALPHA * p_rows
     chosen: list[int] = []
-    available = np.ones(len(candidates), dtype=bool)
+    taken = np.zeros(len(candidates), dtype=np.bool_)
     q_sum = np.zeros(len(p))
     rel_sum = 0.0
+    work = np.empty_like(rows)
+    kl = np.empty(len(rows))
+    objective = np.empty(len(candidates))
     for step in range(steps):
-        # q̃ after adding each candidate, for every candidate at once.
-        q = (q_sum + genres) / (step + 1)
-        smoothed = (1.0 - ALPHA) * q + ALPHA * p
-        kl = np.sum(p * np.log(p / smoothed), axis=1)
-        objective = (1.0 - weight) * (rel_sum + relevance) - weight * kl
-        objective[~available] = -np.inf
-        best = int(np.argmax(objective))
+        # q̃ after adding each candidate, for every distinct genre row at once.
+        np.add(q_sum, rows, out=work)
+        work /= float(step + 1)
+        work *= 1.0 - ALPHA
+        work += smoothing
+        np.divide(p_rows, work, out=work)
+        np.log(work, out=work)
+        work *= p_rows
+        np.add.reduce(work, axis=1, out=kl)
+        kl *= weight
+        np.add(relevance, rel_sum, out=objective)
+        objective *= 1.0 - weight
+        objective -= kl[inverse]
+        np.copyto(objective, -np.inf, where=taken)
+        best = int(objective.argmax())
         chosen.append(best)
-        available[best] = False
+        taken[best] = True
         q_sum += genres[best]
         rel_sum += float(relevance[best])
-    rest = np.flatnonzero(available)[: n - steps]
+    rest = np.flatnonzero(~taken)[: n - steps]
     return np.concatenate([candidates[chosen], candidates[rest]]).astype(np.int64)
+
+
+def distinct_rows(
+    matrix: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.intp]]:
+    """The distinct rows of a 2-D array and, for each row, the index of its distinct row.
+
+    What ``np.unique(matrix, axis=0, return_inverse=True)`` gives (rows in lexicographic
+    order), from one ``lexsort``: about six times faster on a 100 × 12 block.
+    """
+    if len(matrix) == 0:
+        return matrix, np.zeros(0, dtype=np.intp)
+    order = np.lexsort(matrix.T[::-1])
+    ordered = matrix[order]
+    starts = np.empty(len(matrix), dtype=np.bool_)
+    starts[0] = True
+    np.any(ordered[1:] != ordered[:-1], axis=1, out=starts[1:])
+    inverse = np.empty(len(matrix), dtype=np.intp)
+    inverse[order] = np.cumsum(starts) - 1
+    return ordered[starts], inverse

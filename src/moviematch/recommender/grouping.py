@@ -345,6 +345,26 @@ class GenreTable:
             return ()
         return tuple(str(g) for g in self.names_[self.members_[row]])
 
+    def genres_map(self, movie_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+        """``{movie id: genres_of(movie id)}`` for a list, in one vectorised lookup.
+
+        What ``group`` needs for a recommendation list: one ``searchsorted`` and one
+        gather instead of a lookup per film (about a quarter of ``group``'s time before).
+        """
+        ids = np.asarray(movie_ids, dtype=np.int64).reshape(-1)
+        out: dict[int, tuple[str, ...]] = {int(m): () for m in ids.tolist()}
+        if len(self.movie_ids_) == 0 or len(ids) == 0:
+            return out
+        rows = np.minimum(np.searchsorted(self.movie_ids_, ids), len(self.movie_ids_) - 1)
+        members = self.members_[rows] & (self.movie_ids_[rows] == ids)[:, None]
+        names = self.names_.tolist()
+        found: dict[int, list[str]] = {}
+        for at, column in zip(*(a.tolist() for a in np.nonzero(members)), strict=True):
+            found.setdefault(at, []).append(names[column])
+        for at, genres in found.items():
+            out[int(ids[at])] = tuple(genres)
+        return out
+
     def shares(self) -> dict[str, float]:
         """Fraction of the catalogue having each genre (``catalogue_genre_share``)."""
         fractions = self.members_.mean(axis=0) if len(self.movie_ids_) else self.members_.sum(0)

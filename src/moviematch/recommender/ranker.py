@@ -67,10 +67,11 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from moviematch.recommender.calibration import (
-    calibrated_order,
+    candidate_pool,
     catalogue_mix,
     genre_affinity,
     genre_distribution,
+    greedy_order,
     target_distribution,
 )
 from moviematch.recommender.errors import CorruptModelError, ModelFitError
@@ -82,6 +83,7 @@ from moviematch.recommender.ranker_blend import (
     disliked_genre_films,
     input_weights,
     row_sum,
+    zscore_rows,
 )
 from moviematch.recommender.ranker_config import RankerConfig, check_adventurous
 from moviematch.recommender.ranker_solver import prune, solve
@@ -119,9 +121,10 @@ class ItemItemRanker:
         self.modelled_: npt.NDArray[np.bool_] | None = None
         self.genres_: npt.NDArray[np.bool_] = np.zeros((0, 0), dtype=np.bool_)
         self.genre_names_: tuple[str, ...] = ()
-        self._distribution: npt.NDArray[np.float64] = np.zeros((0, 0))
+        self._distribution_cache: npt.NDArray[np.float64] | None = None
         self._catalogue_mix: npt.NDArray[np.float64] = np.zeros(0)
         self.content_vectors_: npt.NDArray[np.float32] = np.zeros((0, 0), dtype=np.float32)
+        self._popularity_cache: tuple[np.ndarray, npt.NDArray[np.float64]] | None = None
 
     # ------------------------------------------------------------------ fitting
     def fit(
@@ -173,8 +176,17 @@ class ItemItemRanker:
     def _set_genres(self, members: npt.NDArray[np.bool_], names: tuple[str, ...]) -> None:
         self.genres_ = members
         self.genre_names_ = names
-        self._distribution = genre_distribution(members)
-        self._catalogue_mix = catalogue_mix(self._distribution)
+        self._distribution_cache = None
+        self._catalogue_mix = catalogue_mix(genre_distribution(members))
+
+    @property
+    def _distribution(self) -> npt.NDArray[np.float64]:
+        """p(g|i) of every item, formed only when the genre prior needs it (genre_weight > 0):
+        calibration reads the candidates' rows only, and a serving process then holds no
+        n_items × n_genres float64 table (9 MB at 59k films)."""
+        if self._distribution_cache is None:
+            self._distribution_cache = genre_distribution(self.genres_)
+        return self._distribution_cache
 
     # ------------------------------------------------------------------ scoring
     def score(
@@ -240,11 +252,21 @@ class ItemItemRanker:
             damping=np.array(
                 [damping_strength(self.log_popularity_, self.modelled_, rows, self.config)]
             ),
+            popularity_z=self._popularity_z(),
         )
         if self.config.taste_guard:
             guard = disliked_genre_films(self.genres_, rows, stars, predicted)
             demote(scores, guard[None, :])
         return scores[0].astype(np.float32)
+
+    def _popularity_z(self) -> npt.NDArray[np.float64]:
+        """z(log popularity) over every item, (1, n_items): the same for every request."""
+        assert self.log_popularity_ is not None
+        cached = self._popularity_cache
+        if cached is None or cached[0] is not self.log_popularity_:
+            z = zscore_rows(np.asarray(self.log_popularity_, dtype=np.float64)[None, :])
+            cached = self._popularity_cache = (self.log_popularity_, z)
+        return cached[1]
 
     def order(
         self,
@@ -261,16 +283,23 @@ class ItemItemRanker:
         with ``calibration = 0``, plain score order with ties to the lower row).
         """
         rows = np.asarray(rated_rows, dtype=np.int64)
+        # p(g|i) of the rated films and of the candidates only: row by row the same numbers
+        # as the whole catalogue's (``genre_distribution``), without an (n_items × genres)
+        # float64 table in every serving process (9 MB at 59k films).
+        rated = genre_distribution(self.genres_[rows])
         target = target_distribution(
-            self._distribution, rows, np.asarray(rated_stars, dtype=np.float64)
+            rated, np.arange(len(rows)), np.asarray(rated_stars, dtype=np.float64)
         )
-        return calibrated_order(
-            np.asarray(scores, dtype=np.float64),
-            self._distribution,
+        candidates, values = candidate_pool(
+            np.asarray(scores, dtype=np.float64), n, self.config.calibration_pool
+        )
+        return greedy_order(
+            candidates,
+            values,
+            genre_distribution(self.genres_[candidates]),
             target,
             n,
             weight=self.config.calibration_at(check_adventurous(adventurous)),
-            pool=self.config.calibration_pool,
             depth=self.config.calibration_depth,
         )
 

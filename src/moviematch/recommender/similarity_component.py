@@ -96,7 +96,8 @@ class SimilarityComponent:
         rows, known = self.index.vocab.split_known(ids)
         vectors = np.zeros((len(ids), self.index.vectors_.shape[1]), dtype=np.float32)
         vectors[known] = self.index.vectors_[rows[known]]
-        return group(ids.tolist(), vectors, self.genres.genres_of, self._shares, self.grouping)
+        listed = ids.tolist()
+        return group(listed, vectors, self.genres.genres_map(listed), self._shares, self.grouping)
 
     def to_arrays(self) -> dict[str, npt.NDArray[Any]]:
         """The two parts' arrays, under ``index_`` and ``genres_`` prefixes."""

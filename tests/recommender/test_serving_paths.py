@@ -1,0 +1,243 @@
+"""The request path's fast forms give exactly what the straightforward expressions give.
+
+Serving computes the blend's z-scores, the stars floor and taste guard shifts, the
+calibrated greedy re-ranking and the group labels' genre lookups in forms that make fewer
+passes over the catalogue (``docs/serving.md``). Each test here compares one of them with
+the plain expression it replaced, bit for bit (``array_equal``), on random inputs with
+ties, constant rows and excluded films, so that a list never changes because of its speed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from moviematch.recommender.calibration import (
+    ALPHA,
+    calibrated_order,
+    distinct_rows,
+    genre_distribution,
+    target_distribution,
+)
+from moviematch.recommender.grouping import GenreTable
+from moviematch.recommender.ranker import ItemItemRanker, RankerConfig
+from moviematch.recommender.ranker_blend import blend_scores, demote, zscore_rows
+
+
+def plain_zscore(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    if values.shape[1] == 0:
+        return np.zeros_like(values)
+    std = values.std(axis=1, keepdims=True)
+    usable = np.isfinite(std) & (std > 0)
+    centred = values - values.mean(axis=1, keepdims=True)
+    return np.where(usable, centred / np.where(usable, std, 1.0), 0.0)
+
+
+def plain_demote(
+    scores: npt.NDArray[np.float64], mask: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.float64]:
+    for row in np.flatnonzero(mask.any(axis=1) & ~mask.all(axis=1)):
+        sel = mask[row]
+        scores[row, sel] -= scores[row, sel].max() - scores[row, ~sel].min() + 1.0
+    return scores
+
+
+def plain_calibrated_order(
+    scores: npt.NDArray[np.float64],
+    distribution: npt.NDArray[np.float64],
+    target: npt.NDArray[np.float64],
+    n: int,
+    *,
+    weight: float,
+    pool: int,
+    depth: int,
+) -> npt.NDArray[np.int64]:
+    """Steck's greedy rule written out (every candidate, a fresh array per step)."""
+    allowed = np.flatnonzero(np.isfinite(scores))
+    n = min(n, len(allowed))
+    if n <= 0:
+        return np.empty(0, dtype=np.int64)
+    size = min(len(allowed), max(pool, n))
+    values = scores[allowed]
+    if size < len(allowed):
+        keep = np.argpartition(-values, size - 1)[:size]
+        allowed, values = allowed[keep], values[keep]
+    order = np.lexsort((allowed, -values))
+    candidates, values = allowed[order], values[order]
+    steps = min(depth, n)
+    if weight <= 0 or steps == 0 or not target.any():
+        return candidates[:n]
+    tenth = values[min(9, len(values) - 1)]
+    spread = values[0] - tenth
+    relevance = (values - tenth) / spread if spread > 0 else np.zeros(len(values))
+    genres = distribution[candidates][:, target > 0]
+    p = target[target > 0]
+    chosen: list[int] = []
+    available = np.ones(len(candidates), dtype=bool)
+    q_sum = np.zeros(len(p))
+    rel_sum = 0.0
+    for step in range(steps):
+        q = (q_sum + genres) / (step + 1)
+        smoothed = (1.0 - ALPHA) * q + ALPHA * p
+        kl = np.sum(p * np.log(p / smoothed), axis=1)
+        objective = (1.0 - weight) * (rel_sum + relevance) - weight * kl
+        objective[~available] = -np.inf
+        best = int(np.argmax(objective))
+        chosen.append(best)
+        available[best] = False
+        q_sum += genres[best]
+        rel_sum += float(relevance[best])
+    rest = np.flatnonzero(available)[: n - steps]
+    return np.concatenate([candidates[chosen], candidates[rest]]).astype(np.int64)
+
+
+def random_row(rng: np.random.Generator, kind: int, n: int) -> npt.NDArray[np.float64]:
+    if kind == 0:
+        return rng.normal(3.0, 2.0, (1, n))
+    if kind == 1:
+        return np.round(rng.normal(size=(1, n)), 1)  # many ties
+    if kind == 2:
+        return np.full((1, n), 3.5)  # constant: no order
+    if kind == 3:
+        return np.log1p(rng.zipf(1.5, (1, n)).astype(np.float64))
+    return rng.integers(0, 3, (1, n)).astype(np.float64)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_one_row_zscore_and_the_vectorised_shift_are_the_plain_numbers(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    for kind in range(5):
+        for n in (1, 2, 7, 100, 9_999, 60_001):
+            values = random_row(rng, kind, n)
+            assert np.array_equal(zscore_rows(values), plain_zscore(values))
+            many = np.vstack([values, random_row(rng, 0, n), np.full((1, n), 1.0)])
+            assert np.array_equal(zscore_rows(many), plain_zscore(many))
+            mask = rng.random(many.shape) < rng.uniform(0.0, 1.0)
+            mask[1] = True  # a row where everything is masked is left alone
+            assert np.array_equal(demote(many.copy(), mask), plain_demote(many.copy(), mask))
+
+
+def plain_blend_parts(
+    item_item: npt.NDArray[np.float64],
+    has_input: npt.NDArray[np.bool_],
+    side: npt.NDArray[np.float64],
+    modelled: npt.NDArray[np.bool_],
+    popularity: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]:
+    inputs = item_item[:, modelled].copy()
+    inputs[~has_input] = popularity[modelled][None, :]
+    out = np.empty_like(side)
+    out[:, modelled] = plain_zscore(inputs) + side[:, modelled]
+    if not modelled.all():
+        rest = side[:, ~modelled]
+        floor = out[:, modelled].min(axis=1, keepdims=True) if modelled.any() else 0.0
+        out[:, ~modelled] = floor - 1.0 - (rest.max(axis=1, keepdims=True) - rest)
+    return out
+
+
+@pytest.mark.parametrize("share", [1.0, 0.9, 0.2, 0.0])
+def test_the_blend_over_column_indices_is_the_masked_blend(share: float) -> None:
+    rng = np.random.default_rng(int(share * 10))
+    n = 3_000
+    config = RankerConfig(stars_weight=0.3, min_stars=0.0)
+    modelled = rng.random(n) < share
+    popularity = np.log1p(rng.zipf(1.7, n).astype(np.float64))
+    for users in (1, 3):
+        item_item = rng.normal(size=(users, n))
+        has_input = rng.random(users) < 0.7
+        predicted = rng.uniform(0.5, 5.0, (users, n))
+        content = rng.normal(size=(users, n))
+        served = blend_scores(
+            item_item, has_input, predicted, modelled=modelled, log_popularity=popularity,
+            config=config, content=content, popularity_z=zscore_rows(popularity[None, :]),
+        )  # fmt: skip
+        side = (
+            config.stars_weight * plain_zscore(predicted)
+            + config.popularity_weight_at(0.5) * plain_zscore(popularity[None, :])
+            + config.content_weight_at(0.5) * plain_zscore(content)
+        )
+        plain = plain_blend_parts(item_item, has_input, side, modelled, popularity)
+        assert np.array_equal(served, plain)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_calibrated_order_is_the_plain_greedy_rule(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    for _ in range(150):
+        n_items = int(rng.integers(1, 400))
+        genres = int(rng.integers(1, 20))
+        # Few distinct genre rows (as in a catalogue), so candidates share their KL terms.
+        patterns = rng.random((int(rng.integers(1, 30)), genres)) < 0.25
+        members = patterns[rng.integers(0, len(patterns), n_items)]
+        distribution = genre_distribution(members)
+        scores = np.round(rng.normal(size=n_items), int(rng.integers(1, 4)))
+        scores[rng.random(n_items) < 0.1] = -np.inf
+        rated = rng.choice(n_items, size=min(n_items, 10), replace=False)
+        target = target_distribution(distribution, rated, rng.integers(1, 11, len(rated)) / 2)
+        settings = {
+            "weight": float(rng.uniform(0.0, 0.95)),
+            "pool": int(rng.integers(1, 150)),
+            "depth": int(rng.integers(0, 30)),
+        }
+        n = int(rng.integers(0, 60))
+        served = calibrated_order(scores, distribution, target, n, **settings)
+        plain = plain_calibrated_order(scores, distribution, target, n, **settings)
+        assert served.dtype == plain.dtype
+        assert np.array_equal(served, plain)
+
+
+def test_distinct_rows_is_numpys_unique_over_rows() -> None:
+    rng = np.random.default_rng(0)
+    for rows in (1, 2, 50, 100):
+        matrix = (rng.random((rows, 7)) < 0.3) / rng.integers(1, 4, (rows, 1))
+        found, inverse = distinct_rows(matrix)
+        expected, expected_inverse = np.unique(matrix, axis=0, return_inverse=True)
+        assert np.array_equal(found, expected)
+        assert np.array_equal(inverse, expected_inverse.reshape(-1))
+        assert np.array_equal(found[inverse], matrix)
+
+
+def test_the_rankers_order_reads_only_the_genres_it_needs() -> None:
+    # The ranker computes p(g|i) of the rated films and of the candidates only; the list
+    # is the one the whole catalogue's table gives.
+    rng = np.random.default_rng(1)
+    n = 500
+    users = rng.integers(0, 80, 6_000)
+    items = rng.integers(0, n, 6_000)
+    stars = rng.integers(1, 11, 6_000) / 2
+    members = rng.random((n, 12)) < 0.2
+    names = tuple(f"g{j}" for j in range(12))
+    ranker = ItemItemRanker(RankerConfig(top_k=30, min_item_ratings=1)).fit(
+        users, items, stars, n, genres=members, genre_names=names
+    )
+    table = genre_distribution(members)
+    for user in range(20):
+        rows = rng.choice(n, 10, replace=False)
+        rated = (rng.integers(1, 11, 10) / 2).astype(np.float32)
+        scores = ranker.score(rows, rated, rng.uniform(1, 5, n).astype(np.float32))
+        scores = scores.astype(np.float64)
+        scores[rows] = -np.inf
+        adventurous = user / 19
+        served = ranker.order(scores, rows, rated, 40, adventurous=adventurous)
+        plain = plain_calibrated_order(
+            scores,
+            table,
+            target_distribution(table, rows, rated),
+            40,
+            weight=ranker.config.calibration_at(adventurous),
+            pool=ranker.config.calibration_pool,
+            depth=ranker.config.calibration_depth,
+        )
+        assert np.array_equal(served, plain)
+
+
+def test_genres_map_is_genres_of_for_every_listed_film() -> None:
+    table = GenreTable.from_genres(
+        [30, 10, 20, 40], [("Drama", "Crime"), ("Comedy",), (), ("Horror", "Comedy")]
+    )
+    listed = [40, 10, 99, 20, 30, 5]  # 99 and 5 are unknown
+    assert table.genres_map(listed) == {m: table.genres_of(m) for m in listed}
+    assert table.genres_map([]) == {}
+    empty = GenreTable.from_genres([], [])
+    assert empty.genres_map([1, 2]) == {1: (), 2: ()}
