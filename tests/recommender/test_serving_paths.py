@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 import pytest
+from scipy.cluster.hierarchy import linkage
 
 from moviematch.recommender.calibration import (
     ALPHA,
@@ -20,7 +21,7 @@ from moviematch.recommender.calibration import (
     genre_distribution,
     target_distribution,
 )
-from moviematch.recommender.grouping import GenreTable
+from moviematch.recommender.grouping import GenreTable, ward_linkage
 from moviematch.recommender.ranker import ItemItemRanker, RankerConfig
 from moviematch.recommender.ranker_blend import blend_scores, demote, zscore_rows
 
@@ -241,3 +242,14 @@ def test_genres_map_is_genres_of_for_every_listed_film() -> None:
     assert table.genres_map([]) == {}
     empty = GenreTable.from_genres([], [])
     assert empty.genres_map([1, 2]) == {1: (), 2: ()}
+
+
+def test_ward_linkage_is_scipys_linkage() -> None:
+    rng = np.random.default_rng(3)
+    for n in (2, 3, 17, 40, 60):
+        points = rng.normal(size=(n, 16))
+        points[n // 2] = points[0]  # a duplicate: a merge at distance zero
+        points /= np.linalg.norm(points, axis=1, keepdims=True)
+        assert np.array_equal(
+            ward_linkage(points), linkage(points, method="ward", metric="euclidean")
+        )

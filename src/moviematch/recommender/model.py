@@ -276,8 +276,13 @@ class Model:
         else:
             top = calibrated_order(score, np.zeros((len(score), 0)), np.zeros(0), n, weight=0.0)
         return [
-            Recommendation(int(self.items.ids[r]), float(score[r]), float(predicted[r]))
-            for r in top
+            Recommendation(movie, value, stars)
+            for movie, value, stars in zip(
+                self.items.ids[top].tolist(),
+                score[top].tolist(),
+                predicted[top].tolist(),
+                strict=True,
+            )
         ]
 
     def explain(
@@ -389,8 +394,11 @@ class Model:
     ) -> npt.NDArray[np.float32]:
         bias = self.item_bias_ if rows is None else self.item_bias_[rows]
         factors = self.item_factors_ if rows is None else self.item_factors_[rows]
-        raw = factors @ profile.factors + bias + np.float32(self.global_mean_ + profile.bias)
-        return np.clip(raw, MIN_STARS, MAX_STARS).astype(np.float32)
+        # (q·p + b_i) + (μ + b_u), clipped: in place, one catalogue-size array per call.
+        raw = np.asarray(factors @ profile.factors, dtype=np.float32)
+        raw += bias
+        raw += np.float32(self.global_mean_ + profile.bias)
+        return np.clip(raw, MIN_STARS, MAX_STARS, out=raw)
 
     def _similarity(self) -> SimilarityComponent:
         component = self.component("similarity")
