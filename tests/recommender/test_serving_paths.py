@@ -9,6 +9,8 @@ ties, constant rows and excluded films, so that a list never changes because of 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import numpy.typing as npt
 import pytest
@@ -21,9 +23,16 @@ from moviematch.recommender.calibration import (
     genre_distribution,
     target_distribution,
 )
+from moviematch.recommender.data import MovieInfo
+from moviematch.recommender.errors import CorruptModelError
 from moviematch.recommender.grouping import GenreTable, ward_linkage
+from moviematch.recommender.mf import MFConfig
+from moviematch.recommender.model import Model, TrainConfig
+from moviematch.recommender.model_io import _restore_content_vectors
 from moviematch.recommender.ranker import ItemItemRanker, RankerConfig
 from moviematch.recommender.ranker_blend import blend_scores, demote, zscore_rows
+from moviematch.recommender.training import train
+from tests.recommender.test_similarity_component import audiences, catalogue
 
 
 def plain_zscore(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -253,3 +262,47 @@ def test_ward_linkage_is_scipys_linkage() -> None:
         assert np.array_equal(
             ward_linkage(points), linkage(points, method="ward", metric="euclidean")
         )
+
+
+@pytest.mark.parametrize("with_unrated", [False, True])
+def test_the_artifact_stores_the_content_vectors_once(tmp_path: Path, with_unrated: bool) -> None:
+    # The ranker's content vectors are the similarity index's in item rows: saved as rows
+    # of the index, loaded back as the same numbers (one shared array when the index holds
+    # exactly the model's films), and the served lists do not change.
+    ratings = audiences()
+    movies = catalogue() if with_unrated else rated_only(catalogue())
+    config = TrainConfig(mf=MFConfig(n_factors=8, n_epochs=15))
+    model = train(ratings, config, movies=movies)
+    ranker = model.components["ranker"]
+    assert isinstance(ranker, ItemItemRanker)
+    assert ranker.content_vectors_.shape[1] > 0
+    model.save(tmp_path / "m")
+    with np.load(tmp_path / "m" / "arrays.npz") as stored:
+        assert "ranker.content_vectors" not in stored.files
+        assert stored["ranker.content_rows"].shape == (len(model.items),)
+    loaded = Model.load(tmp_path / "m")
+    again = loaded.components["ranker"]
+    index = loaded.components["similarity"].index  # type: ignore[attr-defined]
+    assert isinstance(again, ItemItemRanker)
+    assert np.array_equal(again.content_vectors_, ranker.content_vectors_)
+    assert (again.content_vectors_ is index.vectors_) == (not with_unrated)
+    for rated in ([1, 2, 3], [11, 12, 5], [4, 13]):
+        stars = [5.0, 4.0, 1.5][: len(rated)]
+        before = model.recommend(model.fold_in(rated, stars), n=8)
+        after = loaded.recommend(loaded.fold_in(rated, stars), n=8)
+        assert [(r.movie_id, r.score) for r in before] == [(r.movie_id, r.score) for r in after]
+    # Rows that do not point at the model's films are a corrupt artifact.
+    arrays = dict(np.load(tmp_path / "m" / "arrays.npz"))
+    arrays["ranker.content_rows"] = arrays["ranker.content_rows"][::-1].copy()
+    with pytest.raises(CorruptModelError, match="content_rows"):
+        _restore_content_vectors(arrays, model.items.ids, "m")
+
+
+def rated_only(movies: MovieInfo) -> MovieInfo:
+    keep = movies.movie_ids != 99
+    return MovieInfo(
+        movies.movie_ids[keep],
+        [t for t, k in zip(movies.titles, keep, strict=True) if k],
+        movies.years[keep],
+        [g for g, k in zip(movies.genres, keep, strict=True) if k],
+    )

@@ -44,6 +44,7 @@ def save_model(model: Model, path: Path | str) -> None:
         for name, array in component.to_arrays().items():
             arrays[f"{slot}.{name}"] = array
         described[slot] = {"type": type_name, "config": component.config_dict()}
+    _share_content_vectors(model, arrays)
     payload = {
         "model_id": model.model_id,
         "global_mean": model.global_mean_,
@@ -69,6 +70,7 @@ def load_model(path: Path | str) -> Model:
         # Vocabulary sorts its ids; unsorted stored ids would silently misalign rows.
         if ids.dtype != np.int64 or not are_sorted_ids(ids):
             raise CorruptModelError(f"{path}: item ids are not strictly increasing int64")
+        _restore_content_vectors(arrays, ids, path)
         config = TrainConfig.from_dict(payload["config"])
         model = Model(
             items=Vocabulary(ids),
@@ -100,3 +102,53 @@ def load_model(path: Path | str) -> Model:
     if not isinstance(model.components.get(ONBOARDING_SLOT), OnboardingPicker):
         raise CorruptModelError(f"{path}: no onboarding picker (every model has one)")
     return model
+
+
+# The ranker's content-taste vectors are the similarity index's vectors in item rows
+# (``training``). The artifact stores them once: the ranker's copy is replaced by the index
+# rows of the model's items (4 bytes a film instead of 4·d), and loading takes them back
+# from the index's array: the same array itself when the index holds exactly the model's
+# items (then the two components share one copy in memory), else a gathered copy (served
+# numbers are then bit for bit those of a ranker with its own vectors; a product over the
+# index's larger array would differ in the last bits).
+_CONTENT = "ranker.content_vectors"
+_CONTENT_ROWS = "ranker.content_rows"
+_INDEX_VECTORS = "similarity.index_vectors"
+_INDEX_IDS = "similarity.index_movie_ids"
+
+
+def _share_content_vectors(model: Model, arrays: dict[str, npt.NDArray[Any]]) -> None:
+    """Replace ``ranker.content_vectors`` by index rows when they are the index's vectors."""
+    own = arrays.get(_CONTENT)
+    index_vectors, index_ids = arrays.get(_INDEX_VECTORS), arrays.get(_INDEX_IDS)
+    if own is None or index_vectors is None or index_ids is None or own.shape[1] == 0:
+        return
+    rows = np.searchsorted(index_ids, model.items.ids)
+    if rows.size and (rows.max() >= len(index_ids) or (index_ids[rows] != model.items.ids).any()):
+        return
+    if own.shape[1] != index_vectors.shape[1] or not np.array_equal(own, index_vectors[rows]):
+        return
+    del arrays[_CONTENT]
+    arrays[_CONTENT_ROWS] = rows.astype(np.int32)
+
+
+def _restore_content_vectors(
+    arrays: dict[str, npt.NDArray[Any]], item_ids: npt.NDArray[np.int64], path: Path | str
+) -> None:
+    """Inverse of ``_share_content_vectors`` (in place on the loaded arrays)."""
+    rows = arrays.pop(_CONTENT_ROWS, None)
+    if rows is None:
+        return
+    index_vectors, index_ids = arrays.get(_INDEX_VECTORS), arrays.get(_INDEX_IDS)
+    if (
+        index_vectors is None
+        or index_ids is None
+        or rows.dtype != np.int32
+        or rows.shape != item_ids.shape
+        or (rows.size and (rows.min() < 0 or rows.max() >= len(index_ids)))
+        or len(index_vectors) != len(index_ids)
+        or not np.array_equal(index_ids[rows], item_ids)
+    ):
+        raise CorruptModelError(f"{path}: ranker.content_rows do not match the similarity index")
+    identity = len(rows) == len(index_vectors) and np.array_equal(rows, np.arange(len(rows)))
+    arrays[_CONTENT] = index_vectors if identity else index_vectors[rows]
