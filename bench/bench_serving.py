@@ -731,6 +731,7 @@ def main(argv: list[str] | None = None) -> int:
     import scipy
 
     results: dict[str, Any] = {
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {
             "platform": platform.platform(),
             "python": platform.python_version(),
