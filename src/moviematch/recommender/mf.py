@@ -20,19 +20,28 @@ minimises is ``Σ ½e² + Σ_u ½n_u·reg·|p_u|² + …``. ``foldin`` relies on
 
 Two implementations share the same arithmetic: a numba kernel (the one used) and a plain
 NumPy/Python reference (``train_mf_reference``), which exists so that tests can check the
-kernel on small data. The kernel runs single-threaded (``parallel=False``): lock-free
-parallel SGD ("Hogwild") would make results depend on thread timing, and determinism for
-a given seed is worth more than the second core of a 2-core machine. ``fastmath`` is off so
-that LLVM neither reorders the floating-point sums nor fuses multiply-adds.
+kernel on small data. Parameters are float32 (half the memory traffic of float64: the kernel
+is bound by memory latency at 25M ratings, and it lets the dot product run 8 lanes wide);
+the squared errors are summed in float64.
 
-Visiting order: each epoch visits the users in a new random order and, within a user, that
-user's ratings in a new random order. Compared with a uniformly shuffled order this keeps
-p_u in cache while its ratings are processed (the kernel is bound by memory latency, not
-arithmetic): at MovieLens-25M scale an epoch took 5.5 s against 26.4 s, 4.8 times faster
-(``bench/bench_mf.py``, ``bench/results/mf.json`` → ``scale``). It made no measurable
-difference to accuracy on ML-100K (validation RMSE 0.9089 vs 0.9085 at the defaults;
-0.9345 vs 0.9344 at Surprise's defaults; docs/engine.md, section 1). Surprise itself visits
-users in a fixed order without shuffling.
+Strata (parallel and deterministic): users and items are each split into ``n_strata``
+groups of about equal rating counts, which cuts the ratings into P × P blocks (user group a,
+item group b). An epoch is P sub-epochs; sub-epoch s trains the blocks (a, (a + s) mod P),
+a = 0 … P-1, at the same time, one thread each (Gemulla et al.'s stratified SGD). Those
+blocks share no user and no item, so no two threads ever write the same parameter and the
+result is exactly that of running the blocks one after the other: it depends on the seed and
+``n_strata``, never on the number of threads or their timing. The default, 2, uses both
+cores of the development machine.
+
+Visiting order: each epoch visits the sub-epochs in a new random order; inside a block, the
+users in a new random order and each user's ratings of the block in a new random order.
+Compared with a uniformly shuffled order this keeps p_u in cache while its ratings are
+processed (the kernel is bound by memory latency, not arithmetic): at MovieLens-25M scale
+an epoch of the earlier float64 kernel took 5.5 s against 26.4 s, 4.8 times faster
+(``bench/bench_mf.py``, ``bench/results/mf.json`` → ``scale``). Neither the user grouping
+nor the strata made a measurable difference to accuracy on ML-100K and ml-latest-small
+(docs/engine.md, section 1). Surprise itself visits users in a fixed order without
+shuffling.
 """
 
 from __future__ import annotations
@@ -72,6 +81,10 @@ class MFConfig:
         (biases start at 0).
     seed : int
         Seeds the initialisation and the per-epoch shuffles; same seed, same model.
+    n_strata : int
+        P, the user and item groups of stratified SGD (module docstring): up to P threads
+        train at once. The model depends on P (not on the number of threads); 1 is plain
+        sequential SGD.
     """
 
     n_factors: int = 100
@@ -81,10 +94,11 @@ class MFConfig:
     reg_bias: float = 0.02
     init_std: float = 0.01
     seed: int = 0
+    n_strata: int = 2
 
     def __post_init__(self) -> None:
-        if self.n_factors < 1 or self.n_epochs < 0:
-            raise ValueError("MFConfig: n_factors must be >= 1 and n_epochs >= 0")
+        if self.n_factors < 1 or self.n_epochs < 0 or self.n_strata < 1:
+            raise ValueError("MFConfig: n_factors and n_strata must be >= 1, n_epochs >= 0")
         for name in ("lr", "reg", "reg_bias", "init_std"):
             value = getattr(self, name)
             if not (np.isfinite(value) and value >= 0):
@@ -110,68 +124,156 @@ ProgressCallback = Callable[[EpochReport], None]
 
 @dataclass(frozen=True)
 class MFFit:
-    """Fitted parameters of ``train_mf``.
+    """Fitted parameters of ``train_mf`` (float32) or ``mf_spark.train_mf_spark`` (float64).
 
     Attributes
     ----------
     global_mean_ : float
         μ, the mean training rating (stars).
-    user_bias_ : float64 array (n_users,)
-    item_bias_ : float64 array (n_items,)
-    user_factors_ : float64 array (n_users, n_factors)
-    item_factors_ : float64 array (n_items, n_factors)
+    user_bias_ : float array (n_users,)
+    item_bias_ : float array (n_items,)
+    user_factors_ : float array (n_users, n_factors)
+    item_factors_ : float array (n_items, n_factors)
     epoch_rmse_ : float64 array (n_epochs,)
         On-the-fly training RMSE of each epoch (see ``EpochReport``).
     """
 
     global_mean_: float
-    user_bias_: npt.NDArray[np.float64]
-    item_bias_: npt.NDArray[np.float64]
-    user_factors_: npt.NDArray[np.float64]
-    item_factors_: npt.NDArray[np.float64]
+    user_bias_: npt.NDArray[np.floating[Any]]
+    item_bias_: npt.NDArray[np.floating[Any]]
+    user_factors_: npt.NDArray[np.floating[Any]]
+    item_factors_: npt.NDArray[np.floating[Any]]
     epoch_rmse_: npt.NDArray[np.float64]
 
     def predict(
         self, user_rows: npt.ArrayLike, item_rows: npt.ArrayLike
     ) -> npt.NDArray[np.float64]:
-        """Unclipped r̂ for aligned arrays of user and item rows."""
+        """Unclipped r̂ (float64) for aligned arrays of user and item rows."""
         u = np.asarray(user_rows, dtype=np.int64)
         i = np.asarray(item_rows, dtype=np.int64)
-        dots = np.einsum("nf,nf->n", self.user_factors_[u], self.item_factors_[i])
-        return self.global_mean_ + self.user_bias_[u] + self.item_bias_[i] + dots
+        dots = np.einsum(
+            "nf,nf->n",
+            self.user_factors_[u].astype(np.float64),
+            self.item_factors_[i].astype(np.float64),
+        )
+        bias = self.user_bias_[u].astype(np.float64) + self.item_bias_[i]
+        return np.asarray(self.global_mean_ + bias + dots, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Strata:
+    """The ratings laid out for stratified SGD (module docstring, "Strata").
+
+    Attributes
+    ----------
+    user_group, item_group : int64 arrays (n_users,), (n_items,)
+        Each row's group in ``[0, n_strata)``.
+    user_ptr : int64 array (n_strata, n_users + 1)
+        The ratings of item group b by user u are positions ``user_ptr[b, u]:user_ptr[b, u+1]``
+        of ``item_rows`` and ``values``.
+    item_rows : int32 array (n,)
+    values : float32 array (n,)
+    """
+
+    user_group: npt.NDArray[np.int64]
+    item_group: npt.NDArray[np.int64]
+    user_ptr: npt.NDArray[np.int64]
+    item_rows: npt.NDArray[np.int32]
+    values: npt.NDArray[np.float32]
+
+    @classmethod
+    def build(
+        cls,
+        users: npt.NDArray[np.int32],
+        items: npt.NDArray[np.int32],
+        stars: npt.NDArray[np.float32],
+        n_users: int,
+        n_items: int,
+        n_strata: int,
+    ) -> Strata:
+        """Groups balanced by rating count, ratings sorted by (item group, user)."""
+        user_group = balanced_groups(np.bincount(users, minlength=n_users), n_strata)
+        item_group = balanced_groups(np.bincount(items, minlength=n_items), n_strata)
+        key = item_group[items] * n_users + users
+        by = np.argsort(key, kind="stable")
+        flat = np.zeros(n_strata * n_users + 1, dtype=np.int64)
+        np.cumsum(np.bincount(key, minlength=n_strata * n_users), out=flat[1:])
+        user_ptr = np.stack([flat[b * n_users : (b + 1) * n_users + 1] for b in range(n_strata)])
+        return cls(user_group, item_group, user_ptr, items[by], stars[by])
+
+    @property
+    def n_strata(self) -> int:
+        return int(self.user_ptr.shape[0])
+
+    def epoch_plan(
+        self, rng: np.random.Generator
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], int]:
+        """One epoch's visiting order: (group_users, group_ptr, strata_order, block seed).
+
+        Group a's users in their random order are ``group_users[group_ptr[a]:group_ptr[a+1]]``.
+        """
+        n_strata = self.n_strata
+        perm = rng.permutation(len(self.user_group))
+        group_users = perm[np.argsort(self.user_group[perm], kind="stable")]
+        group_ptr = np.zeros(n_strata + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.user_group, minlength=n_strata), out=group_ptr[1:])
+        strata_order = rng.permutation(n_strata).astype(np.int64)
+        return group_users, group_ptr, strata_order, int(rng.integers(0, 2**31 - 1))
+
+
+def balanced_groups(counts: npt.NDArray[np.integer[Any]], n_groups: int) -> npt.NDArray[np.int64]:
+    """Rows dealt to ``n_groups`` groups in snake order of decreasing count (0, 1, …, P-1,
+    P-1, …, 0, 0, …; ties by row), so every group gets about the same total count."""
+    order = np.lexsort((np.arange(len(counts)), -np.asarray(counts, dtype=np.int64)))
+    turn = np.arange(len(counts)) % (2 * n_groups)
+    group = np.empty(len(counts), dtype=np.int64)
+    group[order] = np.where(turn < n_groups, turn, 2 * n_groups - 1 - turn)
+    return group
 
 
 def _sgd_epoch_reference(
-    order: npt.NDArray[np.int64],
-    user_rows: npt.NDArray[np.int32],
+    group_users: npt.NDArray[np.int64],
+    group_ptr: npt.NDArray[np.int64],
+    strata_order: npt.NDArray[np.int64],
+    user_ptr: npt.NDArray[np.int64],
     item_rows: npt.NDArray[np.int32],
     values: npt.NDArray[np.float32],
-    mu: float,
-    bu: npt.NDArray[np.float64],
-    bi: npt.NDArray[np.float64],
-    pu: npt.NDArray[np.float64],
-    qi: npt.NDArray[np.float64],
-    lr: float,
-    reg: float,
-    reg_bias: float,
+    mu: np.float32,
+    bu: npt.NDArray[np.float32],
+    bi: npt.NDArray[np.float32],
+    pu: npt.NDArray[np.float32],
+    qi: npt.NDArray[np.float32],
+    lr: np.float32,
+    reg: np.float32,
+    reg_bias: np.float32,
+    seed: int,
 ) -> float:
-    """Plain NumPy transcription of ``mf_kernels.sgd_epoch``, for tests (slow: a Python loop)."""
+    """Plain NumPy transcription of ``mf_kernels.sgd_epoch`` (the blocks of a sub-epoch one
+    after the other, float32 arithmetic), for tests; slow: a Python loop."""
+    from moviematch.recommender.mf_kernels import shuffled_positions
+
+    n_strata = user_ptr.shape[0]
     sq_err = 0.0
-    for idx in order:
-        u = int(user_rows[idx])
-        i = int(item_rows[idx])
-        p_old = pu[u].copy()
-        q_old = qi[i].copy()
-        partial = [0.0, 0.0, 0.0, 0.0]
-        for f, (a, b) in enumerate(zip(p_old.tolist(), q_old.tolist(), strict=True)):
-            partial[f % 4] += a * b
-        dot = (partial[0] + partial[1]) + (partial[2] + partial[3])
-        err = float(values[idx]) - (mu + bu[u] + bi[i] + dot)
-        sq_err += err * err
-        bu[u] += lr * (err - reg_bias * bu[u])
-        bi[i] += lr * (err - reg_bias * bi[i])
-        pu[u] = p_old + lr * (err * q_old - reg * p_old)
-        qi[i] = q_old + lr * (err * p_old - reg * q_old)
+    for s in strata_order:
+        for a in range(n_strata):
+            b = (a + int(s)) % n_strata
+            ptr = user_ptr[b]
+            for u in group_users[group_ptr[a] : group_ptr[a + 1]]:
+                start, count = int(ptr[u]), int(ptr[u + 1] - ptr[u])
+                if count == 0:
+                    continue
+                order = np.empty(count, dtype=np.int64)
+                shuffled_positions(start, count, seed * n_strata + b, int(u), order)
+                for idx in order:
+                    i = int(item_rows[idx])
+                    p_old, q_old = pu[u].copy(), qi[i].copy()
+                    dot = np.float32((p_old * q_old).sum(dtype=np.float32))
+                    err = values[idx] - (mu + bu[u] + bi[i] + dot)
+                    sq_err += float(err) ** 2
+                    bu[u] += lr * (err - reg_bias * bu[u])
+                    bi[i] += lr * (err - reg_bias * bi[i])
+                    pu[u] = p_old + lr * (err * q_old - reg * p_old)
+                    qi[i] = q_old + lr * (err * p_old - reg * q_old)
     return sq_err
 
 
@@ -185,7 +287,7 @@ def train_mf(
     *,
     progress: ProgressCallback | None = None,
 ) -> MFFit:
-    """Fit biased MF by SGD with the numba kernel.
+    """Fit biased MF by stratified SGD with the numba kernel (``config.n_strata`` threads).
 
     Parameters
     ----------
@@ -203,6 +305,7 @@ def train_mf(
     Returns
     -------
     MFFit
+        float32 parameters.
 
     Raises
     ------
@@ -248,43 +351,29 @@ def _train(
     items = np.ascontiguousarray(item_rows, dtype=np.int32)
     stars = np.ascontiguousarray(values, dtype=np.float32)
     check_inputs(users, items, stars, n_users, n_items)
-
-    # Sort by user once so that each user's ratings are contiguous (see "Visiting order").
-    by_user = np.argsort(users, kind="stable")
-    users, items, stars = users[by_user], items[by_user], stars[by_user]
-    user_ptr = np.zeros(n_users + 1, dtype=np.int64)
-    np.cumsum(np.bincount(users, minlength=n_users), out=user_ptr[1:])
-    del by_user
+    strata = Strata.build(users, items, stars, n_users, n_items, config.n_strata)
+    del users, items
 
     rng = np.random.default_rng(config.seed)
-    mu = float(stars.mean(dtype=np.float64))
-    bu = np.zeros(n_users, dtype=np.float64)
-    bi = np.zeros(n_items, dtype=np.float64)
-    pu = rng.normal(0.0, config.init_std, size=(n_users, config.n_factors))
-    qi = rng.normal(0.0, config.init_std, size=(n_items, config.n_factors))
+    mu = np.float32(stars.mean(dtype=np.float64))
+    n_ratings = len(stars)
+    del stars
+    bu = np.zeros(n_users, dtype=np.float32)
+    bi = np.zeros(n_items, dtype=np.float32)
+    pu = rng.normal(0.0, config.init_std, size=(n_users, config.n_factors)).astype(np.float32)
+    qi = rng.normal(0.0, config.init_std, size=(n_items, config.n_factors)).astype(np.float32)
     epoch_rmse = np.empty(config.n_epochs, dtype=np.float64)
-
-    from moviematch.recommender.mf_kernels import epoch_order  # see train_mf
+    lr, reg, reg_bias = (np.float32(x) for x in (config.lr, config.reg, config.reg_bias))
 
     for epoch in range(config.n_epochs):
         started = time.perf_counter()
-        order = epoch_order(user_ptr, rng.permutation(n_users), int(rng.integers(0, 2**31 - 1)))
+        group_users, group_ptr, strata_order, seed = strata.epoch_plan(rng)
         sq_err = epoch_fn(
-            order,
-            users,
-            items,
-            stars,
-            mu,
-            bu,
-            bi,
-            pu,
-            qi,
-            float(config.lr),
-            float(config.reg),
-            float(config.reg_bias),
-        )
+            group_users, group_ptr, strata_order, strata.user_ptr, strata.item_rows,
+            strata.values, mu, bu, bi, pu, qi, lr, reg, reg_bias, seed,
+        )  # fmt: skip
         _check_finite(epoch, bu, bi, pu, qi)
-        epoch_rmse[epoch] = np.sqrt(sq_err / len(stars))
+        epoch_rmse[epoch] = np.sqrt(sq_err / n_ratings)
         if progress is not None:
             progress(
                 EpochReport(
@@ -294,7 +383,7 @@ def _train(
                     seconds=time.perf_counter() - started,
                 )
             )
-    return MFFit(mu, bu, bi, pu, qi, epoch_rmse)
+    return MFFit(float(mu), bu, bi, pu, qi, epoch_rmse)
 
 
 def check_inputs(
@@ -320,7 +409,7 @@ def check_inputs(
         raise ModelFitError("ratings contain NaN or infinite values")
 
 
-def _check_finite(epoch: int, *arrays: npt.NDArray[np.float64]) -> None:
+def _check_finite(epoch: int, *arrays: npt.NDArray[np.floating[Any]]) -> None:
     for array in arrays:
         if not np.all(np.isfinite(array)):
             raise ModelFitError(
