@@ -15,6 +15,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from moviematch.recommender.blas_threads import one_blas_thread
 from moviematch.recommender.data import Genome, MovieInfo, TagApplications, normalize_tag
 from moviematch.recommender.vocab import MISSING, Vocabulary
 
@@ -245,10 +246,12 @@ def truncated_projection(
         dense = sp.csr_matrix(matrix).toarray() if sparse else np.asarray(matrix, np.float64)
         if n_cols <= k:
             return dense
-        _u, _s, vt = np.linalg.svd(dense, full_matrices=False)
+        with one_blas_thread():
+            _u, _s, vt = np.linalg.svd(dense, full_matrices=False)
         return dense @ vt[:k].T
     v0 = np.random.default_rng(seed).uniform(-1.0, 1.0, size=min(n_rows, n_cols))
-    _u, _s, vt = spla.svds(sp.csr_matrix(matrix, dtype=np.float64), k=k, v0=v0)
+    with one_blas_thread():
+        _u, _s, vt = spla.svds(sp.csr_matrix(matrix, dtype=np.float64), k=k, v0=v0)
     return np.asarray(matrix @ vt.T)
 
 

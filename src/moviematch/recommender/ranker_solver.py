@@ -23,6 +23,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.linalg import get_blas_funcs, get_lapack_funcs
 
+from moviematch.recommender.blas_threads import one_blas_thread
 from moviematch.recommender.errors import ModelFitError
 
 if TYPE_CHECKING:
@@ -36,11 +37,11 @@ _BLOCK = 1024
 #: (half the memory and about twice the speed; the system is a well-conditioned ridge).
 FLOAT64_MAX_ITEMS = 4096
 # Users who rated at least this share of the modelled films enter G and XᵀY through dense
-# BLAS blocks (a GEMM costs 2·n² flops per user, the sparse product about n_u² steps at a
-# rate ~300× lower: measured break-even near n_u = n/18 at n = 10k); the others through the
-# sparse product. At ML-25M's scale the heavy users hold most of Σ n_u² (1.6·10¹⁰ pairs for
-# the 10k most-rated films), which the sparse product alone took 20-70 minutes over.
-_DENSE_USER_SHARE = 1 / 16
+# BLAS blocks (SYRK for G, GEMM for XᵀY: about 3·n² flops per user at the BLAS rate), the
+# others through the co-rating kernel (``ranker_kernels``: about n_u² counting steps of ~1 ns).
+# Measured at ML-25M's scale (10k films): break-even near n_u = n/5; the 949 users above it
+# hold 57 % of Σ n_u² (2.3·10¹⁰ pairs).
+_DENSE_USER_SHARE = 1 / 5
 _USER_BLOCK = 1024
 
 
@@ -121,52 +122,68 @@ def modelled_rows(
 def _products(
     x: sp.csr_matrix, y: sp.csr_matrix, dtype: type[np.floating]
 ) -> tuple[npt.NDArray[np.floating], npt.NDArray[np.floating]]:
-    """G = XᵀX and XᵀY as dense ``dtype`` arrays (both exact: they count co-occurrences).
+    """G = XᵀX (its upper triangle; the lower one is zero) and XᵀY, dense C-ordered ``dtype``.
 
-    Users with ratings of at least ``_DENSE_USER_SHARE`` of the films are added ``_USER_BLOCK``
-    at a time as dense rows through BLAS GEMM, accumulating in place; the rest through the
-    sparse product, a block of columns at a time (a sparse product of the whole matrices
-    would hold every co-occurrence as a sparse entry, 12 bytes each, before densifying).
+    Both are exact: they count co-ratings. The solve needs only G's upper triangle (the
+    Cholesky factorisation reads one). Users with ratings of at least ``_DENSE_USER_SHARE`` of
+    the films are added ``_USER_BLOCK`` at a time as dense rows through BLAS (SYRK, GEMM),
+    accumulating in place; the others by the numba co-rating kernel.
     """
     n = x.shape[1]
     per_user = np.diff(x.indptr)
     dense = per_user >= _DENSE_USER_SHARE * n
     heavy, light = np.flatnonzero(dense), np.flatnonzero(~dense)
-    # Fortran-ordered accumulators for GEMM's in-place update. G is symmetric, so its
-    # transpose (C-ordered) is G; YᵀX is accumulated so that its transpose is XᵀY.
-    gram_f = np.zeros((n, n), dtype=dtype, order="F")
-    ytx_f = np.zeros((n, n), dtype=dtype, order="F")
-    gemm = get_blas_funcs("gemm", dtype=dtype)
+    gram = np.zeros((n, n), dtype=dtype)
+    xty = np.zeros((n, n), dtype=dtype)
+    if len(light):
+        # numba is loaded here, at training time only (serving reads the pruned weights).
+        from moviematch.recommender.ranker_kernels import co_counts
+
+        # The kernel counts stored entries: X and Y are binary, so drop explicit zeros.
+        x_light, y_light = x[light], y[light]
+        for part in (x_light, y_light):
+            part.eliminate_zeros()
+            part.sort_indices()
+        # Column a of X with, for each user in it, a's position in that user's sorted row.
+        positions = np.arange(x_light.nnz, dtype=np.int64) - np.repeat(
+            x_light.indptr[:-1].astype(np.int64), np.diff(x_light.indptr)
+        )
+        columns = sp.csr_matrix(
+            (positions, x_light.indices, x_light.indptr), shape=x_light.shape
+        ).tocsc()
+        co_counts(
+            x_light.indptr.astype(np.int64), x_light.indices.astype(np.int32, copy=False),
+            y_light.indptr.astype(np.int64), y_light.indices.astype(np.int32, copy=False),
+            columns.indptr.astype(np.int64), columns.indices.astype(np.int32, copy=False),
+            columns.data, gram, xty,
+        )  # fmt: skip
+    # BLAS works on the Fortran-ordered views: G's lower triangle there is our upper one, and
+    # YᵀX there is XᵀY here.
+    gram_f, ytx_f = gram.T, xty.T
+    syrk, gemm = get_blas_funcs(("syrk", "gemm"), dtype=dtype)
     for start in range(0, len(heavy), _USER_BLOCK):
         rows = heavy[start : start + _USER_BLOCK]
         xd = np.asfortranarray(x[rows].toarray(), dtype=dtype)
         yd = np.asfortranarray(y[rows].toarray(), dtype=dtype)
-        gram_f = gemm(1.0, xd, xd, beta=1.0, c=gram_f, trans_a=1, overwrite_c=1)
+        gram_f = syrk(1.0, xd, beta=1.0, c=gram_f, trans=1, lower=1, overwrite_c=1)
         ytx_f = gemm(1.0, yd, xd, beta=1.0, c=ytx_f, trans_a=1, overwrite_c=1)
-    gram, xty = gram_f.T, ytx_f.T
-    if len(light):
-        x_light, y_light = x[light], y[light]
-        xt = x_light.T.tocsr()
-        x_csc, y_csc = x_light.tocsc(), y_light.tocsc()
-        for start in range(0, n, _BLOCK):
-            stop = min(n, start + _BLOCK)
-            gram[:, start:stop] += (xt @ x_csc[:, start:stop]).toarray()
-            xty[:, start:stop] += (xt @ y_csc[:, start:stop]).toarray()
-    return gram, xty
+    return np.ascontiguousarray(gram_f.T), np.ascontiguousarray(ytx_f.T)
 
 
 def _spd_inverse(matrix: npt.NDArray[np.floating]) -> npt.NDArray[np.floating]:
     """Inverse of a symmetric positive-definite matrix, in place (Cholesky, LAPACK potri).
 
-    No second n×n buffer: at 12k films in float32 that is 576 MB saved over
-    ``np.linalg.inv``. ``matrix`` is overwritten and returned holding the inverse.
+    Only the upper triangle of ``matrix`` is read. No second n×n buffer: at 12k films in
+    float32 that is 576 MB saved over ``np.linalg.inv``. ``matrix`` is overwritten and
+    returned holding the inverse.
     """
     potrf, potri = get_lapack_funcs(("potrf", "potri"), (matrix,))
     # LAPACK works on the Fortran-ordered view: its lower triangle is our upper one.
-    factor, info = potrf(matrix.T, lower=True, overwrite_a=True, clean=False)
-    if info != 0:  # pragma: no cover - Λ > 0 keeps G + Λ definite
-        raise ModelFitError(f"ranker: item-item system is not positive definite ({info})")
-    inverse, info = potri(factor, lower=True, overwrite_c=True)
+    with one_blas_thread():
+        factor, info = potrf(matrix.T, lower=True, overwrite_a=True, clean=False)
+        if info != 0:  # pragma: no cover - Λ > 0 keeps G + Λ definite
+            raise ModelFitError(f"ranker: item-item system is not positive definite ({info})")
+        inverse, info = potri(factor, lower=True, overwrite_c=True)
     if info != 0:  # pragma: no cover
         raise ModelFitError(f"ranker: singular item-item system ({info})")
     out = inverse.T  # C-ordered again, upper triangle valid
