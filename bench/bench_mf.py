@@ -6,11 +6,14 @@ Sections, all in one run:
 (a) ML-100K, 5-fold cross-validation on the same folds: our ``train_mf`` and
     ``surprise.SVD`` with the same factors/epochs/learning rate/regularisation, at Surprise's
     defaults (100 factors, 20 epochs, lr 0.005, reg 0.02) and at our tuned defaults
-    (``MFConfig()``). RMSE, MAE and fit seconds per fold (averaged).
+    (``MFConfig()``). RMSE, MAE and fit seconds per fold (averaged). Then, on ML-100K and
+    ml-latest-small, the shipped two-strata SGD against the same kernel with one stratum
+    (plain sequential SGD, ``n_strata=1``), seeds 0 and 1 on the same folds: what training
+    in parallel costs in accuracy.
 (b) MF alone at the scale of MovieLens-25M: ``train_mf`` with ``MFConfig()`` (the
-    single-threaded numba SGD, 30 epochs) on ``moviematch.datasets.synthetic``'s ML-25M-shaped
+    two-strata numba SGD, 30 epochs) on ``moviematch.datasets.synthetic``'s ML-25M-shaped
     ratings (162,541 users, 59,047 items, 25,000,095 ratings). Baseline in the same run:
-    seconds per epoch of the same kernel in a uniformly shuffled order. The whole
+    seconds per epoch with one stratum (sequential, one thread). The whole
     ``train(ratings, TrainConfig())`` (MF, ranker, similarity, onboarding) at this scale is
     ``bench/bench_train_scale.py``.
 (c) A 10,000-item model (100 factors): ``Model.fold_in`` latency for 1,000 users with
@@ -43,6 +46,7 @@ from typing import Any
 # thread pool, a 10k×100 mat-vec on a busy 2-core machine waits on thread hand-offs and
 # recommend() latency goes from ~0.5 ms to 3-15 ms.) Must be set before NumPy loads.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # this checkout's code
 
 import numpy as np
 
@@ -51,7 +55,6 @@ from moviematch.datasets.synthetic import ML25M, SyntheticShape, synthetic_ratin
 from moviematch.recommender import TrainConfig, train
 from moviematch.recommender.data import Ratings
 from moviematch.recommender.mf import MFConfig, train_mf
-from moviematch.recommender.mf_kernels import sgd_epoch
 from moviematch.recommender.vocab import Vocabulary
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,6 +68,32 @@ SURPRISE_DEFAULTS = MFConfig(
 def _rmse_mae(pred: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
     err = np.clip(pred, 0.5, 5.0) - truth
     return float(np.sqrt(np.mean(err**2))), float(np.mean(np.abs(err)))
+
+
+def strata_cv(ratings: Ratings, seeds: tuple[int, ...] = (0, 1)) -> dict[str, Any]:
+    """Section (a), second part: 5-fold RMSE of ``MFConfig()`` with 2 strata and with 1."""
+    users, items = Vocabulary(ratings.user_ids), Vocabulary(ratings.movie_ids)
+    u, i, v = users.rows(ratings.user_ids), items.rows(ratings.movie_ids), ratings.values
+    folds = np.array_split(np.random.default_rng(0).permutation(len(ratings)), 5)
+    out: dict[str, Any] = {}
+    for n_strata in (2, 1):
+        rmses = []
+        for seed in seeds:
+            config = MFConfig(seed=seed, n_strata=n_strata)
+            for test in folds:
+                mask = np.ones(len(v), dtype=bool)
+                mask[test] = False
+                fit = train_mf(u[mask], i[mask], v[mask], len(users), len(items), config)
+                rmses.append(_rmse_mae(fit.predict(u[test], i[test]), v[test])[0])
+        out[f"n_strata={n_strata}"] = {
+            "rmse": float(np.mean(rmses)),
+            "rmse_by_seed": [
+                round(float(np.mean(rmses[k * 5 : k * 5 + 5])), 5) for k in range(len(seeds))
+            ],
+        }
+    out["difference"] = out["n_strata=2"]["rmse"] - out["n_strata=1"]["rmse"]
+    out["seeds"] = list(seeds)
+    return out
 
 
 def cross_validate(ratings: Ratings, configs: dict[str, MFConfig]) -> dict[str, Any]:
@@ -128,7 +157,7 @@ def cross_validate(ratings: Ratings, configs: dict[str, MFConfig]) -> dict[str, 
 
 
 def training_time(shape: SyntheticShape) -> dict[str, Any]:
-    """Section (b): MF alone on ML-25M-shaped ratings, and the uniform-order baseline."""
+    """Section (b): MF alone on ML-25M-shaped ratings, and the one-stratum baseline."""
     started = time.perf_counter()
     ratings = synthetic_ratings(shape).ratings
     generated = time.perf_counter() - started
@@ -140,17 +169,21 @@ def training_time(shape: SyntheticShape) -> dict[str, Any]:
 
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
+    cpu = time.process_time()
     users, items = Vocabulary(ratings.user_ids), Vocabulary(ratings.movie_ids)
     fit = train_mf(
         users.rows(ratings.user_ids), items.rows(ratings.movie_ids), ratings.values,
         len(users), len(items), MFConfig(), progress=progress,
     )  # fmt: skip
     seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu
     counts = np.sort(np.bincount(items.rows(ratings.movie_ids)))[::-1]
-    baseline = uniform_order_epoch_seconds(ratings, items)
+    cpu = time.process_time()
+    baseline = sequential_epoch_seconds(ratings)
+    baseline_cpu = time.process_time() - cpu
     return {
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "what": "train_mf(MFConfig()) alone (vocabularies + 30 numba SGD epochs)",
+        "what": "train_mf(MFConfig()) alone (vocabularies + 30 numba SGD epochs, 2 strata)",
         "data": "moviematch.datasets.synthetic.synthetic_ratings(ML25M), seed 0",
         "n_users": shape.n_users,
         "n_items": shape.n_items,
@@ -165,29 +198,22 @@ def training_time(shape: SyntheticShape) -> dict[str, Any]:
         "load_average_before": round(load_before, 2),
         "load_average_after": round(os.getloadavg()[0], 2),
         "train_rmse": float(fit.epoch_rmse_[-1]),
-        "baseline_uniform_order_epoch_seconds": round(baseline, 2),
+        "cpu_seconds_process": round(cpu_seconds, 1),
+        "baseline_one_stratum_epoch_seconds": round(baseline, 2),
+        "baseline_one_stratum_cpu_seconds_3_epochs": round(baseline_cpu, 1),
     }
 
 
-def uniform_order_epoch_seconds(ratings: Ratings, items: Vocabulary, epochs: int = 2) -> float:
-    """Baseline for (b): the same kernel visiting ratings in a uniformly shuffled order
-    (plain SGD as usually written) instead of user by user; mean seconds per epoch."""
-    config = MFConfig()
-    users = Vocabulary(ratings.user_ids)
-    u = users.rows(ratings.user_ids).astype(np.int32)
-    i = items.rows(ratings.movie_ids).astype(np.int32)
-    rng = np.random.default_rng(0)
-    bu, bi = np.zeros(len(users)), np.zeros(len(items))
-    pu = rng.normal(0, config.init_std, (len(users), config.n_factors))
-    qi = rng.normal(0, config.init_std, (len(items), config.n_factors))
-    mu = float(ratings.values.mean(dtype=np.float64))
-    seconds = []
-    for _ in range(epochs):
-        started = time.perf_counter()
-        order = rng.permutation(len(ratings))
-        sgd_epoch(order, u, i, ratings.values, mu, bu, bi, pu, qi,
-                   config.lr, config.reg, config.reg_bias)  # fmt: skip
-        seconds.append(time.perf_counter() - started)
+def sequential_epoch_seconds(ratings: Ratings, epochs: int = 3) -> float:
+    """Baseline for (b): the same kernel with one stratum (plain sequential SGD on one
+    thread); mean seconds per epoch."""
+    users, items = Vocabulary(ratings.user_ids), Vocabulary(ratings.movie_ids)
+    seconds: list[float] = []
+    train_mf(
+        users.rows(ratings.user_ids), items.rows(ratings.movie_ids), ratings.values,
+        len(users), len(items), MFConfig(n_epochs=epochs, n_strata=1),
+        progress=lambda report: seconds.append(report.seconds),
+    )  # fmt: skip
     return float(np.mean(seconds))
 
 
@@ -277,6 +303,13 @@ def main(argv: list[str] | None = None) -> int:
         print("(a) ML-100K 5-fold CV, ours vs surprise.SVD ...", flush=True)
         configs = {"surprise_defaults": SURPRISE_DEFAULTS, "ours": MFConfig()}
         results["ml100k_cv"] = cross_validate(load_ratings(ml100k), configs)
+        print("(a) 2 strata vs 1, ML-100K and ml-latest-small ...", flush=True)
+        results["strata_cv"] = {
+            name: strata_cv(load_ratings(DATASETS / name))
+            for name in ("ml-100k", "ml-latest-small")
+        }
+        results["strata_cv"]["date"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        results["strata_cv"]["load_average"] = round(os.getloadavg()[0], 2)
     if "c" in sections:
         print("(c) fold-in latency and artifact size, 10k items ...", flush=True)
         results["serving"] = serving()
@@ -287,6 +320,10 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print(f"{'ML-100K 5-fold':<32}{'RMSE':>8}{'MAE':>8}{'fit s':>8}")
+    for name, row in results.get("strata_cv", {}).items():
+        if isinstance(row, dict):
+            print(f"{name}: RMSE 2 strata {row['n_strata=2']['rmse']:.5f}, "
+                  f"1 stratum {row['n_strata=1']['rmse']:.5f}")  # fmt: skip
     for label, row in results.get("ml100k_cv", {}).items():
         for name in ("ours", "surprise"):
             r = row[name]
@@ -296,8 +333,8 @@ def main(argv: list[str] | None = None) -> int:
         s = results["scale"]
         print(f"\nsynthetic {s['n_ratings']:,} ratings, {s['n_users']:,} users, "
               f"{s['n_items']:,} items: MF {s['mf_seconds']:.0f} s ({s['epochs']} epochs, "
-              f"{s['epoch_seconds_mean']:.1f} s/epoch, uniformly shuffled order "
-              f"{s['baseline_uniform_order_epoch_seconds']:.1f} s/epoch)")  # fmt: skip
+              f"{s['epoch_seconds_mean']:.1f} s/epoch, one stratum "
+              f"{s['baseline_one_stratum_epoch_seconds']:.1f} s/epoch)")  # fmt: skip
     if "c" in sections:
         c = results["serving"]
         print(f"fold-in k={c['k']}, f={c['n_factors']}, {c['n_items']:,} items: "
