@@ -214,12 +214,16 @@ def test_me_shows_and_changes_the_adventurous_setting(client_of: APIClient) -> N
     assert response.status_code == 200
     assert response.json()["adventurous"] == 0.8
     assert client_of.get("/api/me/").json()["adventurous"] == 0.8
+    unchanged = client_of.patch("/api/me/", {}, format="json")  # PATCH: what is left out stays
+    assert unchanged.status_code == 200
+    assert unchanged.json()["adventurous"] == 0.8
     user = get_user_model().objects.get(username=response.json()["username"])
     assert user.adventurous == 0.8  # kept: the site's home page uses it too
 
 
 @pytest.mark.parametrize(
-    "body", [{"adventurous": 1.5}, {"adventurous": -0.1}, {}, {"adventurous": "x"}]
+    "body",
+    [{"adventurous": 1.5}, {"adventurous": -0.1}, {"adventurous": "0.5"}, {"adventurous": False}],
 )
 def test_an_adventurous_setting_outside_0_1_is_refused(client_of: APIClient, body: Any) -> None:
     response = client_of.patch("/api/me/", body, format="json")

@@ -26,6 +26,7 @@ from moviematch.accounts.services import (
 )
 from moviematch.api.authentication import SessionAuthentication, request_user
 from moviematch.api.exceptions import AlreadySignedInError, ApiError
+from moviematch.api.fields import AdventurousField
 from moviematch.api.schema import errors
 from moviematch.api.serializers import AuthSerializer, UserSerializer
 from moviematch.api.services import token_get_or_create
@@ -196,11 +197,10 @@ class MeApi(APIView):
         return Response(UserSerializer(_account(request_user(request))).data)
 
     class SettingsInputSerializer(serializers.Serializer[dict[str, Any]]):
-        adventurous = serializers.FloatField(
-            min_value=0.0,
-            max_value=1.0,
+        adventurous = AdventurousField(
+            required=False,
             help_text="0 (familiar) … 1 (adventurous); kept for the site's home page and "
-            "`GET /api/me/recommendations/` without `adventurous=`.",
+            "`GET /api/me/recommendations/` without `adventurous=`. Left out: unchanged.",
         )
 
         class Meta:
@@ -217,5 +217,6 @@ class MeApi(APIView):
         data = self.SettingsInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = request_user(request)
-        user_adventurous_set(user=user, adventurous=data.validated_data["adventurous"])
+        if "adventurous" in data.validated_data:
+            user_adventurous_set(user=user, adventurous=data.validated_data["adventurous"])
         return Response(UserSerializer(_account(user)).data)

@@ -61,3 +61,24 @@ class StarsField(serializers.Field[Any, Any, float, Any]):
 
     def to_representation(self, value: Any) -> float:
         return float(value)
+
+
+@extend_schema_field({"type": "number", "minimum": 0, "maximum": 1, "example": 0.8})
+class AdventurousField(serializers.Field[Any, Any, float, Any]):
+    """The familiar (0) ↔ adventurous (1) setting as a finite JSON number in [0, 1]."""
+
+    default_error_messages: ClassVar[dict[str, str | StrPromise]] = {
+        "invalid": "adventurous must be a JSON number from 0 to 1, got {value}"
+    }
+
+    def to_internal_value(self, data: Any) -> Any:
+        if (
+            isinstance(data, bool)
+            or not isinstance(data, int | float)
+            or not 0.0 <= float(data) <= 1.0  # NaN fails this too
+        ):
+            self.fail("invalid", value=repr(data)[:40])
+        return float(data)
+
+    def to_representation(self, value: Any) -> float:
+        return float(value)
