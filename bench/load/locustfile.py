@@ -31,7 +31,8 @@ ACKNOWLEDGED: dict[tuple[str, int], float] = {}
 
 
 class Visitor(HttpUser):
-    # A person looks at a page for a moment before the next click.
+    # A person looks at a page for a moment before the next click: ``_look`` waits this long
+    # after every page and every rating (locust's own wait after each task comes on top).
     wait_time = between(0.5, 1.5)
 
     username: str = ""
@@ -42,6 +43,7 @@ class Visitor(HttpUser):
     def on_start(self) -> None:
         self.rated, self.seen = set(), []
         landing = self.client.get("/", name="landing")
+        self._look()
         token = TOKEN_RE.search(landing.text)
         with self.client.post(
             "/guest/",
@@ -54,7 +56,7 @@ class Visitor(HttpUser):
                 r.failure(f"guest sign-in ended on {r.url}")
                 raise StopUser()
         self._take_page(r.text)
-        me = self.client.get("/api/me/", name="api me (bookkeeping)")
+        me = self.client.get("/api/me/", name="api me (bookkeeping)")  # no click of a person
         self.username = me.json()["username"]
         for movie_id in self._unrated(10):
             self._rate(movie_id)
@@ -81,8 +83,13 @@ class Visitor(HttpUser):
     def _home(self) -> None:
         self._take_page(self.client.get("/home/", name="home").text)
 
+    def _look(self) -> None:
+        """The moment a person spends on what they just got, before the next click."""
+        self.wait()
+
     def _take_page(self, html: str, *, keep: bool = False) -> None:
-        """Remember the page's CSRF token and the movies on its cards."""
+        """Remember the page's CSRF token and the movies on its cards; then look at it."""
+        self._look()
         token = TOKEN_RE.search(html)
         if token:
             self.token = token.group(1)
@@ -116,6 +123,7 @@ class Visitor(HttpUser):
                 return
         self.rated.add(movie_id)
         ACKNOWLEDGED[(self.username, movie_id)] = stars
+        self._look()
 
 
 @events.quitting.add_listener

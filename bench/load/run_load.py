@@ -238,7 +238,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "users": args.users,
                 "spawn_rate_per_s": args.spawn_rate,
                 "duration_s": args.duration,
-                "think_time_s": "0.5-1.5 between pages (locustfile.py)",
+                "think_time_s": "0.5-1.5 after every page and every rating (locustfile.py)",
                 "data": f"{args.movielens.name}, manage.py setup --no-eval ({setup_s:.0f} s)",
                 "machine": f"{os.cpu_count()} cores, {platform.python_version()}",
                 "load_average_before": load_before,
