@@ -92,3 +92,14 @@ def test_the_settings_read_the_dataset_variables() -> None:
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     ).stdout.split()
     assert out == ["/m/dir", "None", "http://mirror.example/ml", "http://mirror.example/imdb"]
+
+
+def test_a_data_directory_that_is_a_file_is_a_clear_error(tmp_path: Path, data_dir: Path) -> None:
+    data_dir.write_text("not a folder")
+    fake = write_movielens(tmp_path / "ml-latest", genome=True)  # no pinned checksums
+    with pytest.raises(CommandError) as info:
+        call_command("download_data", "ml-latest", "--from", str(fake), stdout=StringIO())
+    message = str(info.value)
+    assert message.startswith("ml-latest: cannot install: ")
+    assert str(data_dir) in message
+    assert data_dir.read_text() == "not a folder"

@@ -229,3 +229,35 @@ def test_a_second_import_at_the_same_time_is_told_to_wait(tmp_path: Path, settin
     assert Movie.objects.count() == 0
     run(write_movielens(tmp_path / "ml"))  # free again
     assert Movie.objects.count() == 8
+
+
+def test_a_data_directory_that_is_a_file_is_a_clear_error(tmp_path: Path, settings: object) -> None:
+    (tmp_path / "var").write_text("not a folder")
+    settings.DATA_DIR = tmp_path / "var"  # type: ignore[attr-defined]
+    with pytest.raises(CommandError) as error:
+        run(write_movielens(tmp_path / "ml"))
+    message = str(error.value)
+    assert message.startswith("import aborted, database unchanged: ")
+    assert str(tmp_path / "var") in message
+    assert "Traceback" not in message
+    assert Movie.objects.count() == 0
+
+
+def test_a_full_disk_aborts_the_import_and_keeps_the_catalogue(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from moviematch.datasets import rating_store
+
+    run(write_movielens(tmp_path / "ml"))
+    before = catalogue_snapshot()
+    changed = write_movielens(tmp_path / "ml2", ratings={**RATINGS, 6: [5.0, 5.0]})
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", "/srv/moviematch/var/store")
+
+    monkeypatch.setattr(rating_store, "write_store", full)
+    with pytest.raises(CommandError, match=r"unchanged: /srv/moviematch/var/store: No space left"):
+        run(changed)
+    assert catalogue_snapshot() == before

@@ -118,3 +118,15 @@ def test_setup_retrains_over_a_damaged_model(source: Path) -> None:
     assert "model: Trained on" in again
     assert TrainingRun.objects.count() == 2
     assert services.model_is_up_to_date()
+
+
+def test_a_data_directory_that_is_a_file_stops_setup_with_a_clear_error(
+    source: Path, tmp_path: Path, settings: object
+) -> None:
+    (tmp_path / "var").write_text("not a folder")
+    settings.DATA_DIR = tmp_path / "var"  # type: ignore[attr-defined]
+    with pytest.raises(CommandError) as info:
+        setup("--from", str(source))
+    assert str(info.value).startswith("setup stopped: ")
+    assert str(tmp_path / "var") in str(info.value)
+    assert Movie.objects.count() == 0

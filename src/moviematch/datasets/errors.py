@@ -38,3 +38,11 @@ class ChecksumError(DatasetError):
 
 class OfflineError(DatasetError):
     """The publisher could not be reached; the message says how to supply the files by hand."""
+
+
+def os_error_message(exc: OSError) -> str:
+    """A file system error in one line a command can print: the path and what went wrong
+    (a full disk, a read-only or missing folder, a file where a folder should be)."""
+    where = exc.filename if exc.filename is not None else "the data directory"
+    what = exc.strerror or exc.__class__.__name__
+    return f"{where}: {what}"

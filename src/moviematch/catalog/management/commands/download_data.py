@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from moviematch.datasets import download
-from moviematch.datasets.errors import DatasetError, OfflineError
+from moviematch.datasets.errors import DatasetError, OfflineError, os_error_message
 
 
 def datasets_dir() -> Path:
@@ -63,3 +63,5 @@ def dataset_ensure(*, name: str, source: Path | None) -> Path:
         raise CommandError(f"{exc}\n(Or set MOVIEMATCH_{kind}_DIR=DIR.)") from exc
     except DatasetError as exc:
         raise CommandError(f"{name}: {exc}") from exc
+    except OSError as exc:  # a full disk, a read-only or misplaced data directory
+        raise CommandError(f"{name}: cannot install: {os_error_message(exc)}") from exc

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from moviematch.catalog.run_lock import CatalogueBusyError, catalogue_lock
 from moviematch.catalog.services import imdb_import
-from moviematch.datasets.errors import DatasetError
+from moviematch.datasets.errors import DatasetError, os_error_message
 
 
 class Command(BaseCommand):
@@ -28,6 +28,9 @@ class Command(BaseCommand):
                 report = imdb_import(directory=directory)
         except (DatasetError, CatalogueBusyError) as exc:
             raise CommandError(f"import aborted, database unchanged: {exc}") from exc
+        except OSError as exc:  # a full disk, a read-only or misplaced data directory
+            message = os_error_message(exc)
+            raise CommandError(f"import aborted, database unchanged: {message}") from exc
         self.stdout.write(
             f"IMDb import from {directory}: {report.movies_matched} movies matched, "
             f"{report.english_titles} English titles, {report.runtimes} runtimes, "

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from moviematch.catalog.run_lock import CatalogueBusyError, catalogue_lock
 from moviematch.catalog.services import movielens_import
-from moviematch.datasets.errors import DatasetError
+from moviematch.datasets.errors import DatasetError, os_error_message
 
 
 class Command(BaseCommand):
@@ -33,6 +33,9 @@ class Command(BaseCommand):
                 report = movielens_import(directory=directory, allow_empty=force)
         except (DatasetError, CatalogueBusyError) as exc:
             raise CommandError(f"import aborted, database unchanged: {exc}") from exc
+        except OSError as exc:  # a full disk, a read-only or misplaced data directory
+            message = os_error_message(exc)
+            raise CommandError(f"import aborted, database unchanged: {message}") from exc
         self.stdout.write(
             f"MovieLens import from {directory}: {report.movies} movies "
             f"({report.movies_created} new, {report.movies_updated} updated), "

@@ -21,7 +21,7 @@ from moviematch.catalog.models import ImportKind
 from moviematch.catalog.run_lock import CatalogueBusyError, catalogue_lock
 from moviematch.catalog.selectors import import_run_latest
 from moviematch.catalog.services import catalogue_filter
-from moviematch.datasets.errors import DatasetError
+from moviematch.datasets.errors import DatasetError, os_error_message
 from moviematch.datasets.rating_store import read_manifest
 from moviematch.recommendations import services
 
@@ -53,12 +53,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, **options: object) -> None:
-        _ensure_data_dir()
         try:
+            _ensure_data_dir()
             with catalogue_lock():
                 self._setup(options)
         except CatalogueBusyError as exc:
             raise CommandError(str(exc)) from exc
+        except OSError as exc:  # a full disk, a read-only or misplaced data directory
+            raise CommandError(f"setup stopped: {os_error_message(exc)}") from exc
 
     def _setup(self, options: dict[str, object]) -> None:
         started = time.perf_counter()
