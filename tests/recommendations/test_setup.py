@@ -130,3 +130,18 @@ def test_a_data_directory_that_is_a_file_stops_setup_with_a_clear_error(
     assert str(info.value).startswith("setup stopped: ")
     assert str(tmp_path / "var") in str(info.value)
     assert Movie.objects.count() == 0
+
+
+def test_setup_while_an_import_runs_is_told_to_wait(
+    source: Path, tmp_path: Path, settings: object
+) -> None:
+    import fcntl
+
+    settings.DATA_DIR = tmp_path / "var"  # type: ignore[attr-defined]
+    (tmp_path / "var").mkdir()
+    with (tmp_path / "var" / ".catalogue.lock").open("a") as other_process:
+        fcntl.flock(other_process.fileno(), fcntl.LOCK_EX)
+        with pytest.raises(CommandError, match="another import, catalogue filter or setup"):
+            setup("--from", str(source))
+    assert Movie.objects.count() == 0
+    assert not TrainingRun.objects.exists()
