@@ -47,18 +47,15 @@ from typing import Any
 
 import numpy as np
 
-from moviematch.datasets.movielens import load_features, load_ratings
 from moviematch.recommender import MFConfig, RankerConfig, TrainConfig
-from moviematch.recommender.evaluation.protocol import split_users
 from moviematch.recommender.evaluation.runner import evaluate_method
 from moviematch.recommender.ranker import ItemItemRanker
-from moviematch.recommender.training import train
 from moviematch.recommender.tuning import (
     ValidationScores,
     _ListedUsers,
     revealed_by,
-    validation_split,
 )
+from training_users import site_model, training_users_validation
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = Path(os.environ.get("MOVIEMATCH_DATASETS", ROOT.parent / "shared" / "datasets"))
@@ -68,19 +65,7 @@ REVEALS = ("random", "popular", "time", "picker")
 
 
 def selection(name: str, seed: int) -> dict[str, Any]:
-    path = DATASETS / name
-    ratings, features = load_ratings(path), load_features(path)
-    outer = split_users(ratings, test_fraction=0.2, n_reveal=10, seed=seed)
-    config = TrainConfig(mf=MFConfig(seed=seed), ranker=RankerConfig())
-    base = validation_split(
-        outer.train,
-        config,
-        movies=features.movies,
-        tags=features.tags,
-        genome=features.genome,
-        reveal="random",
-        seed=seed,
-    )
+    base = training_users_validation(DATASETS / name, seed)
     out: dict[str, Any] = {"validation_users": len(base.users), "reveals": {}}
     for reveal in REVEALS:
         validation = base if reveal == "random" else revealed_by(base, reveal, seed=seed)
@@ -125,30 +110,21 @@ def personas() -> dict[str, Any]:
     sys.path.insert(0, str(ROOT))
     from tests.recommender.test_personas import PERSONAS, genres_of, movie_id
 
-    path = DATASETS / "ml-latest-small"
-    features = load_features(path)
-    assert features.movies is not None
-    model = train(
-        load_ratings(path),
+    model, movies = site_model(
+        DATASETS / "ml-latest-small",
         TrainConfig(mf=MFConfig(seed=0), ranker=RankerConfig(content_weight=1.0)),
-        movies=features.movies,
-        tags=features.tags,
-        genome=features.genome,
     )
     ranker = model.components["ranker"]
     assert isinstance(ranker, ItemItemRanker)
     fitted = ranker.config
-    genres = genres_of(features.movies)
+    genres = genres_of(movies)
     out: dict[str, Any] = {}
     for weight in (*WEIGHTS, 3.0):
         ranker.config = dataclasses.replace(fitted, content_weight=weight)
         for adventurous in (0.5, 1.0):
             shares = {}
             for p in PERSONAS:
-                rated = {
-                    movie_id(features.movies, t, y): s
-                    for (t, y), s in {**p.loved, **p.hated}.items()
-                }
+                rated = {movie_id(movies, t, y): s for (t, y), s in {**p.loved, **p.hated}.items()}
                 profile = model.fold_in(list(rated), list(rated.values()))
                 top = model.recommend(profile, n=20, adventurous=adventurous)
                 shares[p.name] = sum(bool(set(genres[r.movie_id]) & p.genres) for r in top) / 20
@@ -161,15 +137,7 @@ def serving_cost(model_dir: Path, requests: int = 2000) -> dict[str, Any]:
     from moviematch.recommender import Model
 
     if not model_dir.exists():
-        path = DATASETS / "ml-latest-small"
-        features = load_features(path)
-        trained = train(
-            load_ratings(path),
-            TrainConfig(mf=MFConfig(seed=0)),
-            movies=features.movies,
-            tags=features.tags,
-            genome=features.genome,
-        )
+        trained, _ = site_model(DATASETS / "ml-latest-small", TrainConfig(mf=MFConfig(seed=0)))
         trained.save(model_dir)
     model = Model.load(model_dir)
     ranker = model.components["ranker"]

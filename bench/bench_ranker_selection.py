@@ -38,19 +38,16 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from moviematch.datasets.movielens import load_features, load_ratings
 from moviematch.recommender import MFConfig, RankerConfig, TrainConfig
 from moviematch.recommender.evaluation.beyond import Catalogue
-from moviematch.recommender.evaluation.protocol import split_users
 from moviematch.recommender.evaluation.runner import evaluate_method
 from moviematch.recommender.ranker import ItemItemRanker
-from moviematch.recommender.training import train
 from moviematch.recommender.tuning import (
     ValidationScores,
     _ListedUsers,
     revealed_by,
-    validation_split,
 )
+from training_users import site_model, training_users_validation
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = Path(os.environ.get("MOVIEMATCH_DATASETS", ROOT.parent / "shared" / "datasets"))
@@ -77,19 +74,7 @@ def key(point: dict[str, float]) -> str:
 
 
 def selection(name: str, seed: int) -> dict[str, Any]:
-    path = DATASETS / name
-    ratings, features = load_ratings(path), load_features(path)
-    outer = split_users(ratings, test_fraction=0.2, n_reveal=10, seed=seed)
-    config = TrainConfig(mf=MFConfig(seed=seed), ranker=RankerConfig())
-    base = validation_split(
-        outer.train,
-        config,
-        movies=features.movies,
-        tags=features.tags,
-        genome=features.genome,
-        reveal="random",
-        seed=seed,
-    )
+    base = training_users_validation(DATASETS / name, seed)
     out: dict[str, Any] = {"validation_users": len(base.users), "reveals": {}}
     for reveal in REVEALS:
         validation = base if reveal == "random" else revealed_by(base, reveal, seed=seed)
@@ -147,28 +132,17 @@ def personas() -> dict[str, Any]:
     sys.path.insert(0, str(ROOT))
     from tests.recommender.test_personas import PERSONAS, genres_of, movie_id
 
-    path = DATASETS / "ml-latest-small"
-    features = load_features(path)
-    assert features.movies is not None
-    model = train(
-        load_ratings(path),
-        TrainConfig(mf=MFConfig(seed=0)),
-        movies=features.movies,
-        tags=features.tags,
-        genome=features.genome,
-    )
+    model, movies = site_model(DATASETS / "ml-latest-small", TrainConfig(mf=MFConfig(seed=0)))
     ranker = model.components["ranker"]
     assert isinstance(ranker, ItemItemRanker)
     fitted = ranker.config
-    genres = genres_of(features.movies)
+    genres = genres_of(movies)
     out: dict[str, Any] = {}
     for values in POINTS:
         ranker.config = dataclasses.replace(fitted, **values)
         shares = {}
         for p in PERSONAS:
-            rated = {
-                movie_id(features.movies, t, y): s for (t, y), s in {**p.loved, **p.hated}.items()
-            }
+            rated = {movie_id(movies, t, y): s for (t, y), s in {**p.loved, **p.hated}.items()}
             profile = model.fold_in(list(rated), list(rated.values()))
             top = model.recommend(profile, n=20)
             shares[p.name] = sum(bool(set(genres[r.movie_id]) & p.genres) for r in top) / 20
