@@ -6,6 +6,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import translation
 
 from moviematch.catalog.models import Movie, MovieTitle
 from moviematch.catalog.selectors import movie_search, movie_titles
@@ -38,6 +39,14 @@ def test_without_poster_path_the_placeholder_is_used():
     movie = make_movie(7, poster_path="")
     assert movie_poster_url(movie=movie, size="w185") == "/posters/7.svg"
     assert movie_backdrop_url(movie=movie) is None
+
+
+def test_placeholder_url_names_the_visitors_language():
+    movie = make_movie(7, poster_path="")
+    with translation.override("ko"):
+        assert movie_poster_url(movie=movie) == "/posters/7.svg?lang=ko"
+    with translation.override("en"):
+        assert movie_poster_url(movie=movie) == "/posters/7.svg"
 
 
 def test_malformed_stored_poster_path_falls_back_to_the_placeholder():

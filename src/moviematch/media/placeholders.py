@@ -113,7 +113,9 @@ def wrap_title(title: str, *, line_width: int, max_lines: int) -> list[str]:
     return lines
 
 
-def placeholder_svg(*, title: str, year: int | None, genre: str | None) -> str:
+def placeholder_svg(
+    *, title: str, year: int | None, genre: str | None, genre_label: str | None = None
+) -> str:
     """The SVG document (``WIDTH`` x ``HEIGHT`` px, 2:3) for one movie.
 
     Parameters
@@ -123,7 +125,9 @@ def placeholder_svg(*, title: str, year: int | None, genre: str | None) -> str:
     year : int or None
         Release year, omitted when ``None``.
     genre : str or None
-        Primary genre: picks the colour and is printed at the bottom.
+        Primary genre (its MovieLens name): picks the colour and is printed at the bottom.
+    genre_label : str or None
+        The genre as printed, in the visitor's language; ``genre`` itself when ``None``.
 
     Returns
     -------
@@ -131,8 +135,9 @@ def placeholder_svg(*, title: str, year: int | None, genre: str | None) -> str:
         A standalone, well-formed SVG 1.1 document.
     """
     title = clean_text(title) or "Untitled"
-    genre_text = clean_text(genre) if genre else ""
-    top, bottom = genre_colour(genre_text or None)
+    genre_key = clean_text(genre) if genre else ""
+    top, bottom = genre_colour(genre_key or None)
+    genre_text = clean_text(genre_label) if genre_label and genre_key else genre_key
     # Shorter titles get larger type; chars-per-line follow from ~0.55 em per Latin glyph.
     size, line_width, max_lines = 32, 17, 4
     if len(wrap_title(title, line_width=line_width, max_lines=99)) > 4:

@@ -15,9 +15,11 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.db import transaction
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.translation import get_language
 
 from moviematch.catalog.models import Movie
 from moviematch.catalog.services import movie_title_store
+from moviematch.catalog.titles import language_code
 from moviematch.integrations.tmdb import (
     ImageConfiguration,
     Lookup,
@@ -31,9 +33,17 @@ logger = logging.getLogger(__name__)
 
 
 def movie_placeholder_url(*, movie: Movie) -> str:
-    """URL of the generated SVG poster of ``movie``."""
+    """URL of the generated SVG poster of ``movie`` in the active language.
+
+    The language is part of the URL (``?lang=ko``; nothing for the default language), so a
+    cached English poster is never shown to a Korean visitor or the other way round.
+    """
     pattern = _placeholder_pattern(get_script_prefix(), settings.ROOT_URLCONF, get_urlconf())
-    return pattern.replace(str(_SENTINEL), str(int(movie.pk)))
+    url = pattern.replace(str(_SENTINEL), str(int(movie.pk)))
+    language = language_code(get_language() or settings.LANGUAGE_CODE)
+    if language != language_code(settings.LANGUAGE_CODE):
+        url += f"?lang={language}"
+    return url
 
 
 _SENTINEL = 987654321

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseBase,
+)
+from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.http import require_safe
 
-from moviematch.catalog.selectors import movie_get
+from moviematch.catalog.genres import genre_name
+from moviematch.catalog.selectors import movie_get, movie_titles
 from moviematch.media.placeholders import placeholder_svg
 from moviematch.media.selectors import movie_primary_genre
 
@@ -22,14 +31,31 @@ _SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'"
 
 @require_safe
 def poster_placeholder(request: HttpRequest, movie_id: int) -> HttpResponseBase:
-    """The SVG poster; 404 for an unknown movie, 304 when the client's copy is current."""
+    """The SVG poster in the language ``?lang=`` names (the default language without it).
+
+    404 for an unknown movie, 400 for a language the site does not have, 304 when the
+    client's copy is current.
+    """
+    language = request.GET.get("lang", settings.LANGUAGE_CODE)
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        return HttpResponseBadRequest(
+            f"lang: {language!r} is not one of the site's languages "
+            f"({', '.join(code for code, _name in settings.LANGUAGES)})",
+            content_type="text/plain; charset=utf-8",
+        )
     try:
         movie = movie_get(movie_id=movie_id)
     except ObjectDoesNotExist:
         raise Http404("no such movie") from None
-    svg = placeholder_svg(
-        title=movie.display_title, year=movie.year, genre=movie_primary_genre(movie=movie)
-    )
+    genre = movie_primary_genre(movie=movie)
+    with translation.override(language):
+        title = movie_titles(movie_ids=[movie.pk], language=language)[movie.pk]
+        svg = placeholder_svg(
+            title=title,
+            year=movie.year,
+            genre=genre,
+            genre_label=genre_name(genre) if genre else None,
+        )
     body = svg.encode("utf-8")
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     response: HttpResponseBase | None = get_conditional_response(request, etag=etag)
