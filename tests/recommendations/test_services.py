@@ -15,10 +15,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from moviematch.accounts.services import user_adventurous_set
 from moviematch.catalog.models import Movie
 from moviematch.ratings.models import Rating
 from moviematch.recommendations import services
 from moviematch.recommendations.errors import ModelUnavailableError, MovieNotRecommendableError
+from moviematch.recommendations.services.serving import model_required, profile_of, user_ratings
 
 pytestmark = pytest.mark.django_db
 
@@ -272,6 +274,22 @@ def test_an_explanation_names_the_rated_films_behind_a_recommendation(user: obje
     assert why.genres == ("Horror",)
     with pytest.raises(MovieNotRecommendableError):
         services.movie_explanation(user=user, movie_id=999_999)
+
+
+@pytest.mark.usefixtures("trained")
+def test_an_explanation_uses_the_users_adventurous_setting(user: object) -> None:
+    rate(user, {**{m: 5.0 for m in HORROR[:5]}, COMEDY[0]: 1.0})
+    pick = services.recommendation_list(user=user, n=1)[0].movie.id
+    shares = {}
+    for setting in (0.0, 1.0):
+        user_adventurous_set(user=user, adventurous=setting)
+        why = services.movie_explanation(user=user, movie_id=pick)
+        shares[setting] = [(b.movie.id, b.contribution) for b in why.because]
+        model = model_required()
+        engine = model.explain(profile_of(model, user_ratings(user)[0]), pick, adventurous=setting)
+        expected = sorted((c.total for c in engine.contributions if c.total > 0), reverse=True)
+        assert [c for _m, c in shares[setting]] == pytest.approx(expected[: len(why.because)])
+    assert shares[0.0] != shares[1.0]
 
 
 @pytest.mark.usefixtures("trained")

@@ -177,7 +177,8 @@ def movie_explanation(*, user: User, movie_id: int, k: int = 3) -> MovieExplanat
     and a part that is the same for everyone (``Model.explain``); this returns the ``k``
     rated catalogue films with the largest positive shares ("Because you rated *Alien*
     ★★★★½"), the film's genres shared with films the user rated 4★ or more, and the stars
-    the model predicts.
+    the model predicts. The shares are those of the user's familiar ↔ adventurous setting,
+    the one their home page is ranked with.
 
     Raises
     ------
@@ -189,7 +190,9 @@ def movie_explanation(*, user: User, movie_id: int, k: int = 3) -> MovieExplanat
     if k < 0:
         raise ValueError(f"k must be >= 0, got {k}")
     with _known_movie(movie_id) as model:
-        why = model.explain(profile_of(model, user_ratings(user)[0]), movie_id)
+        why = model.explain(
+            profile_of(model, user_ratings(user)[0]), movie_id, adventurous=user.adventurous
+        )
     positive = [c for c in why.contributions if c.total > 0]
     shown = movie_catalogue_ids(movie_ids=[c.movie_id for c in positive])
     named = [c for c in positive if c.movie_id in shown][:k]
