@@ -293,6 +293,16 @@ def test_an_explanation_uses_the_users_adventurous_setting(user: object) -> None
 
 
 @pytest.mark.usefixtures("trained")
+def test_excluded_movies_are_left_out_and_the_rest_keep_their_order(user: object) -> None:
+    rate(user, {m: 5.0 for m in HORROR[:5]})
+    full = [r.movie.id for r in services.recommendation_list(user=user, n=12)]
+    dropped = full[:3]
+    nonsense = [0, -4, 2**31, 10**30, 999_999]  # no movie has these ids
+    rest = services.recommendation_list(user=user, n=6, exclude=[*dropped, *nonsense])
+    assert [r.movie.id for r in rest] == full[3:9]
+
+
+@pytest.mark.usefixtures("trained")
 def test_the_adventurous_setting_reaches_the_engine(user: object) -> None:
     rate(user, {m: 5.0 for m in HORROR[:5]})
     familiar = [r.movie.id for r in services.recommendation_list(user=user, n=10, adventurous=0.0)]

@@ -26,8 +26,10 @@ HOME_MOVIES = 60
 FIRST_ROWS = 2
 ROWS_PER_FETCH = 2
 SIMILAR_MOVIES = 12
-#: Recommendations considered for the card that replaces one rated on the home page.
-REPLACEMENT_SLACK = 20
+#: Recommendations (best first, none on the page) among which the card that replaces one
+#: rated on the home page is chosen: the first in the row's genres, else the first.
+REPLACEMENT_CHOICES = 20
+#: The most ``shown=`` ids read (a page holds far fewer); the rest are ignored.
 MAX_SHOWN = 400
 #: The steps of the home page's familiar ↔ adventurous control: (value, label).
 ADVENTUROUS_STEPS = (
@@ -193,17 +195,14 @@ def home_next(request: HttpRequest) -> HttpResponse:
     replacement. 204 when nothing is left.
     """
     user = signed_in_user(request=request)
-    shown = {int(p) for p in request.GET.get("shown", "").split(",") if p.isdigit()}
+    shown = {int(p) for p in request.GET.get("shown", "").split(",")[:MAX_SHOWN] if p.isdigit()}
     wanted = {g for g in request.GET.get("genres", "").split(",") if g}
     try:
-        recs = services.recommendation_list(
-            user=user,
-            n=min(len(shown), MAX_SHOWN) + REPLACEMENT_SLACK,
-            adventurous=user.adventurous,
+        fresh = services.recommendation_list(
+            user=user, n=REPLACEMENT_CHOICES, adventurous=user.adventurous, exclude=shown
         )
     except ModelUnavailableError:  # the page is showing the popular list: nothing to add
         return HttpResponse(status=204)
-    fresh = [r for r in recs if r.movie.pk not in shown]
     if not fresh:
         return HttpResponse(status=204)
     best = next((r for r in fresh if wanted & {g.name for g in r.movie.genres.all()}), fresh[0])

@@ -48,6 +48,8 @@ logger = logging.getLogger(__name__)
 #: Extra candidates asked of the engine, so that lists stay full after dropping movies that
 #: left the catalogue since training.
 SLACK = 20
+#: Movie ids are MovieLens ids, positive 32-bit integers; larger ones name no movie.
+MOVIE_ID_MAX = 2**31 - 1
 
 
 def model_root() -> Path:
@@ -136,10 +138,17 @@ def _known_movie(movie_id: int) -> Iterator[Model]:
 
 
 def _recommend(
-    model: Model, rated: dict[int, float], n: int, adventurous: float = 0.5
+    model: Model,
+    rated: dict[int, float],
+    n: int,
+    adventurous: float = 0.5,
+    exclude: Collection[int] = (),
 ) -> list[RecommendedMovie]:
     recs = model.recommend(
-        profile_of(model, rated), n=n + SLACK, exclude=list(rated), adventurous=adventurous
+        profile_of(model, rated),
+        n=n + SLACK,
+        exclude=[*rated, *(m for m in exclude if 0 < m <= MOVIE_ID_MAX)],
+        adventurous=adventurous,
     )
     movies = catalogue_movies(r.movie_id for r in recs)
     return [
@@ -150,9 +159,10 @@ def _recommend(
 
 
 def recommendation_list(
-    *, user: User, n: int = 20, adventurous: float = 0.5
+    *, user: User, n: int = 20, adventurous: float = 0.5, exclude: Collection[int] = ()
 ) -> list[RecommendedMovie]:
-    """The user's top-``n`` catalogue movies, best first, never one they rated.
+    """The user's top-``n`` catalogue movies, best first, never one they rated nor one in
+    ``exclude`` (e.g. the films already on their page; ids that name no movie are ignored).
 
     A user with no rating gets the engine's cold-start list. ``adventurous`` in [0, 1]
     trades familiar, popular films (0) against less-known, more personal ones (1); 0.5 is
@@ -167,7 +177,7 @@ def recommendation_list(
     """
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
-    return _recommend(model_required(), user_ratings(user)[0], n, adventurous)
+    return _recommend(model_required(), user_ratings(user)[0], n, adventurous, exclude)
 
 
 def movie_explanation(*, user: User, movie_id: int, k: int = 3) -> MovieExplanation:
