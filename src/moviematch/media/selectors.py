@@ -7,10 +7,15 @@ import threading
 import time
 from datetime import datetime
 
+from django.utils import translation
+
+from moviematch.catalog.genres import genre_name
 from moviematch.catalog.models import Movie
+from moviematch.catalog.selectors import movie_titles
 from moviematch.integrations.tmdb import ImageConfiguration, TmdbResponseError
 from moviematch.integrations.tmdb.parsing import parse_configuration
 from moviematch.media.models import TmdbCacheEntry
+from moviematch.media.placeholders import placeholder_svg
 
 #: The cached ``/configuration`` answer is re-read from the database at most this often.
 IMAGE_CONFIGURATION_TTL_SECONDS = 600.0
@@ -32,6 +37,19 @@ def movie_primary_genre(*, movie: Movie) -> str | None:
         .values_list("genre__name", flat=True)
         .first()
     )
+
+
+def movie_placeholder_svg(*, movie: Movie, language: str) -> str:
+    """The generated poster of ``movie`` in ``language``: its title there (TMDb's, else the
+    English one) and its primary genre's translated name, on that genre's colours."""
+    genre = movie_primary_genre(movie=movie)
+    with translation.override(language):
+        return placeholder_svg(
+            title=movie_titles(movie_ids=[movie.pk], language=language)[movie.pk],
+            year=movie.year,
+            genre=genre,
+            genre_label=genre_name(genre) if genre else None,
+        )
 
 
 def image_configuration() -> ImageConfiguration:

@@ -13,14 +13,11 @@ from django.http import (
     HttpResponseBadRequest,
     HttpResponseBase,
 )
-from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.http import require_safe
 
-from moviematch.catalog.genres import genre_name
-from moviematch.catalog.selectors import movie_get, movie_titles
-from moviematch.media.placeholders import placeholder_svg
-from moviematch.media.selectors import movie_primary_genre
+from moviematch.catalog.selectors import movie_get
+from moviematch.media.selectors import movie_placeholder_svg
 
 #: Browsers and proxies may keep a placeholder for a day; the ETag makes revalidation cheap.
 PLACEHOLDER_MAX_AGE = 24 * 60 * 60
@@ -47,15 +44,7 @@ def poster_placeholder(request: HttpRequest, movie_id: int) -> HttpResponseBase:
         movie = movie_get(movie_id=movie_id)
     except ObjectDoesNotExist:
         raise Http404("no such movie") from None
-    genre = movie_primary_genre(movie=movie)
-    with translation.override(language):
-        title = movie_titles(movie_ids=[movie.pk], language=language)[movie.pk]
-        svg = placeholder_svg(
-            title=title,
-            year=movie.year,
-            genre=genre,
-            genre_label=genre_name(genre) if genre else None,
-        )
+    svg = movie_placeholder_svg(movie=movie, language=language)
     body = svg.encode("utf-8")
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     response: HttpResponseBase | None = get_conditional_response(request, etag=etag)
