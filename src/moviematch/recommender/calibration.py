@@ -279,13 +279,17 @@ def greedy_order(
     # Taken candidates get relevance −inf, hence objective −inf (scale > 0): what setting
     # their objective to −inf gives, without a masked copy per step.
     open_relevance = relevance.copy()
+    relevances = relevance.tolist()
     taken = np.zeros(len(candidates), dtype=np.bool_)
     chosen: list[int] = []
-    q_sum = np.zeros(rows.shape[1])
+    # Σ p(g|i) of the chosen films, repeated along the table (each entry the same sums
+    # in the same order as the genre's own sum).
+    repeated = genres[:, genre_of]
+    q_sum = np.zeros(len(genre_of))
     rel_sum = 0.0
     for step in range(steps):
         # q̃ after adding a film of each p(g|i) value, for every genre at once.
-        np.add(q_sum[genre_of], level, out=table)
+        np.add(q_sum, level, out=table)
         table /= float(step + 1)
         table *= 1.0 - ALPHA
         table += smoothing
@@ -303,8 +307,8 @@ def greedy_order(
         chosen.append(best)
         taken[best] = True
         open_relevance[best] = -np.inf
-        q_sum += genres[best]
-        rel_sum += float(relevance[best])
+        q_sum += repeated[best]
+        rel_sum += relevances[best]
     rest = np.flatnonzero(~taken)[: n - steps]
     return np.concatenate([candidates[chosen], candidates[rest]]).astype(np.int64)
 

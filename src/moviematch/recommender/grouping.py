@@ -269,13 +269,12 @@ def group(
         lookup = genres_of
 
     clusters = _clusters(matrix, group_count(len(ids), config), config.min_group_size)
-    # Cluster order = first appearance in the list (the best rank it contains).
-    first_seen: dict[int, int] = {}
-    for at, cluster in enumerate(clusters.tolist()):
-        first_seen.setdefault(cluster, at)
-    ordered = sorted(first_seen, key=first_seen.__getitem__)
-
-    members = [[m for m, c in zip(ids, clusters.tolist(), strict=True) if c == k] for k in ordered]
+    # Cluster order = first appearance in the list (the best rank it contains): the order
+    # in which the clusters' keys enter this dict.
+    by_cluster: dict[int, list[int]] = {}
+    for movie_id, cluster in zip(ids, clusters.tolist(), strict=True):
+        by_cluster.setdefault(cluster, []).append(movie_id)
+    members = list(by_cluster.values())
     position = {m: i for i, m in enumerate(ids)}
 
     def label_of(group_members: list[int]) -> tuple[str, ...]:

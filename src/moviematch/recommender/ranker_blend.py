@@ -242,15 +242,20 @@ def blend_scores(
     else:
         popularity, popularity_z = constants.log_popularity, constants.popularity_z
         columns, popularity_levels = constants.modelled_columns, constants.popularity_levels
-    side = (
-        config.stars_weight * zscore_rows(predicted)
-        + config.popularity_weight_at(adventurous) * popularity_z
-    )
+    # stars_weight·z(stars) + popularity_weight·z(popularity) [+ content, genre terms], in
+    # place in the arrays made here (each product and sum the same as written out).
+    side = zscore_rows(predicted)
+    side *= config.stars_weight
+    side += config.popularity_weight_at(adventurous) * popularity_z
     weight = config.content_weight_at(adventurous)
     if content is not None and weight > 0:
-        side = side + weight * zscore_rows(np.asarray(content, dtype=np.float64))
+        term = zscore_rows(np.asarray(content, dtype=np.float64))
+        term *= weight
+        side += term
     if genre is not None and config.genre_weight > 0:
-        side = side + config.genre_weight * zscore_rows(np.asarray(genre, dtype=np.float64))
+        term = zscore_rows(np.asarray(genre, dtype=np.float64))
+        term *= config.genre_weight
+        side += term
     # Column indices instead of the boolean mask, and no copy at all when every film is
     # modelled: the same values in the same order, fewer passes over the catalogue.
     # ``take`` keeps the rows C-contiguous (``[:, columns]`` would not), so the z-score
@@ -267,12 +272,14 @@ def blend_scores(
             levels, level_of = popularity_levels
             at = level_of if everything else level_of[columns]
             factor = np.exp(strength * levels[None, :]).take(at, axis=1)
-        inputs = inputs * factor
+        inputs = np.multiply(inputs, factor, out=factor)
     if not has_input.all():
         inputs = inputs.copy() if inputs is item_item else inputs
         inputs[~has_input] = column_popularity[None, :]
     if everything:
-        return apply_stars_floor(zscore_rows(inputs) + side, predicted, config.min_stars)
+        blended = zscore_rows(inputs)
+        blended += side
+        return apply_stars_floor(blended, predicted, config.min_stars)
     out = np.empty_like(side)
     out[:, columns] = zscore_rows(inputs) + side[:, columns]
     others = np.flatnonzero(~modelled)
