@@ -262,7 +262,9 @@ def test_tree_cut_matches_scipy_fcluster(n: int, seed: int, data: st.DataObject)
     k = data.draw(st.integers(1, n))
     vectors = np.random.default_rng(seed).normal(size=(n, 4))
     tree = linkage(vectors, method="ward")
-    ours = _cut(tree, n, k)
+    ours = np.empty(n, dtype=np.int64)
+    for node, rows in _cut(tree, n, k).items():
+        ours[rows] = node
     theirs = fcluster(tree, t=k, criterion="maxclust")
     # Same partition (cluster numbering differs).
     pairs = {(a, b) for a, b in zip(ours.tolist(), theirs.tolist(), strict=True)}

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pytest
-from scipy.cluster.hierarchy import linkage
+from scipy.cluster.hierarchy import fcluster, linkage
 
 from moviematch.recommender.calibration import (
     ALPHA,
@@ -25,12 +25,18 @@ from moviematch.recommender.calibration import (
 )
 from moviematch.recommender.data import MovieInfo
 from moviematch.recommender.errors import CorruptModelError
-from moviematch.recommender.grouping import GenreTable, ward_linkage
+from moviematch.recommender.grouping import GenreTable, _clusters, ward_linkage
 from moviematch.recommender.mf import MFConfig
 from moviematch.recommender.model import Model, TrainConfig
 from moviematch.recommender.model_io import _restore_content_vectors
 from moviematch.recommender.ranker import ItemItemRanker, RankerConfig
-from moviematch.recommender.ranker_blend import blend_scores, demote, zscore_rows
+from moviematch.recommender.ranker_blend import (
+    BlendConstants,
+    blend_scores,
+    demote,
+    input_weights,
+    zscore_rows,
+)
 from moviematch.recommender.training import train
 from tests.recommender.test_similarity_component import audiences, catalogue
 
@@ -160,7 +166,8 @@ def test_the_blend_over_column_indices_is_the_masked_blend(share: float) -> None
         content = rng.normal(size=(users, n))
         served = blend_scores(
             item_item, has_input, predicted, modelled=modelled, log_popularity=popularity,
-            config=config, content=content, popularity_z=zscore_rows(popularity[None, :]),
+            config=config, content=content,
+            constants=BlendConstants.of(popularity, modelled) if users == 1 else None,
         )  # fmt: skip
         side = (
             config.stars_weight * plain_zscore(predicted)
@@ -186,7 +193,8 @@ def test_the_calibrated_order_is_the_plain_greedy_rule(seed: int) -> None:
         rated = rng.choice(n_items, size=min(n_items, 10), replace=False)
         target = target_distribution(distribution, rated, rng.integers(1, 11, len(rated)) / 2)
         settings = {
-            "weight": float(rng.uniform(0.0, 0.95)),
+            # above 1 too: the greedy rule's mask of taken films then takes another path
+            "weight": float(rng.uniform(0.0, 0.95)) if rng.random() < 0.9 else 1.2,
             "pool": int(rng.integers(1, 150)),
             "depth": int(rng.integers(0, 30)),
         }
@@ -195,6 +203,110 @@ def test_the_calibrated_order_is_the_plain_greedy_rule(seed: int) -> None:
         plain = plain_calibrated_order(scores, distribution, target, n, **settings)
         assert served.dtype == plain.dtype
         assert np.array_equal(served, plain)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_sampled_candidate_pool_is_the_whole_catalogues(seed: int) -> None:
+    # Catalogues large enough for the sampled threshold, with ties (rounded scores, some
+    # at the pool's boundary) and excluded films: the same lists as the plain rule.
+    rng = np.random.default_rng(seed)
+    for _ in range(40):
+        n_items = int(rng.integers(3_200, 12_000))
+        members = rng.random((n_items, 8)) < 0.3
+        distribution = genre_distribution(members)
+        scores = np.round(rng.normal(size=n_items), int(rng.integers(1, 5)))
+        scores[rng.random(n_items) < rng.uniform(0.0, 0.6)] = -np.inf
+        rated = rng.choice(n_items, size=10, replace=False)
+        target = target_distribution(distribution, rated, rng.integers(1, 11, 10) / 2)
+        pool, n = int(rng.integers(40, 101)), int(rng.integers(1, 41))
+        served = calibrated_order(scores, distribution, target, n, weight=0.5, pool=pool)
+        plain = plain_calibrated_order(
+            scores, distribution, target, n, weight=0.5, pool=pool, depth=20
+        )
+        assert np.array_equal(served, plain)
+
+
+def test_the_damping_from_distinct_popularities_is_the_damping_of_every_film() -> None:
+    # BlendConstants' exp over the distinct log popularities, gathered, is the exp over
+    # every film, for one user and many, every film modelled or some.
+    rng = np.random.default_rng(4)
+    n = 4_000
+    popularity = np.log1p(rng.zipf(1.4, n).astype(np.float64))
+    config = RankerConfig()
+    for modelled in (np.ones(n, dtype=np.bool_), rng.random(n) < 0.4):
+        for users in (1, 3):
+            parts = {
+                "item_item": rng.normal(size=(users, n)),
+                "has_input": np.ones(users, dtype=np.bool_),
+                "predicted": rng.uniform(0.5, 5.0, (users, n)),
+            }
+            damping = rng.uniform(0.0, 0.8, users)
+            common = {"modelled": modelled, "log_popularity": popularity, "config": config}
+            served = blend_scores(
+                **parts, **common, damping=damping,
+                constants=BlendConstants.of(popularity, modelled),
+            )  # fmt: skip
+            assert np.array_equal(served, blend_scores(**parts, **common, damping=damping))
+
+
+def test_the_votes_are_the_plain_centred_stars() -> None:
+    rng = np.random.default_rng(2)
+    for k in range(1, 40):
+        for stars in (rng.integers(1, 11, k) / 2, rng.normal(3.0, 1.5, k), np.full(k, 4.0)):
+            plain = (stars - stars.mean()) / max(float(stars.std()), 0.5) + 1.0
+            assert np.array_equal(input_weights(stars), plain)
+
+
+def plain_cut(tree: npt.NDArray[np.float64], n: int, k: int) -> npt.NDArray[np.int64]:
+    """Each row's linkage node after the first n − k merges (and any at distance 0)."""
+    parent = list(range(2 * n - 1))
+
+    def root(node: int) -> int:
+        while parent[node] != node:
+            node = parent[node]
+        return node
+
+    for step in range(n - 1):
+        if step >= n - k and tree[step, 2] > 1e-12:
+            break
+        parent[root(int(tree[step, 0]))] = parent[root(int(tree[step, 1]))] = n + step
+    return np.array([root(i) for i in range(n)], dtype=np.int64)
+
+
+def plain_clusters(vectors: npt.NDArray[np.float64], k: int, min_size: int) -> list[int]:
+    """The flat clusters written out (SciPy's linkage, NumPy's unique), numbered by node."""
+    n = len(vectors)
+    if k <= 1 or n < 2:
+        return [0] * n
+    labels = plain_cut(linkage(vectors, method="ward"), n, k)
+    while n >= 2 * min_size:
+        ids, sizes = np.unique(labels, return_counts=True)
+        if len(ids) <= 1 or sizes.min() >= min_size:
+            break
+        small = ids[np.lexsort((ids, sizes))[0]]
+        centroids = np.stack([vectors[labels == c].mean(axis=0) for c in ids])
+        centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
+        sims = centroids @ centroids[ids == small][0]
+        sims[ids == small] = -np.inf
+        labels[labels == small] = ids[int(np.argmax(sims))]
+    return np.unique(labels, return_inverse=True)[1].reshape(-1).tolist()
+
+
+def test_the_clusters_are_the_plain_cut_with_small_clusters_merged() -> None:
+    # Numbered by linkage node, the smallest cluster (lowest node on ties) merged first:
+    # the same labels, and the cut the same partition as SciPy's fcluster.
+    rng = np.random.default_rng(6)
+    for n in (2, 5, 12, 40, 60):
+        for k in (1, 2, 4, 6):
+            points = rng.normal(size=(n, 8)) + 3.0 * rng.integers(0, 3, (n, 1))
+            points[n // 2] = points[0]
+            points /= np.linalg.norm(points, axis=1, keepdims=True)
+            assert _clusters(points, k, 3).tolist() == plain_clusters(points, k, 3)
+            if n >= 2:
+                tree = linkage(points, method="ward")
+                cut = plain_cut(tree, n, k).tolist()
+                scipy_cut = fcluster(tree, t=k, criterion="maxclust").tolist()
+                assert len(set(zip(cut, scipy_cut, strict=True))) == len(set(scipy_cut))
 
 
 def test_distinct_rows_is_numpys_unique_over_rows() -> None:
@@ -248,6 +360,8 @@ def test_genres_map_is_genres_of_for_every_listed_film() -> None:
     )
     listed = [40, 10, 99, 20, 30, 5]  # 99 and 5 are unknown
     assert table.genres_map(listed) == {m: table.genres_of(m) for m in listed}
+    again = [20, 30, 40, 30]  # from the combinations kept by the first call, and a repeat
+    assert table.genres_map(again) == {m: table.genres_of(m) for m in again}
     assert table.genres_map([]) == {}
     empty = GenreTable.from_genres([], [])
     assert empty.genres_map([1, 2]) == {1: (), 2: ()}

@@ -22,19 +22,21 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 from scipy.cluster.hierarchy import linkage
-from scipy.spatial.distance import pdist
 
 try:
     # What ``linkage(x, "ward")`` runs after its input checks and array-API dispatch, which
     # cost more than the clustering of a 40-film list; tested equal to ``linkage``.
+    # ``pdist(x, "euclidean")`` likewise runs this kernel after its own checks.
     from scipy.cluster._hierarchy import nn_chain
     from scipy.cluster.hierarchy import _LINKAGE_METHODS
+    from scipy.spatial._distance_pybind import pdist_euclidean
 
     _WARD = _LINKAGE_METHODS["ward"]
 except (ImportError, KeyError):  # pragma: no cover - another SciPy layout
@@ -120,29 +122,27 @@ def group_count(n: int, config: GroupingConfig) -> int:
     return max(1, min(config.max_groups, n, round(math.sqrt(n / config.items_per_group))))
 
 
-def _cut(tree: npt.NDArray[np.float64], n: int, k: int) -> npt.NDArray[np.int64]:
+def _cut(tree: npt.NDArray[np.float64], n: int, k: int) -> dict[int, list[int]]:
     """Flat clusters after the first ``n - k`` merges of a linkage matrix.
 
-    Same partition as ``fcluster(tree, k, "maxclust")`` for a monotone linkage such as
-    Ward (fewer clusters when only identical points remain to split), without its input
+    ``{cluster node: its rows, ascending}``, the node being the linkage's id of the
+    cluster (``i < n`` for a single row, ``n + step`` for the merge at ``step``). Same
+    partition as ``fcluster(tree, k, "maxclust")`` for a monotone linkage such as Ward
+    (fewer clusters when only identical points remain to split), without its input
     validation, which costs more than the clustering itself on short lists.
     """
-    parent = list(range(2 * n - 1))
-
-    def root(node: int) -> int:
-        while parent[node] != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
+    clusters = {i: [i] for i in range(n)}
+    merges = tree[:, :2].astype(np.int64).tolist()
+    heights = tree[:, 2].tolist()
     for step in range(n - 1):
         # Merges at distance zero are always made: identical movies are never split apart.
-        if step >= n - k and tree[step, 2] > 1e-12:
+        if step >= n - k and heights[step] > 1e-12:
             break
-        left, right = int(tree[step, 0]), int(tree[step, 1])
-        parent[root(left)] = n + step
-        parent[root(right)] = n + step
-    return np.array([root(i) for i in range(n)], dtype=np.int64)
+        left, right = merges[step]
+        clusters[n + step] = clusters.pop(left) + clusters.pop(right)
+    for rows in clusters.values():
+        rows.sort()
+    return clusters
 
 
 def ward_linkage(vectors: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -150,30 +150,38 @@ def ward_linkage(vectors: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     if nn_chain is None:  # pragma: no cover - another SciPy layout
         return np.asarray(linkage(vectors, method="ward", metric="euclidean"))
     points = np.ascontiguousarray(vectors, dtype=np.float64)
-    return np.asarray(nn_chain(pdist(points, "euclidean"), len(points), _WARD))
+    return np.asarray(nn_chain(pdist_euclidean(points), len(points), _WARD))
 
 
 def _clusters(vectors: npt.NDArray[np.float64], k: int, min_size: int) -> npt.NDArray[np.int64]:
-    """Cluster index (0..k'-1) of every row; tiny clusters merged into the nearest one."""
+    """Cluster index (0..k'-1) of every row; tiny clusters merged into the nearest one.
+
+    Clusters are numbered in the order of their linkage node; the smallest cluster
+    (lowest node on ties) is merged first, into the cluster of the nearest centroid.
+    """
     n = len(vectors)
     if k <= 1 or n < 2:
         return np.zeros(n, dtype=np.int64)
-    tree = ward_linkage(vectors)
-    labels = _cut(tree, n, k)
+    clusters = _cut(ward_linkage(vectors), n, k)
     if n >= 2 * min_size:
-        while True:
-            ids, sizes = np.unique(labels, return_counts=True)
-            if len(ids) <= 1 or sizes.min() >= min_size:
+        while len(clusters) > 1:
+            ids = sorted(clusters)
+            small = min(ids, key=lambda c: (len(clusters[c]), c))
+            if len(clusters[small]) >= min_size:
                 break
-            # Merge the smallest cluster (lowest id on ties) into the nearest centroid.
-            small = ids[np.lexsort((ids, sizes))[0]]
-            centroids = np.stack([vectors[labels == c].mean(axis=0) for c in ids])
+            # Each centroid the mean of its rows in row order (as a boolean mask selects).
+            centroids = np.stack([vectors[clusters[c]].mean(axis=0) for c in ids])
             centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
-            sims = centroids @ centroids[ids == small][0]
-            sims[ids == small] = -np.inf
-            labels[labels == small] = ids[int(np.argmax(sims))]
-    _, dense = np.unique(labels, return_inverse=True)
-    return dense.astype(np.int64)
+            at = ids.index(small)
+            sims = centroids @ centroids[at]
+            sims[at] = -np.inf
+            nearest = ids[int(np.argmax(sims))]
+            clusters[nearest] = sorted(clusters[nearest] + clusters.pop(small))
+    labels = [0] * n
+    for index, node in enumerate(sorted(clusters)):
+        for row in clusters[node]:
+            labels[row] = index
+    return np.array(labels, dtype=np.int64)
 
 
 def _ranked_genres(
@@ -183,10 +191,7 @@ def _ranked_genres(
     config: GroupingConfig,
 ) -> list[tuple[str, float]]:
     """Qualifying genres of a group with their score, best first (ties: share, then name)."""
-    counts: dict[str, int] = {}
-    for movie_id in members:
-        for genre in set(genres_of(movie_id)):
-            counts[genre] = counts.get(genre, 0) + 1
+    counts = Counter(itertools.chain.from_iterable(map(set, map(genres_of, members))))
     floor = 1.0 / max(len(catalogue_genre_share), 1) / 100.0  # unknown genre: treat as rare
     scored = []
     for genre, count in counts.items():
@@ -253,7 +258,8 @@ def group(
         raise ValueError(f"group: vectors has shape {matrix.shape}, expected ({len(ids)}, d)")
     if not np.isfinite(matrix).all():
         raise ValueError("group: vectors contain NaN or infinite values")
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    # ``np.linalg.norm(matrix, axis=1, keepdims=True)``'s own arithmetic, without its checks
+    norms = np.sqrt(np.add.reduce(matrix * matrix, axis=1, keepdims=True))
     matrix = matrix / np.where(norms > 0, norms, 1.0)
     lookup: Callable[[int], Sequence[str]]
     if isinstance(genres_of, Mapping):
@@ -263,13 +269,12 @@ def group(
         lookup = genres_of
 
     clusters = _clusters(matrix, group_count(len(ids), config), config.min_group_size)
-    # Cluster order = first appearance in the list (the best rank it contains).
-    first_seen: dict[int, int] = {}
-    for at, cluster in enumerate(clusters.tolist()):
-        first_seen.setdefault(cluster, at)
-    ordered = sorted(first_seen, key=first_seen.__getitem__)
-
-    members = [[m for m, c in zip(ids, clusters.tolist(), strict=True) if c == k] for k in ordered]
+    # Cluster order = first appearance in the list (the best rank it contains): the order
+    # in which the clusters' keys enter this dict.
+    by_cluster: dict[int, list[int]] = {}
+    for movie_id, cluster in zip(ids, clusters.tolist(), strict=True):
+        by_cluster.setdefault(cluster, []).append(movie_id)
+    members = list(by_cluster.values())
     position = {m: i for i, m in enumerate(ids)}
 
     def label_of(group_members: list[int]) -> tuple[str, ...]:
@@ -335,6 +340,8 @@ class GenreTable:
         self.movie_ids_ = movie_ids
         self.names_ = names
         self.members_ = members
+        # Genre tuples by membership row (packed bits), built as lists ask for them.
+        self._combinations: dict[bytes, tuple[str, ...]] = {}
 
     @classmethod
     def from_genres(cls, movie_ids: Sequence[int], genres: Sequence[Sequence[str]]) -> GenreTable:
@@ -368,7 +375,8 @@ class GenreTable:
         """``{movie id: genres_of(movie id)}`` for a list, in one vectorised lookup.
 
         What ``group`` needs for a recommendation list: one ``searchsorted`` and one
-        gather instead of a lookup per film (about a quarter of ``group``'s time before).
+        gather instead of a lookup per film; each combination of genres is turned into
+        names once per table (a catalogue has a few thousand) and kept.
         """
         ids = np.asarray(movie_ids, dtype=np.int64).reshape(-1)
         out: dict[int, tuple[str, ...]] = {int(m): () for m in ids.tolist()}
@@ -376,12 +384,16 @@ class GenreTable:
             return out
         rows = np.minimum(np.searchsorted(self.movie_ids_, ids), len(self.movie_ids_) - 1)
         members = self.members_[rows] & (self.movie_ids_[rows] == ids)[:, None]
-        names = self.names_.tolist()
-        found: dict[int, list[str]] = {}
-        for at, column in zip(*(a.tolist() for a in np.nonzero(members)), strict=True):
-            found.setdefault(at, []).append(names[column])
-        for at, genres in found.items():
-            out[int(ids[at])] = tuple(genres)
+        packed = np.packbits(members, axis=1)
+        raw, width = packed.tobytes(), packed.shape[1]
+        known = self._combinations
+        for at, movie_id in enumerate(ids.tolist()):
+            key = raw[at * width : (at + 1) * width]
+            genres = known.get(key)
+            if genres is None:
+                genres = known[key] = tuple(str(g) for g in self.names_[members[at]])
+            if genres:
+                out[movie_id] = genres
         return out
 
     def shares(self) -> dict[str, float]:

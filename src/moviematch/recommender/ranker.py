@@ -76,6 +76,7 @@ from moviematch.recommender.calibration import (
 )
 from moviematch.recommender.errors import CorruptModelError, ModelFitError
 from moviematch.recommender.ranker_blend import (
+    BlendConstants,
     blend_scores,
     content_scores,
     damping_strength,
@@ -83,7 +84,6 @@ from moviematch.recommender.ranker_blend import (
     disliked_genre_films,
     input_weights,
     row_sum,
-    zscore_rows,
 )
 from moviematch.recommender.ranker_config import RankerConfig, check_adventurous
 from moviematch.recommender.ranker_solver import prune, solve
@@ -124,7 +124,8 @@ class ItemItemRanker:
         self._distribution_cache: npt.NDArray[np.float64] | None = None
         self._catalogue_mix: npt.NDArray[np.float64] = np.zeros(0)
         self.content_vectors_: npt.NDArray[np.float32] = np.zeros((0, 0), dtype=np.float32)
-        self._popularity_cache: tuple[np.ndarray, npt.NDArray[np.float64]] | None = None
+        # BlendConstants of (log_popularity_, modelled_), kept with the arrays it is of.
+        self._constants: tuple[np.ndarray, np.ndarray, BlendConstants] | None = None
 
     # ------------------------------------------------------------------ fitting
     def fit(
@@ -239,34 +240,40 @@ class ItemItemRanker:
         genre = None
         if self.config.genre_weight > 0:
             genre = genre_affinity(self._distribution, self._catalogue_mix, rows, stars)[None, :]
+        constants = self._serving_constants()
+        popularity = constants.log_popularity
+        damping = damping_strength(
+            popularity, self.modelled_, rows, self.config, modelled_stats=constants.modelled_stats
+        )
         scores = blend_scores(
             item_item,
             np.array([modelled.any()]),
             predicted[None, :],
             modelled=self.modelled_,
-            log_popularity=self.log_popularity_,
+            log_popularity=popularity,
             config=self.config,
             adventurous=adventurous,
             content=content,
             genre=genre,
-            damping=np.array(
-                [damping_strength(self.log_popularity_, self.modelled_, rows, self.config)]
-            ),
-            popularity_z=self._popularity_z(),
+            damping=np.array([damping]),
+            constants=constants,
         )
         if self.config.taste_guard:
             guard = disliked_genre_films(self.genres_, rows, stars, predicted)
             demote(scores, guard[None, :])
         return scores[0].astype(np.float32)
 
-    def _popularity_z(self) -> npt.NDArray[np.float64]:
-        """z(log popularity) over every item, (1, n_items): the same for every request."""
-        assert self.log_popularity_ is not None
-        cached = self._popularity_cache
-        if cached is None or cached[0] is not self.log_popularity_:
-            z = zscore_rows(np.asarray(self.log_popularity_, dtype=np.float64)[None, :])
-            cached = self._popularity_cache = (self.log_popularity_, z)
-        return cached[1]
+    def _serving_constants(self) -> BlendConstants:
+        """The per-model numbers every request's blend needs, computed once per model (and
+        again if ``log_popularity_`` or ``modelled_`` is replaced)."""
+        popularity, modelled = self.log_popularity_, self.modelled_
+        assert popularity is not None
+        assert modelled is not None
+        cached = self._constants
+        if cached is None or cached[0] is not popularity or cached[1] is not modelled:
+            constants = BlendConstants.of(popularity, modelled)
+            cached = self._constants = (popularity, modelled, constants)
+        return cached[2]
 
     def order(
         self,
