@@ -246,6 +246,21 @@ def damping_strength(
     return config.popularity_damping * min(1.0, max(0.0, mean_z - config.damping_onset))
 
 
+def damped_share(
+    log_popularity: npt.NDArray[np.floating],
+    modelled: npt.NDArray[np.bool_],
+    rated_rows: npt.NDArray[np.int64],
+    config: RankerConfig,
+) -> float:
+    """d_u = β_u / ``popularity_damping`` ∈ [0, 1]: how much of the damping the user gets
+    (``damping_strength``; 0 when the damping is off). What ``damped_calibration`` scales."""
+    if config.popularity_damping <= 0 or config.damped_calibration <= 0:
+        return 0.0
+    return (
+        damping_strength(log_popularity, modelled, rated_rows, config) / config.popularity_damping
+    )
+
+
 def popularity_damping(
     log_popularity: npt.NDArray[np.floating], strength: float
 ) -> npt.NDArray[np.float64]:
