@@ -13,7 +13,9 @@ familiar ↔ adventurous curve. Per dataset (ML-100K and ml-latest-small, read f
    side: popularity, bias-only, EASE and implicit ALS (both tuned on training users for
    that reveal and n), the same model's stars as a ranking (mf-stars), and variants of ours
    trained on the same ratings (``ours-previous``: the ranker before issue 9, every rated
-   film voting +1, no calibration, no taste guard, stars weight 0.1; ``ours-no-damping``
+   film voting +1, no calibration, no taste guard, stars weight 0.1;
+   ``ours-calibration-before``: λ = 0.5 without the target's prior and the damped
+   visitors' extra weight, every cell; ``ours-no-damping``
    (the shipped model before the popularity damping); ``ours-no-calibration``;
    ``ours-no-guard``;
    ``ours-max2000``: the item-item solve capped at the 2,000 most-rated films, random
@@ -77,6 +79,9 @@ PREVIOUS = {
     "content_weight": 0.0,
     "popularity_damping": 0.0,
 }
+#: The calibration before its target prior and the damped visitors' extra weight (the
+#: shipped model before them).
+CALIBRATION_BEFORE = {"calibration": 0.5, "calibration_prior": 0.0, "damped_calibration": 0.0}
 
 
 def cells(quick: bool, core: bool = False) -> list[tuple[str, int, int]]:
@@ -97,6 +102,7 @@ def variants(chosen: RankerConfig, reveal: str, n_reveal: int) -> dict[str, Rank
     out = {
         "ours-previous": dataclasses.replace(chosen, **PREVIOUS),
         "ours-no-content": dataclasses.replace(chosen, content_weight=0.0),
+        "ours-calibration-before": dataclasses.replace(chosen, **CALIBRATION_BEFORE),
     }
     if n_reveal == 10:
         out["ours-no-damping"] = dataclasses.replace(chosen, popularity_damping=0.0)
@@ -342,6 +348,7 @@ def main(argv: list[str] | None = None) -> int:
         "ranker_config": dataclasses.asdict(RankerConfig()),
         "mf_config": dataclasses.asdict(MFConfig()),
         "previous_ranker": PREVIOUS,
+        "calibration_before": CALIBRATION_BEFORE,
         "adventurous": list(ADVENTUROUS),
         "machine": {
             "python": platform.python_version(),

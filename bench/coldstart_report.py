@@ -32,6 +32,7 @@ TABLE_METHODS = (
     "ours",
     "ours-previous",
     "ours-no-damping",
+    "ours-calibration-before",
     "ours-no-content",
     "ours-no-calibration",
     "ours-no-guard",
@@ -107,6 +108,12 @@ def targets_table(name: str, entry: dict[str, Any]) -> list[str]:
 
 #: Ablations shown against ours: variant → (what it is, its column label).
 ABLATIONS = {
+    "ours-calibration-before": (
+        "the calibration's target prior and the damped visitors' extra weight. Ours against "
+        "the same model with the calibration before them (`ours-calibration-before`: "
+        "λ = 0.5, calibration_prior 0, damped_calibration 0)",
+        "before",
+    ),
     "ours-no-damping": (
         "the popularity damping. Ours against the same model without it "
         "(`ours-no-damping`, popularity_damping 0: the shipped model before it)",

@@ -10,6 +10,8 @@ from moviematch.recommender.calibration import (
     calibrated_order,
     genre_distribution,
     kl_divergence,
+    ratings_mix,
+    shrunk_target,
     target_distribution,
 )
 
@@ -32,6 +34,28 @@ def test_target_weights_loved_films_and_barely_counts_disliked_ones() -> None:
     p = target_distribution(dist, np.array([30, 31, 0, 1]), np.array([5.0, 5.0, 1.0, 1.0]))
     assert_allclose(p, [0.2 / 6.4, 6.2 / 6.4])  # 5★ weighs 3.1, 1★ 0.1
     assert not target_distribution(dist, np.array([], np.int64), np.array([])).any()
+
+
+def test_the_ratings_mix_weighs_each_film_by_its_number_of_ratings() -> None:
+    members = np.array([[True, True], [True, False], [False, False]])
+    # 3, 1 and 7 training ratings, kept as log(1 + n) like the ranker's log_popularity_.
+    log_popularity = np.log1p(np.array([3.0, 1.0, 7.0], np.float32))
+    # 3 ratings split over both genres, 1 comedy, the 7 ratings of a film without genre
+    # count nowhere: (1.5 + 1, 1.5) / 4.
+    assert_allclose(ratings_mix(genre_distribution(members), log_popularity), [0.625, 0.375])
+    assert not ratings_mix(genre_distribution(members[2:]), log_popularity[2:]).any()
+
+
+def test_the_shrunk_target_counts_the_prior_as_m_more_rated_films() -> None:
+    target, prior = np.array([1.0, 0.0]), np.array([0.25, 0.75])
+    # 2 rated films and m = 3: (2·target + 3·prior) / 5.
+    assert_allclose(shrunk_target(target, prior, 2, 3.0), [0.55, 0.45])
+    # The more films rated, the less the prior moves the target.
+    assert shrunk_target(target, prior, 20, 3.0)[0] > shrunk_target(target, prior, 5, 3.0)[0]
+    assert shrunk_target(target, prior, 2, 0.0) is target
+    # No target (no rated film has a genre) stays no target: calibration stays off.
+    assert not shrunk_target(np.zeros(2), prior, 2, 3.0).any()
+    assert shrunk_target(target, np.zeros(2), 2, 3.0) is target
 
 
 def test_no_weight_or_no_target_keeps_the_score_order() -> None:

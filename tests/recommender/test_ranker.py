@@ -333,6 +333,35 @@ def test_the_taste_guard_ranks_a_disliked_genre_last_unless_predicted_four_stars
     assert_allclose(once, plain)
 
 
+def test_the_calibration_prior_lets_a_few_films_leave_room_for_the_other_genres() -> None:
+    # Block 1 ("Horror") has three times block 0's ratings: the training ratings' mix is
+    # mostly horror. A visitor who rated three comedies gets a comedy-only target without
+    # the prior; with it, horror films enter the calibrated top 10, more as m grows.
+    users, items, stars, n = block_ratings(block=20)
+    extra = np.repeat(np.arange(100, 160), 20), np.tile(np.arange(20, 40), 60)
+    genres = np.zeros((n, 2), dtype=bool)
+    genres[:20, 0] = True
+    genres[20:, 1] = True
+    fit = (
+        np.concatenate([users, extra[0]]),
+        np.concatenate([items, extra[1]]),
+        np.concatenate([stars, np.full(1200, 5.0, np.float32)]),
+        n,
+    )
+    rows, votes = np.array([0, 1, 2]), np.full(3, 5.0, np.float32)
+    horror = []
+    for m in (0.0, 3.0, 30.0):
+        config = dataclasses.replace(PLAIN, calibration=0.9, calibration_prior=m)
+        ranker = ItemItemRanker(config).fit(*fit, genres=genres, genre_names=("C", "H"))
+        scores = ranker.score(rows, votes, np.full(n, 3.5, np.float32)).astype(np.float64)
+        scores[rows] = -np.inf
+        horror.append(int(genres[ranker.order(scores, rows, votes, 10), 1].sum()))
+    assert horror[0] == 0
+    assert horror[0] < horror[1] < horror[2]
+    with pytest.raises(ValueError, match="calibration_prior"):
+        RankerConfig(calibration_prior=-1.0)
+
+
 def test_a_ranker_saved_before_calibration_still_loads_without_genres() -> None:
     users, items, stars, n = block_ratings()
     ranker = ItemItemRanker(PLAIN).fit(users, items, stars, n)

@@ -334,8 +334,23 @@ def test_the_rankers_order_reads_only_the_genres_it_needs() -> None:
         users, items, stars, n, genres=members, genre_names=names
     )
     table = genre_distribution(members)
+    # The target's prior: the genre mix of all training ratings, m films' worth.
+    counts = np.bincount(items, minlength=n).astype(np.float64)
+    prior = counts @ table / (counts @ table).sum()
+    m = ranker.config.calibration_prior
+    assert m > 0
+    assert ranker.config.damped_calibration > 0
+    # The damping's share d = clip(z̄ − onset, 0, 1) of the rated films' log popularity.
+    log_pop = np.asarray(ranker.log_popularity_, np.float64)
+    inside = log_pop[np.asarray(ranker.modelled_)]
+    famous = np.argsort(-log_pop, kind="stable")[:40]
+    shares = []
     for user in range(20):
-        rows = rng.choice(n, 10, replace=False)
+        # Every other visitor rated only the most-rated films: they get the damping.
+        rows = rng.choice(famous if user % 2 else n, 10, replace=False)
+        z = (log_pop[rows].mean() - inside.mean()) / inside.std()
+        share = min(1.0, max(0.0, z - ranker.config.damping_onset))
+        shares.append(share)
         rated = (rng.integers(1, 11, 10) / 2).astype(np.float32)
         scores = ranker.score(rows, rated, rng.uniform(1, 5, n).astype(np.float32))
         scores = scores.astype(np.float64)
@@ -345,13 +360,19 @@ def test_the_rankers_order_reads_only_the_genres_it_needs() -> None:
         plain = plain_calibrated_order(
             scores,
             table,
-            target_distribution(table, rows, rated),
+            (10 * target_distribution(table, rows, rated) + m * prior) / (10 + m),
             40,
-            weight=ranker.config.calibration_at(adventurous),
+            weight=min(
+                0.95,
+                ranker.config.calibration * (0.5 + adventurous)
+                + ranker.config.damped_calibration * share,
+            ),
             pool=ranker.config.calibration_pool,
             depth=ranker.config.calibration_depth,
         )
         assert np.array_equal(served, plain)
+    assert max(shares) > 0
+    assert min(shares) == 0
 
 
 def test_genres_map_is_genres_of_for_every_listed_film() -> None:

@@ -17,7 +17,11 @@ joins it. Here
 * a film's genre distribution p(g|i) spreads one unit evenly over its genres (a film with
   no genre contributes nothing to q);
 * the target p is the genre mix of the *revealed* films (all a site knows), each weighted by
-  ``max(stars − 2, 0) + 0.1``: films rated 2★ or less barely count, loved ones most;
+  ``max(stars − 2, 0) + 0.1``: films rated 2★ or less barely count, loved ones most; with
+  ``prior`` m > 0 it is shrunk toward the genre mix of all training ratings p_r as if m
+  more films of that mix had been rated, (k·p + m·p_r)/(k + m) for k rated films
+  (``shrunk_target``): five or ten films leave genres the user likes unseen, and a list
+  matched to those few films alone misses them;
 * only the first ``depth`` positions are chosen greedily (what a person sees first, and what
   C_KL@10 measures); later positions take the remaining candidates in score order.
 
@@ -71,6 +75,38 @@ def target_distribution(
 def target_weights(rated_stars: npt.NDArray[np.floating]) -> npt.NDArray[np.float64]:
     """Each rated film's weight in the target mix: max(stars − 2, 0) + 0.1, float64 (k,)."""
     return np.maximum(np.asarray(rated_stars, np.float64) - 2.0, 0.0) + 0.1
+
+
+def ratings_mix(
+    distribution: npt.NDArray[np.float64], log_popularity: npt.NDArray[np.floating]
+) -> npt.NDArray[np.float64]:
+    """The genre mix of all training ratings: Σ_j n_j·p(g|j) normalised, (n_genres,).
+
+    n_j = exp(log_popularity_j) − 1 is film j's number of training ratings (the ranker keeps
+    log(1 + n_j)). All zeros when no rated film has a genre.
+    """
+    counts = np.expm1(np.asarray(log_popularity, dtype=np.float64))
+    mix = counts @ distribution
+    total = mix.sum()
+    return mix / total if total > 0 else mix
+
+
+def shrunk_target(
+    target: npt.NDArray[np.float64],
+    prior: npt.NDArray[np.float64],
+    n_rated: int,
+    strength: float,
+) -> npt.NDArray[np.float64]:
+    """``target`` shrunk toward ``prior`` as if ``strength`` more films of that mix had
+    been rated: (k·target + m·prior)/(k + m) with k = ``n_rated``, m = ``strength``.
+
+    A target of all zeros (no rated film has a genre: no calibration) stays so, as does any
+    target when m = 0 or the prior is all zeros.
+    """
+    if strength <= 0 or not target.any() or not prior.any():
+        return target
+    share = strength / (n_rated + strength)
+    return np.asarray((1.0 - share) * target + share * prior)
 
 
 def catalogue_mix(distribution: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:

@@ -44,7 +44,8 @@ beyond the ``max_items`` most-rated ones, are outside the item-item model and ra
 modelled items (ordered among themselves by the same blend without s_ii). The list is then
 re-ranked for calibration (``calibration``: Steck's greedy rule over the ``calibration_pool``
 best films, weight λ(a) = calibration·(0.5 + a)), so that its genre mix follows the mix of
-the films the user rated well. Before that, the *taste guard* ranks last the films of a genre
+the films the user rated well (shrunk toward the mix of all training ratings by
+``calibration_prior`` films' worth). Before that, the *taste guard* ranks last the films of a genre
 the user rated low and of none they rated high, unless predicted at 4★ or more.
 
 Serving size: B is dense n×n (400 MB in float32 for 10k items); each row keeps only its
@@ -72,6 +73,8 @@ from moviematch.recommender.calibration import (
     genre_affinity,
     genre_distribution,
     greedy_order,
+    ratings_mix,
+    shrunk_target,
     target_distribution,
 )
 from moviematch.recommender.errors import CorruptModelError, ModelFitError
@@ -79,6 +82,7 @@ from moviematch.recommender.ranker_blend import (
     BlendConstants,
     blend_scores,
     content_scores,
+    damped_share,
     damping_strength,
     demote,
     disliked_genre_films,
@@ -123,6 +127,7 @@ class ItemItemRanker:
         self.genre_names_: tuple[str, ...] = ()
         self._distribution_cache: npt.NDArray[np.float64] | None = None
         self._catalogue_mix: npt.NDArray[np.float64] = np.zeros(0)
+        self._ratings_mix: npt.NDArray[np.float64] = np.zeros(0)
         self.content_vectors_: npt.NDArray[np.float32] = np.zeros((0, 0), dtype=np.float32)
         # BlendConstants of (log_popularity_, modelled_), kept with the arrays it is of.
         self._constants: tuple[np.ndarray, np.ndarray, BlendConstants] | None = None
@@ -178,7 +183,11 @@ class ItemItemRanker:
         self.genres_ = members
         self.genre_names_ = names
         self._distribution_cache = None
-        self._catalogue_mix = catalogue_mix(genre_distribution(members))
+        distribution = genre_distribution(members)
+        self._catalogue_mix = catalogue_mix(distribution)
+        # Set after log_popularity_ (fit, from_arrays): the calibration target's prior.
+        assert self.log_popularity_ is not None
+        self._ratings_mix = ratings_mix(distribution, self.log_popularity_)
 
     @property
     def _distribution(self) -> npt.NDArray[np.float64]:
@@ -289,13 +298,20 @@ class ItemItemRanker:
         Returns int64 rows, best first (``calibration.calibrated_order``; without genres or
         with ``calibration = 0``, plain score order with ties to the lower row).
         """
+        if self.log_popularity_ is None or self.modelled_ is None:
+            raise ModelFitError("ranker: order() called before fit()")
         rows = np.asarray(rated_rows, dtype=np.int64)
         # p(g|i) of the rated films and of the candidates only: row by row the same numbers
         # as the whole catalogue's (``genre_distribution``), without an (n_items × genres)
         # float64 table in every serving process (9 MB at 59k films).
         rated = genre_distribution(self.genres_[rows])
-        target = target_distribution(
-            rated, np.arange(len(rows)), np.asarray(rated_stars, dtype=np.float64)
+        target = shrunk_target(
+            target_distribution(
+                rated, np.arange(len(rows)), np.asarray(rated_stars, dtype=np.float64)
+            ),
+            self._ratings_mix,
+            len(rows),
+            self.config.calibration_prior,
         )
         candidates, values = candidate_pool(
             np.asarray(scores, dtype=np.float64), n, self.config.calibration_pool
@@ -306,7 +322,16 @@ class ItemItemRanker:
             genre_distribution(self.genres_[candidates]),
             target,
             n,
-            weight=self.config.calibration_at(check_adventurous(adventurous)),
+            weight=self.config.calibration_at(
+                check_adventurous(adventurous),
+                damped_share(
+                    self.log_popularity_,
+                    self.modelled_,
+                    rows,
+                    self.config,
+                    self._serving_constants().modelled_stats,
+                ),
+            ),
             depth=self.config.calibration_depth,
         )
 

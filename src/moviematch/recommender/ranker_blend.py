@@ -332,6 +332,22 @@ def popularity_stats(
     return inside.mean(), float(inside.std())
 
 
+def damped_share(
+    log_popularity: npt.NDArray[np.floating],
+    modelled: npt.NDArray[np.bool_],
+    rated_rows: npt.NDArray[np.int64],
+    config: RankerConfig,
+    modelled_stats: tuple[np.float64, float] | None = None,
+) -> float:
+    """d_u = β_u / ``popularity_damping`` ∈ [0, 1]: how much of the damping the user gets
+    (``damping_strength``, ``modelled_stats`` as there; 0 when the damping is off). What
+    ``damped_calibration`` scales."""
+    if config.popularity_damping <= 0 or config.damped_calibration <= 0:
+        return 0.0
+    strength = damping_strength(log_popularity, modelled, rated_rows, config, modelled_stats)
+    return strength / config.popularity_damping
+
+
 def popularity_damping(
     log_popularity: npt.NDArray[np.floating], strength: float
 ) -> npt.NDArray[np.float64]:

@@ -26,6 +26,8 @@ class RankerConfig:
     The defaults are the one configuration the site ships for every dataset and every way a
     visitor starts (``setup`` trains it; ``--tune`` is opt-in). They were chosen on ML-100K
     (docs/evaluation.md says how; ml-latest-small is the out-of-sample check).
+    ``calibration``, ``calibration_prior`` and ``damped_calibration`` were chosen together
+    on ML-100K's validation users with 5, 10 and 20 revealed (``bench_ranker_selection.py``).
 
     Attributes
     ----------
@@ -52,12 +54,24 @@ class RankerConfig:
     centred_input : bool
         Weight each rated film by the user's centred stars (module docstring) instead of 1.
     calibration : float
-        Steck's λ at ``adventurous = 0.5`` (``calibration``); λ(a) = calibration·(0.5 + a),
-        at most 0.95. In [0, 1); 0 disables the re-ranking.
+        Steck's λ at ``adventurous = 0.5`` (``calibration``); λ(a) = calibration·(0.5 + a)
+        + ``damped_calibration``·d_u, at most 0.95. In [0, 1); 0 disables the re-ranking.
+    damped_calibration : float
+        How much more a damped visitor's list is calibrated: d_u = β_u/β ∈ [0, 1] is the
+        share of the popularity damping they get (``popularity_damping``; 0 without it).
+        Their damped lists leave their best-known genres, and they are the visitors whose
+        lists afford it (popular-first and picker starts, far ahead of EASE in NDCG@10).
+        >= 0; 0 disables it.
     calibration_pool : int
         Candidates (best blend scores) the calibrated list is chosen from. >= 1.
     calibration_depth : int
         List positions chosen by the calibrated rule; later ones follow the score. >= 0.
+    calibration_prior : float
+        m: the calibration target (the genre mix of the k rated films) is shrunk toward the
+        genre mix of all training ratings as if m more films of that mix had been rated,
+        (k·p_user + m·p_ratings)/(k + m) (``calibration.shrunk_target``): a few films leave
+        genres the user likes unseen, and a list matched to those alone misses them.
+        >= 0; 0 disables it.
     top_k : int
         Neighbours kept per item (row of B); 0 keeps every nonzero (dense, for measuring).
     min_item_ratings : int
@@ -107,9 +121,11 @@ class RankerConfig:
     popularity_weight: float = 0.0
     familiarity: float = 1.0
     centred_input: bool = True
-    calibration: float = 0.5
+    calibration: float = 0.4
     calibration_pool: int = 100
     calibration_depth: int = 20
+    calibration_prior: float = 12.0
+    damped_calibration: float = 0.45
     top_k: int = 100
     min_item_ratings: int = 5
     max_items: int = 10_000
@@ -131,6 +147,8 @@ class RankerConfig:
             "content_weight",
             "popularity_damping",
             "genre_weight",
+            "calibration_prior",
+            "damped_calibration",
         ):
             value = getattr(self, name)
             if not (np.isfinite(value) and value >= 0):
@@ -156,9 +174,12 @@ class RankerConfig:
         """The content-taste weight for an adventurous setting a ∈ [0, 1]."""
         return self.content_weight * (0.5 + adventurous)
 
-    def calibration_at(self, adventurous: float) -> float:
-        """Steck's λ for an adventurous setting a ∈ [0, 1]."""
-        return min(0.95, self.calibration * (0.5 + adventurous))
+    def calibration_at(self, adventurous: float, damped: float = 0.0) -> float:
+        """Steck's λ for an adventurous setting a ∈ [0, 1] and a visitor's damping share
+        d ∈ [0, 1] (``ranker_blend.damped_share``)."""
+        if self.calibration <= 0:
+            return 0.0
+        return min(0.95, self.calibration * (0.5 + adventurous) + self.damped_calibration * damped)
 
     def fit(self, context: TrainingContext) -> ItemItemRanker:
         """Fit the ranker during ``model.train`` (the ``ComponentSpec`` protocol)."""

@@ -44,6 +44,8 @@ from moviematch.recommender.calibration import (
     catalogue_mix,
     genre_affinity,
     genre_distribution,
+    ratings_mix,
+    shrunk_target,
     target_distribution,
 )
 from moviematch.recommender.data import Genome, MovieInfo, Ratings, TagApplications
@@ -61,6 +63,7 @@ from moviematch.recommender.model import Model, TrainConfig
 from moviematch.recommender.ranker import RankerConfig, blend_scores, input_weights
 from moviematch.recommender.ranker_blend import (
     content_scores,
+    damped_share,
     damping_strength,
     demote,
     disliked_genre_films,
@@ -216,6 +219,7 @@ class ValidationScores:
         self.predicted = validation.predicted.astype(np.float64)
         self.distribution = genre_distribution(validation.genres)
         mix = catalogue_mix(self.distribution)
+        self.ratings_mix = ratings_mix(self.distribution, self.parts.log_popularity)
         self.genre = np.stack(
             [
                 genre_affinity(self.distribution, mix, u.revealed_rows, u.revealed_stars)
@@ -282,14 +286,27 @@ class ValidationScores:
         for u, user in enumerate(self.validation.users):
             row = scores[u].copy()
             row[user.revealed_rows] = -np.inf
-            target = target_distribution(self.distribution, user.revealed_rows, user.revealed_stars)
+            target = shrunk_target(
+                target_distribution(self.distribution, user.revealed_rows, user.revealed_stars),
+                self.ratings_mix,
+                len(user.revealed_rows),
+                config.calibration_prior,
+            )
             out.append(
                 calibrated_order(
                     row,
                     self.distribution,
                     target,
                     n,
-                    weight=config.calibration_at(adventurous),
+                    weight=config.calibration_at(
+                        adventurous,
+                        damped_share(
+                            self.parts.log_popularity,
+                            self.parts.modelled,
+                            user.revealed_rows,
+                            config,
+                        ),
+                    ),
                     pool=config.calibration_pool,
                     depth=config.calibration_depth,
                 )
