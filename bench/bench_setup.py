@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))  # this checkout's code, whatever is installed
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_common import run_header, write_results  # noqa: E402
+from bench_common import generator_digest, run_header, write_results  # noqa: E402
 
 DATASETS = Path(os.environ.get("MOVIEMATCH_DATASETS", ROOT.parent / "shared" / "datasets"))
 RESULTS = ROOT / "bench" / "results" / "setup.json"
@@ -56,19 +56,25 @@ TARGET_SECONDS = 15 * 60.0
 TARGET_PEAK_GB = 6.0
 
 
-def archive(scale: float, seed: int) -> Path:
-    """The generated ``ml-25m.zip`` (+ ``.md5``) at ``scale``, written on first use."""
+def archive(scale: float, seed: int, log: Any) -> Path:
+    """The generated ``ml-25m.zip`` (+ ``.md5``) at ``scale``, written on first use and kept
+    under ``var/bench-data`` (named by scale, seed and the generator's source digest)."""
     from moviematch.datasets.synthetic import ML25M
     from moviematch.datasets.synthetic_archive import ArchiveSpec, write_archive
 
     real = DATASETS / "ml-25m-partial"
-    folder = DATA_ROOT / f"ml25m-zip-x{scale:g}-seed{seed}{'-real-titles' if real.is_dir() else ''}"
-    if (folder / "ml-25m.zip.md5").is_file():
+    titles = "-real-titles" if real.is_dir() else ""
+    folder = DATA_ROOT / f"ml25m-zip-x{scale:g}-seed{seed}{titles}-{generator_digest()}"
+    if (folder / "ml-25m.zip.md5").is_file():  # the md5 is written last
+        log(f"reusing {folder}")
         return folder
+    log(f"generating {folder} ...")
+    started = time.perf_counter()
     spec = ArchiveSpec(
         shape=ML25M.scaled(scale), movies_from=real if real.is_dir() else None, seed=seed
     )
     write_archive(spec, folder)
+    log(f"generated in {time.perf_counter() - started:.0f} s")
     return folder
 
 
@@ -177,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     def log(line: str) -> None:
         print(line, flush=True)
 
-    folder = archive(scale, args.seed)
+    folder = archive(scale, args.seed, log)
     server, url = serve(folder)
     log(f"serving {folder} at {url}")
     results: dict[str, Any] = {
