@@ -68,10 +68,10 @@ class TrainReport:
 
 #: The cold-start evaluation runs on at most this many users (a seeded sample): its cost grows
 #: with the users (each held-out one is onboarded, folded in and ranked for, by five methods;
-#: on ML-25M's 162k users it alone took over 20 minutes). On a generated ML-25M
-#: (bench/results/setup.json, docs/data.md) 20,000 users took 359 s of train_model's 575 s,
-#: 5,000 users 141 s of 426 s; the 1,000 held out of 5,000 still measure ours against EASE
-#: to about ±0.011 NDCG@10 (paired, 95 %), where the gap is 0.137.
+#: on ML-25M's 162k users it alone took over 20 minutes). On a generated ML-25M (docs/data.md)
+#: 20,000 users took 359 s of train_model's 575 s (bench/results/setup_eval20000.json) and
+#: 5,000 users 141 s of 426 s (setup.json); the 1,000 held out of 5,000 still measure ours
+#: against EASE to about ±0.011 NDCG@10 (paired, 95 %), where the gap is 0.137.
 EVALUATION_MAX_USERS = 5_000
 
 
