@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -36,3 +37,12 @@ def write_results(path: Path, results: dict[str, Any], log: Callable[[str], None
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     log(f"wrote {path.relative_to(ROOT)}")
+
+
+def generator_digest() -> str:
+    """Short digest of the synthetic-data generator's source: part of the name of a generated
+    dataset kept under ``var/bench-data``, so a changed generator writes a new one."""
+    digest = hashlib.sha256()
+    for name in ("synthetic.py", "synthetic_archive.py", "csv_format.py"):
+        digest.update((ROOT / "src" / "moviematch" / "datasets" / name).read_bytes())
+    return digest.hexdigest()[:10]

@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))  # this checkout's code, whatever is installed
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_common import run_header, write_results  # noqa: E402
+from bench_common import generator_digest, run_header, write_results  # noqa: E402
 
 DATASETS = Path(os.environ.get("MOVIEMATCH_DATASETS", ROOT.parent / "shared" / "datasets"))
 RESULTS = ROOT / "bench" / "results" / "train_scale.json"
@@ -76,7 +76,8 @@ def dataset(scale: float, seed: int, log: Any) -> Path:
     from moviematch.datasets.synthetic_archive import ArchiveSpec, write_directory
 
     real = DATASETS / "ml-25m-partial"
-    name = f"ml25m-x{scale:g}-seed{seed}{'-real-titles' if real.is_dir() else ''}"
+    titles = "-real-titles" if real.is_dir() else ""
+    name = f"ml25m-x{scale:g}-seed{seed}{titles}-{generator_digest()}"
     directory = DATA_ROOT / name / "ml-25m"
     if (directory / "README.txt").is_file():
         log(f"reusing {directory}")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import zipfile
 from pathlib import Path
 
@@ -152,6 +154,20 @@ def test_the_readers_read_the_generated_files(archive, tmp_path: Path) -> None:
     assert any(m.display_title.startswith("The ") for m in movies)
     assert any('"' in m.title for m in movies)
     assert any(m.year is None for m in movies)
+
+
+def test_tags_are_quoted_like_csv_and_rows_sorted(archive) -> None:
+    with zipfile.ZipFile(archive.path) as bundle:
+        text = bundle.read("ml-25m/tags.csv").decode("utf-8")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["userId", "movieId", "tag", "timestamp"]
+    assert all(len(row) == 4 for row in rows[1:])
+    tags = {row[2] for row in rows[1:]}
+    assert {"slow, but worth it", 'so bad it\'s "good"'} <= tags  # a comma, quotes
+    assert '"slow, but worth it"' in text
+    assert '"so bad it\'s ""good"""' in text
+    keys = [(int(row[0]), int(row[1])) for row in rows[1:]]
+    assert keys == sorted(keys)
 
 
 @pytest.mark.dataset

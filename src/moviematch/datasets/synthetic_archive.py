@@ -44,6 +44,7 @@ from typing import IO
 import numpy as np
 import numpy.typing as npt
 
+from moviematch.datasets import csv_format
 from moviematch.datasets.synthetic import (
     FIRST_TIMESTAMP,
     LAST_TIMESTAMP,
@@ -194,26 +195,24 @@ def _write_members(
     archive = Archive(path=path, md5_path=None)
     archive.movies = len(movies)
     archive.rated_movies = len(data.item_ids)
-    writers: list[tuple[str, Callable[[], Iterator[str]], str]] = [
-        ("movies.csv", lambda: _movies_lines(movies), "\r\n"),
-        ("links.csv", lambda: _links_lines(movies), "\r\n"),
-        ("ratings.csv", lambda: _ratings_lines(data), "\n"),
-        ("tags.csv", lambda: _tags_lines(spec, data, genres, tag_names, relevance, rng), "\n"),
-        ("genome-tags.csv", lambda: _genome_tags_lines(tag_names), "\r\n"),
-        ("genome-scores.csv", lambda: _genome_lines(genome_ids, relevance), "\r\n"),
-        ("README.txt", lambda: _readme_lines(spec, archive), "\n"),
+    writers: list[tuple[str, Callable[[], Iterator[str | bytes]], bytes]] = [
+        ("movies.csv", lambda: _movies_lines(movies), b"\r\n"),
+        ("links.csv", lambda: _links_lines(movies), b"\r\n"),
+        ("ratings.csv", lambda: _ratings_lines(data), b"\n"),
+        ("tags.csv", lambda: _tags_lines(spec, data, genres, tag_names, relevance, rng), b"\n"),
+        ("genome-tags.csv", lambda: _genome_tags_lines(tag_names), b"\r\n"),
+        ("genome-scores.csv", lambda: _genome_lines(genome_ids, relevance), b"\r\n"),
+        ("README.txt", lambda: _readme_lines(spec, archive), b"\n"),
     ]
     for filename, lines, newline in writers:
         with contextlib.closing(open_member(filename)) as handle:
             rows = size = 0
             for block in lines():
-                encoded = (
-                    block.replace("\n", newline).encode("utf-8")
-                    if newline != "\n"
-                    else (block.encode("utf-8"))
-                )
+                encoded = block.encode("utf-8") if isinstance(block, str) else block
+                if newline != b"\n":
+                    encoded = encoded.replace(b"\n", newline)
                 handle.write(encoded)
-                rows += block.count("\n")
+                rows += encoded.count(b"\n")
                 size += len(encoded)
             archive.files[filename] = {"lines": rows, "bytes": size}
     counts = np.bincount(np.searchsorted(data.item_ids, data.ratings.movie_ids))
@@ -310,37 +309,36 @@ def _csv_text(rows: list[list[str]]) -> str:
     return buffer.getvalue()
 
 
-def _movies_lines(movies: list[_Movie]) -> Iterator[str]:
+def _movies_lines(movies: list[_Movie]) -> Iterator[str | bytes]:
     yield "movieId,title,genres\n"
     for start in range(0, len(movies), _ROWS_PER_BLOCK):
         chunk = movies[start : start + _ROWS_PER_BLOCK]
         yield _csv_text([[str(m.movie_id), m.title, m.genres] for m in chunk])
 
 
-def _links_lines(movies: list[_Movie]) -> Iterator[str]:
+def _links_lines(movies: list[_Movie]) -> Iterator[str | bytes]:
     yield "movieId,imdbId,tmdbId\n"
     yield "".join(f"{m.movie_id},{m.imdb},{m.tmdb}\n" for m in movies)
 
 
-def _ratings_lines(data: SyntheticRatings) -> Iterator[str]:
+def _ratings_lines(data: SyntheticRatings) -> Iterator[str | bytes]:
     r = data.ratings
-    yield "userId,movieId,rating,timestamp\n"
+    stars = [text.encode("ascii") for text in _STAR_TEXT]
+    yield b"userId,movieId,rating,timestamp\n"
     for start in range(0, len(r), _ROWS_PER_BLOCK):
         stop = start + _ROWS_PER_BLOCK
-        half = np.rint(r.values[start:stop] * 2).astype(np.int64).tolist()
-        yield "".join(
-            f"{u},{m},{_STAR_TEXT[s]},{t}\n"
-            for u, m, s, t in zip(
-                r.user_ids[start:stop].tolist(),
-                r.movie_ids[start:stop].tolist(),
-                half,
-                r.timestamps[start:stop].tolist(),
-                strict=True,
-            )
+        half = np.rint(r.values[start:stop] * 2).astype(np.int64)
+        yield csv_format.rows(
+            [
+                csv_format.int_field(r.user_ids[start:stop]),
+                csv_format.int_field(r.movie_ids[start:stop]),
+                csv_format.table_field(half, stars),
+                csv_format.int_field(r.timestamps[start:stop]),
+            ]
         )
 
 
-def _genome_tags_lines(names: list[str]) -> Iterator[str]:
+def _genome_tags_lines(names: list[str]) -> Iterator[str | bytes]:
     yield "tagId,tag\n"
     yield _csv_text([[str(k + 1), name] for k, name in enumerate(names)])
 
@@ -379,11 +377,25 @@ def _genome_relevance(
 
 def _genome_lines(
     movie_ids: npt.NDArray[np.int64], relevance: npt.NDArray[np.float64]
-) -> Iterator[str]:
-    yield "movieId,tagId,relevance\n"
-    tags = list(range(1, relevance.shape[1] + 1))
-    for movie_id, row in zip(movie_ids.tolist(), relevance.tolist(), strict=True):
-        yield "".join(f"{movie_id},{t},{v!r}\n" for t, v in zip(tags, row, strict=True))
+) -> Iterator[bytes]:
+    yield b"movieId,tagId,relevance\n"
+    # A few thousand distinct values (quarter-thousandths with float noise): each one's
+    # repr is printed once and looked up.
+    values, codes = np.unique(relevance, return_inverse=True)
+    texts = [repr(v).encode("ascii") for v in values.tolist()]
+    codes = codes.reshape(relevance.shape)
+    n_tags = relevance.shape[1]
+    per_block = max(1, _ROWS_PER_BLOCK // max(1, n_tags))
+    for start in range(0, len(movie_ids), per_block):
+        stop = start + per_block
+        block = codes[start:stop]
+        yield csv_format.rows(
+            [
+                csv_format.int_field(np.repeat(movie_ids[start:stop], n_tags)),
+                csv_format.int_field(np.tile(np.arange(1, n_tags + 1), len(block))),
+                csv_format.table_field(block.ravel(), texts),
+            ]
+        )
 
 
 def _tags_lines(
@@ -393,7 +405,7 @@ def _tags_lines(
     names: list[str],
     relevance: npt.NDArray[np.float64],
     rng: np.random.Generator,
-) -> Iterator[str]:
+) -> Iterator[str | bytes]:
     yield "userId,movieId,tag,timestamp\n"
     n = spec.tag_applications()
     if n == 0:
@@ -413,30 +425,45 @@ def _tags_lines(
     kind = rng.random(n)
     pick = rng.integers(0, strongest.shape[1], n)
     genre_pick = rng.random(n)
-    genre_lists = [np.flatnonzero(row) for row in genres]
     free_pick = rng.integers(0, len(_FREE_TAGS), n)
     upper = rng.random(n) < 0.2
-    texts = []
-    for k in range(n):
-        g = in_genome[items[k]]
-        if g >= 0 and kind[k] < 0.6:
-            text = names[strongest[g, pick[k]]]
-        elif kind[k] < 0.85 and len(own := genre_lists[items[k]]):
-            text = GENRES[own[int(genre_pick[k] * len(own))]]
-        else:
-            text = _FREE_TAGS[free_pick[k]]
-        texts.append(text.title() if upper[k] else text)
+    # Each application's text, as an index into the vocabulary: a strong genome tag of a
+    # genome movie (60 %), else one of the movie's genres (85 % in all), else a free word.
+    vocabulary = [*names, *GENRES, *_FREE_TAGS]
+    g = in_genome[items]
+    n_own = genres.sum(axis=1)[items]
+    own = np.argsort(~genres, axis=1, kind="stable")  # each row's genres first, in order
+    genre_k = np.floor(genre_pick * n_own).astype(np.int64)
+    word = len(names) + len(GENRES) + free_pick
+    from_genre = (kind < 0.85) & (n_own > 0)
+    word = np.where(from_genre, len(names) + own[items, genre_k], word)
+    from_genome = (g >= 0) & (kind < 0.6)
+    word = np.where(from_genome, strongest[np.maximum(g, 0), pick], word)
+    word += np.where(upper, len(vocabulary), 0)
+    texts = [_csv_field(text) for text in vocabulary] + [
+        _csv_field(text.title()) for text in vocabulary
+    ]
     stamps = rng.integers(FIRST_TIMESTAMP, LAST_TIMESTAMP, n)
     order = np.lexsort((data.item_ids[items], users))
-    rows = [
-        [str(users[k]), str(data.item_ids[items[k]]), texts[k], str(stamps[k])]
-        for k in order.tolist()
-    ]
     for start in range(0, n, _ROWS_PER_BLOCK):
-        yield _csv_text(rows[start : start + _ROWS_PER_BLOCK])
+        rows = order[start : start + _ROWS_PER_BLOCK]
+        yield csv_format.rows(
+            [
+                csv_format.int_field(users[rows]),
+                csv_format.int_field(data.item_ids[items[rows]]),
+                csv_format.table_field(word[rows], texts),
+                csv_format.int_field(stamps[rows]),
+            ]
+        )
 
 
-def _readme_lines(spec: ArchiveSpec, archive: Archive) -> Iterator[str]:
+def _csv_field(text: str) -> bytes:
+    """``text`` as one field of a CSV row (quoted if it must be)."""
+    line = _csv_text([["0", text]])
+    return line[2:-1].encode("utf-8")
+
+
+def _readme_lines(spec: ArchiveSpec, archive: Archive) -> Iterator[str | bytes]:
     s = spec.shape
     yield (
         f"Summary\n=======\n\nThis dataset ({spec.name}) is SYNTHETIC. It was generated by "
