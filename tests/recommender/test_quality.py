@@ -25,18 +25,17 @@ pytestmark = [pytest.mark.dataset, pytest.mark.slow]
 #: below EASE's. Only what the benchmark shows holding (seed 0 and the two-seed mean).
 ALL = ("ease", "implicit-als", "popularity")
 CELLS = {
+    # The damped visitors' stronger calibration (``damped_calibration``) brought popular-first
+    # and picker lists below EASE's C_KL@10 (ML-100K seed 0: 0.627 vs 0.695, 0.610 vs 0.696).
     ("ml-100k", "random"): (ALL, True),
-    # The popularity damping lifts popular-first and picker reveals (+0.04 and +0.03 NDCG@10)
-    # but their lists' genre mix moves away from the visitor's: C_KL@10 above EASE's there
-    # (seed 0: 0.729 vs 0.695 and 0.712 vs 0.701): not asserted.
-    ("ml-100k", "popular"): (ALL, False),
+    ("ml-100k", "popular"): (ALL, True),
     ("ml-100k", "time"): (ALL, True),
-    ("ml-100k", "picker"): (ALL, False),
+    ("ml-100k", "picker"): (ALL, True),
     ("ml-latest-small", "random"): (ALL, True),
     ("ml-latest-small", "popular"): (ALL, True),
     ("ml-latest-small", "time"): (ALL, True),
-    # Ahead of EASE since the damping (seed 0: 0.247 vs 0.214), C_KL above it (0.805 vs 0.705).
-    ("ml-latest-small", "picker"): (ALL, False),
+    # Level with EASE (0.216 vs 0.216 over seeds 0 and 1, +0.001 ± 0.019): not asserted.
+    ("ml-latest-small", "picker"): (("implicit-als", "popularity"), True),
 }
 
 
