@@ -34,6 +34,10 @@ class ExclusionReason(models.TextChoices):
     NO_YEAR = "no_year", "no release year"
 
 
+#: Movie ids are MovieLens ids, stored as positive 32-bit integers: a larger id names no movie.
+MOVIE_ID_MAX = 2**31 - 1
+
+
 class Movie(models.Model):
     """One movie. ``id`` is the MovieLens movieId so ratings, tags and the model share keys."""
 

@@ -25,15 +25,13 @@ from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
 from moviematch.accounts.models import User
-from moviematch.catalog.models import Movie
+from moviematch.catalog.models import MOVIE_ID_MAX, Movie
 from moviematch.ratings.errors import InvalidStarsError
 from moviematch.ratings.models import Rating
 from moviematch.ratings.services import stars_parse
 
 Format = Literal["csv", "json"]
 FIELDS = ("username", "movie_id", "stars", "created", "updated")
-#: Movie ids are MovieLens ids, stored as positive 32-bit integers.
-MOVIE_ID_MAX = 2**31 - 1
 
 
 class TransferError(Exception):

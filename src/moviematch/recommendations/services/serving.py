@@ -19,7 +19,7 @@ from pathlib import Path
 from django.conf import settings
 
 from moviematch.accounts.models import User
-from moviematch.catalog.models import Movie
+from moviematch.catalog.models import MOVIE_ID_MAX, Movie
 from moviematch.catalog.selectors import (
     movie_catalogue_ids,
     movie_in_bulk,
@@ -48,8 +48,6 @@ logger = logging.getLogger(__name__)
 #: Extra candidates asked of the engine, so that lists stay full after dropping movies that
 #: left the catalogue since training.
 SLACK = 20
-#: Movie ids are MovieLens ids, positive 32-bit integers; larger ones name no movie.
-MOVIE_ID_MAX = 2**31 - 1
 
 
 def model_root() -> Path:
