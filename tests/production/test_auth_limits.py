@@ -32,13 +32,16 @@ LIMIT = 3
 
 @pytest.fixture
 def limited(live_site: LiveSite, tmp_path: Path) -> Iterator[Gunicorn]:
-    # the counts live in the site's file cache: every test starts with none
+    # the counts live in the site's file cache: every test starts with none. django-ratelimit
+    # counts in fixed windows, so a window edge between two attempts starts the count again:
+    # with a day-long window that is about a 1-in-10,000 chance, with a minute-long one it was
+    # a few per cent (a CI run got 200 for the fourth sign-up attempt).
     shutil.rmtree(live_site.data_dir / "cache", ignore_errors=True)
     server = Gunicorn(
         live_site,
         tmp_path / "gunicorn.log",
         MOVIEMATCH_RATELIMIT="1",
-        MOVIEMATCH_AUTH_RATE=f"{LIMIT}/m",
+        MOVIEMATCH_AUTH_RATE=f"{LIMIT}/d",
     )
     yield server
     server.stop()
