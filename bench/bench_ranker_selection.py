@@ -1,5 +1,5 @@
-"""How ``RankerConfig.popularity_damping``, ``damping_onset`` and ``calibration_prior`` were
-chosen (issue 9).
+"""How ``RankerConfig.popularity_damping``, ``damping_onset``, ``calibration_prior`` and
+``coherent_content`` were chosen (issue 9).
 
 Selection on ML-100K *training users* only, as ``bench_content_weight.py`` does: for each
 outer seed the cold-start benchmark's own user split (``split_users``, 20% held out) is
@@ -25,6 +25,13 @@ reference (interval entirely below zero).
   rule picks it (``summary``): the default trades NDCG@10 and C_KL@10 across the cells
   (docs/evaluation.md, "How the calibration was chosen").
 
+* ``COHERENCE_POINTS``, the per-visitor content weight (``coherent_content`` γ and
+  ``coherence_onset``) at the shipped calibration: reference, no factor; every run is
+  read. The rule: among the points with no clear loss in any cell and a mean C_KL@10 at
+  most 0.01 above the reference's, the best mean NDCG@10 difference
+  (``coherence_chosen``). The damping and calibration points ran before the factor
+  existed and still run without it (γ = 0).
+
 ml-latest-small is never used here: it is the out-of-sample check of
 ``bench_coldstart.py``.
 
@@ -32,7 +39,7 @@ ml-latest-small is never used here: it is the out-of-sample check of
 genres at every point (``personas``). Written to ``bench/results/ranker_selection.json``;
 ``--seed`` and ``--n-reveal`` pick the runs (each run merges into the JSON under
 "seed/n"). Run: ``python bench/bench_ranker_selection.py [--seed 0] [--seed 1]
-[--n-reveal 5] [--n-reveal 10] [--personas]``.
+[--n-reveal 5] [--n-reveal 10] [--group coherence] [--personas]``.
 """
 
 from __future__ import annotations
@@ -98,12 +105,25 @@ CALIBRATION_POINTS: list[dict[str, float]] = [
     ),
 ]
 
+#: The per-visitor content weight (``coherent_content`` γ, ``coherence_onset``) at the
+#: shipped calibration; the first is the reference (no factor). POINTS and
+#: CALIBRATION_POINTS were measured before it existed: they run with γ = 0.
+COHERENCE_POINTS: list[dict[str, float]] = [
+    {"coherent_content": 0.0},
+    *(
+        {"coherent_content": g, "coherence_onset": onset}
+        for g in (1.0, 2.0, 3.0, 4.0)
+        for onset in (0.8, 0.9, 0.95)
+    ),
+]
+GROUPS = {"damping": POINTS, "calibration": CALIBRATION_POINTS, "coherence": COHERENCE_POINTS}
+
 
 def key(point: dict[str, float]) -> str:
     return ",".join(f"{k}={v:g}" for k, v in point.items())
 
 
-def selection(name: str, seed: int, n_reveal: int) -> dict[str, Any]:
+def selection(name: str, seed: int, n_reveal: int, groups: list[str]) -> dict[str, Any]:
     base = training_users_validation(DATASETS / name, seed)
     out: dict[str, Any] = {"validation_users": len(base.users), "n_reveal": n_reveal}
     out["reveals"] = {}
@@ -115,10 +135,12 @@ def selection(name: str, seed: int, n_reveal: int) -> dict[str, Any]:
         z = mean_popularity_z(solved, validation)
         rows: dict[str, Any] = {}
         started = time.process_time()
-        for points in (POINTS, CALIBRATION_POINTS):
+        for group in groups:
+            points = GROUPS[group]
+            before = {} if group == "coherence" else {"coherent_content": 0.0}
             reference: Any = None
             for values in points:
-                point = dataclasses.replace(default, **values)
+                point = dataclasses.replace(default, **before, **values)
                 lists = solved.lists(solved.scores(point), point)
                 result = evaluate_method(
                     _ListedUsers(validation.users, lists),
@@ -169,8 +191,9 @@ def personas() -> dict[str, Any]:
     fitted = ranker.config
     genres = genres_of(movies)
     out: dict[str, Any] = {}
-    for values in (*POINTS, *CALIBRATION_POINTS):
-        ranker.config = dataclasses.replace(fitted, **values)
+    for values in (*POINTS, *CALIBRATION_POINTS, *COHERENCE_POINTS):
+        before = {} if values in COHERENCE_POINTS else {"coherent_content": 0.0}
+        ranker.config = dataclasses.replace(fitted, **before, **values)
         shares = {}
         for p in PERSONAS:
             rated = {movie_id(movies, t, y): s for (t, y), s in {**p.loved, **p.hated}.items()}
@@ -190,9 +213,10 @@ def summary(runs: dict[str, Any]) -> dict[str, Any]:
     says why).
     """
     table = {}
-    for values in (*POINTS, *CALIBRATION_POINTS):
+    for values in (*POINTS, *CALIBRATION_POINTS, *COHERENCE_POINTS):
         k = key(values)
-        used = [r for r in runs.values() if values in CALIBRATION_POINTS or r["n_reveal"] == 10]
+        every = values in CALIBRATION_POINTS or values in COHERENCE_POINTS
+        used = [r for r in runs.values() if every or r["n_reveal"] == 10]
         cells = [run["reveals"][r][k] for run in used for r in REVEALS]
         table[k] = {
             "cells": len(cells),
@@ -214,11 +238,20 @@ def summary(runs: dict[str, Any]) -> dict[str, Any]:
         and p.get("damping_onset", 0) > 0
     ]
     allowed = [k for k in damping if not table[k]["clear_loss_cells"]]
+    # The coherence factor: among the points with no clear loss and a mean C_KL@10 at most
+    # 0.01 above the reference's, the best mean NDCG@10 difference.
+    plain = table[key(COHERENCE_POINTS[0])]["ckl10"]
+    coherent = [
+        key(p)
+        for p in COHERENCE_POINTS[1:]
+        if not table[key(p)]["clear_loss_cells"] and table[key(p)]["ckl10"] <= plain + 0.01
+    ]
     default = RankerConfig()
     shipped = key({k: getattr(default, k) for k in CALIBRATION_POINTS[1]})
     return {
         "points": table,
         "chosen": max(allowed, key=lambda k: table[k]["minus_reference"]),
+        "coherence_chosen": max(coherent, key=lambda k: table[k]["minus_reference"]),
         "shipped_calibration": shipped,
     }
 
@@ -230,12 +263,23 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--n-reveal", type=int, action="append", help="revealed ratings")
     parser.add_argument("--personas", action="store_true", help="also the persona shares")
+    parser.add_argument(
+        "--group",
+        choices=sorted(GROUPS),
+        action="append",
+        help="the points to run (default: all); the others' results in the JSON are kept",
+    )
     args = parser.parse_args()
     data: dict[str, Any] = json.loads(args.out.read_text()) if args.out.exists() else {}
     runs = data.setdefault("runs", {}).setdefault(args.dataset, {})
+    groups = args.group or list(GROUPS)
     for seed in args.seed or [0, 1]:
         for n_reveal in args.n_reveal or [10]:
-            runs[f"{seed}/{n_reveal}"] = selection(args.dataset, seed, n_reveal)
+            run = selection(args.dataset, seed, n_reveal, groups)
+            kept = runs.get(f"{seed}/{n_reveal}", {}).get("reveals", {})
+            for reveal, rows in run["reveals"].items():
+                rows.update({k: v for k, v in kept.get(reveal, {}).items() if k not in rows})
+            runs[f"{seed}/{n_reveal}"] = run
     if args.personas:
         data["personas"] = personas()
     data.update(
@@ -243,6 +287,7 @@ def main() -> None:
         date=datetime.now(UTC).isoformat(timespec="seconds"),
         points=POINTS,
         calibration_points=CALIBRATION_POINTS,
+        coherence_points=COHERENCE_POINTS,
         default=dataclasses.asdict(RankerConfig()),
         load_average=os.getloadavg(),
         python=sys.version.split()[0],

@@ -13,7 +13,8 @@ reorders the first positions) into
     (``foldin``), so film r moves the z-scored prediction of j by
     stars_weight · y_r·(q_j − q̄)·H[:, r] / std(predicted);
   - *content*: its share of the content-taste term, which is linear in the votes:
-    content_weight(a)·w_r·(v_r·v_j − mean_i v_r·v_i) / std_i(Σ_r w_r v_r·v_i) (every item i);
+    content_weight(a, boost)·w_r·(v_r·v_j − mean_i v_r·v_i) / std_i(Σ_r w_r v_r·v_i) (every
+    item i; boost the visitor's coherence factor);
 
 * a **non-personal part** (``baseline``): the popularity term, the film's own appeal in the
   stars term (its bias b_j against the catalogue's), the effect of clipping stars to
@@ -219,7 +220,8 @@ def _ranker_parts(
     popularity = np.asarray(ranker.log_popularity_, dtype=np.float64)[None, :]
     baseline = config.popularity_weight_at(adventurous) * float(zscore_rows(popularity)[0, row])
     baseline += stars_rest
-    content = _content_parts(ranker, rows, votes, row, adventurous)
+    boost = ranker.content_boost(rows, profile.stars)
+    content = _content_parts(ranker, rows, votes, row, adventurous, boost)
     genre, genre_rest = _genre_parts(ranker, rows, profile.stars, row)
     content += genre
     baseline += genre_rest
@@ -260,10 +262,12 @@ def _content_parts(
     votes: npt.NDArray[np.float64],
     row: int,
     adventurous: float,
+    boost: float,
 ) -> npt.NDArray[np.float64]:
-    """Each rated film's share of content_weight(a)·z(content taste) at ``row``."""
+    """Each rated film's share of content_weight(a, boost)·z(content taste) at ``row``
+    (boost: the visitor's coherence factor, ``ItemItemRanker.content_boost``)."""
     vectors = ranker.content_vectors_
-    weight = ranker.config.content_weight_at(adventurous)
+    weight = ranker.config.content_weight_at(adventurous, boost)
     out = np.zeros(len(rows))
     if weight <= 0 or vectors.shape[1] == 0 or len(rows) == 0:
         return out

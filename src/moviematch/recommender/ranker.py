@@ -32,14 +32,15 @@ who rated all alike; one they rated below their own average counts less, down to
 vote that pushes its neighbours away), s_ii = Σ_{r∈R} w_r B[r, :], and the blend is
 
     z(s_ii) + stars_weight · z(predicted stars) + popularity_weight(a) · z(log(1 + n_ratings))
-            + content_weight(a) · z(Σ_{r∈R} w_r v_r · v_j)
+            + content_weight(a) · f_u · z(Σ_{r∈R} w_r v_r · v_j)
 
 where z standardises across the modelled items (the item-item part) or every item (the side
 terms), v are the similarity component's unit content vectors (tags, genome, genres and MF
 factors reduced by SVD: the *content taste*, what the tag similarity says about the user's
 rated films) and a ∈ [0, 1] is the per-request "adventurous" setting (0.5 by default;
 ``popularity_weight(a) = popularity_weight + familiarity·(1 − 2a)``, ``content_weight(a) =
-content_weight·(0.5 + a)``). Items with fewer than ``min_item_ratings`` training ratings, or
+content_weight·(0.5 + a)``; f_u ≥ 1 is the visitor's *coherence factor*, larger when the
+films they liked are more alike than most training users' are: ``coherence``). Items with fewer than ``min_item_ratings`` training ratings, or
 beyond the ``max_items`` most-rated ones, are outside the item-item model and rank below all
 modelled items (ordered among themselves by the same blend without s_ii). The list is then
 re-ranked for calibration (``calibration``: Steck's greedy rule over the ``calibration_pool``
@@ -77,6 +78,7 @@ from moviematch.recommender.calibration import (
     shrunk_target,
     target_distribution,
 )
+from moviematch.recommender.coherence import LEVELS, coherence_table, content_boost, taste_coherence
 from moviematch.recommender.errors import CorruptModelError, ModelFitError
 from moviematch.recommender.ranker_blend import (
     BlendConstants,
@@ -116,6 +118,10 @@ class ItemItemRanker:
     content_vectors_ : float32 array (n_items, d)
         The similarity component's unit vectors in item rows (the content-taste term); d = 0
         when the ranker was fitted without them or with ``content_weight = 0``.
+    coherence_ : float32 array (101,) or (0,)
+        Percentiles of the training users' taste coherence (``coherence.coherence_table``):
+        where a visitor's coherence places them sets their content weight; empty without
+        content vectors (no factor).
     """
 
     def __init__(self, config: RankerConfig | None = None) -> None:
@@ -129,6 +135,7 @@ class ItemItemRanker:
         self._catalogue_mix: npt.NDArray[np.float64] = np.zeros(0)
         self._ratings_mix: npt.NDArray[np.float64] = np.zeros(0)
         self.content_vectors_: npt.NDArray[np.float32] = np.zeros((0, 0), dtype=np.float32)
+        self.coherence_: npt.NDArray[np.float32] = np.zeros(0, dtype=np.float32)
         # BlendConstants of (log_popularity_, modelled_), kept with the arrays it is of.
         self._constants: tuple[np.ndarray, np.ndarray, BlendConstants] | None = None
 
@@ -177,6 +184,13 @@ class ItemItemRanker:
         if content.ndim != 2 or content.shape[0] != n_items or not np.isfinite(content).all():
             raise ModelFitError("ranker: vectors must be finite of shape (n_items, d)")
         self.content_vectors_ = np.ascontiguousarray(content, dtype=np.float32)
+        self.coherence_ = coherence_table(
+            self.content_vectors_,
+            np.asarray(user_rows),
+            np.asarray(item_rows),
+            np.asarray(stars, dtype=np.float32),
+            self.config.like_threshold,
+        )
         return self
 
     def _set_genres(self, members: npt.NDArray[np.bool_], names: tuple[str, ...]) -> None:
@@ -243,9 +257,10 @@ class ItemItemRanker:
         item_item = np.zeros((1, n_items))
         if modelled.any():
             item_item[0] = row_sum(self.weights_, rows[modelled], votes[modelled], n_items)
-        content = None
+        content = boost = None
         if self.config.content_weight > 0 and self.content_vectors_.shape[1] > 0:
             content = content_scores(self.content_vectors_, rows, votes)[None, :]
+            boost = np.array([self.content_boost(rows, stars)])
         genre = None
         if self.config.genre_weight > 0:
             genre = genre_affinity(self._distribution, self._catalogue_mix, rows, stars)[None, :]
@@ -266,11 +281,23 @@ class ItemItemRanker:
             genre=genre,
             damping=np.array([damping]),
             constants=constants,
+            content_boost=boost,
         )
         if self.config.taste_guard:
             guard = disliked_genre_films(self.genres_, rows, stars, predicted)
             demote(scores, guard[None, :])
         return scores[0].astype(np.float32)
+
+    def content_boost(self, rated_rows: npt.ArrayLike, rated_stars: npt.ArrayLike) -> float:
+        """The factor on this visitor's content weight (``coherence``): 1 unless the films
+        they liked are more alike than ``coherence_onset`` of the training users'."""
+        rows = np.asarray(rated_rows, dtype=np.int64)
+        coherence = taste_coherence(
+            self.content_vectors_, rows, np.asarray(rated_stars), self.config.like_threshold
+        )
+        return content_boost(
+            coherence, self.coherence_, self.config.coherent_content, self.config.coherence_onset
+        )
 
     def _serving_constants(self) -> BlendConstants:
         """The per-model numbers every request's blend needs, computed once per model (and
@@ -350,6 +377,7 @@ class ItemItemRanker:
             "genres": self.genres_,
             "genre_names": np.array(self.genre_names_, dtype=np.str_),
             "content_vectors": self.content_vectors_,
+            "coherence": self.coherence_,
         }
 
     def config_dict(self) -> dict[str, Any]:
@@ -373,6 +401,8 @@ class ItemItemRanker:
             vectors = np.asarray(
                 arrays.get("content_vectors", np.zeros((len(modelled), 0), np.float32))
             )
+            # Nor a coherence table before the per-visitor content weight: no factor.
+            coherence = np.asarray(arrays.get("coherence", np.zeros(0, np.float32)))
         except (KeyError, TypeError, ValueError) as exc:
             raise CorruptModelError(f"ranker arrays or config invalid: {exc}") from None
         n = len(modelled)
@@ -393,6 +423,10 @@ class ItemItemRanker:
             and vectors.ndim == 2
             and vectors.shape[0] == n
             and bool(np.all(np.isfinite(vectors)))
+            and coherence.dtype == np.float32
+            and coherence.shape in ((0,), (len(LEVELS),))
+            and bool(np.all(np.isfinite(coherence)))
+            and bool(np.all(np.diff(coherence) >= 0))
         )
         if not valid:
             raise CorruptModelError("ranker arrays have inconsistent shapes or values")
@@ -401,6 +435,7 @@ class ItemItemRanker:
         ranker.modelled_ = modelled
         ranker._set_genres(genres, tuple(str(g) for g in names))
         ranker.content_vectors_ = np.ascontiguousarray(vectors)
+        ranker.coherence_ = coherence
         return ranker
 
     @property

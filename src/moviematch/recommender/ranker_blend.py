@@ -194,6 +194,7 @@ def blend_scores(
     genre: npt.NDArray[np.float64] | None = None,
     damping: npt.NDArray[np.float64] | None = None,
     constants: BlendConstants | None = None,
+    content_boost: npt.NDArray[np.float64] | None = None,
 ) -> npt.NDArray[np.float64]:
     """The ranking score of every item for several users (one row each): the blend.
 
@@ -225,6 +226,9 @@ def blend_scores(
     constants : BlendConstants, optional
         ``BlendConstants.of(log_popularity, modelled)`` when the caller keeps it (the
         ranker computes it once per model); the parts needed are computed here otherwise.
+    content_boost : float64 (n_users,), optional
+        Each user's factor on the content weight (``coherence.content_boost``); 1 when
+        omitted.
 
     Returns
     -------
@@ -250,7 +254,10 @@ def blend_scores(
     weight = config.content_weight_at(adventurous)
     if content is not None and weight > 0:
         term = zscore_rows(np.asarray(content, dtype=np.float64))
-        term *= weight
+        if content_boost is None:
+            term *= weight
+        else:
+            term *= (weight * np.asarray(content_boost, np.float64))[:, None]
         side += term
     if genre is not None and config.genre_weight > 0:
         term = zscore_rows(np.asarray(genre, dtype=np.float64))

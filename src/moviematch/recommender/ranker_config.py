@@ -106,6 +106,14 @@ class RankerConfig:
         not. Serving only (the stored matrix is unchanged). >= 0; 0 disables it.
     damping_onset : float
         z̄ at which the damping starts; it is full at ``damping_onset + 1``.
+    coherent_content : float
+        γ: how much more the content taste weighs for a visitor whose liked films are alike
+        (``coherence``): content_weight(a) × (1 + γ·clip((p − coherence_onset)/(1 −
+        coherence_onset), 0, 1)), p the visitor's coherence percentile among the training
+        users. Serving only. >= 0; 0 disables it.
+    coherence_onset : float
+        The percentile p at which that starts; the factor is full at the most coherent
+        training user. In [0, 1).
     genre_weight : float
         Weight of the z-scored *genre prior* Σ_g p(g|j)·log(p̃_u(g)/p_c(g)) of the user's
         genre mix over the catalogue's (``calibration.genre_affinity``). >= 0; 0 (the
@@ -134,6 +142,8 @@ class RankerConfig:
     content_weight: float = 0.75
     popularity_damping: float = 0.8
     damping_onset: float = 1.5
+    coherent_content: float = 4.0
+    coherence_onset: float = 0.9
     genre_weight: float = 0.0
 
     def __post_init__(self) -> None:
@@ -149,12 +159,17 @@ class RankerConfig:
             "genre_weight",
             "calibration_prior",
             "damped_calibration",
+            "coherent_content",
         ):
             value = getattr(self, name)
             if not (np.isfinite(value) and value >= 0):
                 raise ValueError(f"RankerConfig: {name} must be finite and >= 0, got {value}")
         if not np.isfinite(self.damping_onset):
             raise ValueError("RankerConfig: damping_onset must be finite")
+        if not (np.isfinite(self.coherence_onset) and 0 <= self.coherence_onset < 1):
+            raise ValueError(
+                f"RankerConfig: coherence_onset must be in [0, 1), got {self.coherence_onset}"
+            )
         if not np.isfinite(self.popularity_weight):
             raise ValueError("RankerConfig: popularity_weight must be finite")
         if not (np.isfinite(self.min_stars) and 0 <= self.min_stars <= 5):
@@ -170,9 +185,10 @@ class RankerConfig:
         """The popularity weight for an adventurous setting a ∈ [0, 1]."""
         return self.popularity_weight + self.familiarity * (1.0 - 2.0 * adventurous)
 
-    def content_weight_at(self, adventurous: float) -> float:
-        """The content-taste weight for an adventurous setting a ∈ [0, 1]."""
-        return self.content_weight * (0.5 + adventurous)
+    def content_weight_at(self, adventurous: float, boost: float = 1.0) -> float:
+        """The content-taste weight for an adventurous setting a ∈ [0, 1] and a visitor's
+        coherence factor (``coherence.content_boost``)."""
+        return self.content_weight * (0.5 + adventurous) * boost
 
     def calibration_at(self, adventurous: float, damped: float = 0.0) -> float:
         """Steck's λ for an adventurous setting a ∈ [0, 1] and a visitor's damping share

@@ -48,6 +48,7 @@ from moviematch.recommender.calibration import (
     shrunk_target,
     target_distribution,
 )
+from moviematch.recommender.coherence import coherence_table, content_boost, taste_coherence
 from moviematch.recommender.data import Genome, MovieInfo, Ratings, TagApplications
 from moviematch.recommender.evaluation.baselines import Answer, TrainingData
 from moviematch.recommender.evaluation.protocol import (
@@ -229,6 +230,10 @@ class ValidationScores:
         self.key = (config.l2, config.dropout, config.centred_input, config.max_items)
         # Content taste (what a ranker fitted in ``train`` reads from the similarity slot).
         self.content: npt.NDArray[np.float64] | None = None
+        # Each user's taste coherence and the training users' table of it (what the fitted
+        # ranker's ``coherence_`` holds): the content weight's factor per grid point.
+        self.coherence = np.full(len(validation.users), np.nan)
+        self.coherence_table = np.zeros(0, np.float32)
         similarity = validation.model.components.get("similarity")
         if isinstance(similarity, SimilarityComponent):
             vectors = similarity.index.vectors_for(validation.model.items.ids)
@@ -236,6 +241,16 @@ class ValidationScores:
                 [
                     content_scores(vectors, u.revealed_rows, v)
                     for u, v in zip(validation.users, votes, strict=True)
+                ]
+            )
+            unit = np.ascontiguousarray(vectors, dtype=np.float32)
+            self.coherence_table = coherence_table(
+                unit, data.user_rows, data.item_rows, data.stars, config.like_threshold
+            )
+            self.coherence = np.array(
+                [
+                    taste_coherence(unit, u.revealed_rows, u.revealed_stars, config.like_threshold)
+                    for u in validation.users
                 ]
             )
 
@@ -252,6 +267,14 @@ class ValidationScores:
             config=config,
             adventurous=adventurous,
             content=self.content,
+            content_boost=np.array(
+                [
+                    content_boost(
+                        c, self.coherence_table, config.coherent_content, config.coherence_onset
+                    )
+                    for c in self.coherence
+                ]
+            ),
             genre=self.genre,
             damping=np.array(
                 [
