@@ -15,7 +15,8 @@ familiar ↔ adventurous curve. Per dataset (ML-100K and ml-latest-small, read f
    trained on the same ratings (``ours-previous``: the ranker before issue 9, every rated
    film voting +1, no calibration, no taste guard, stars weight 0.1;
    ``ours-calibration-before``: λ = 0.5 without the target's prior and the damped
-   visitors' extra weight, every cell; ``ours-no-damping``
+   visitors' extra weight, every cell; ``ours-no-coherence``: one content weight for
+   every visitor, every cell; ``ours-no-damping``
    (the shipped model before the popularity damping); ``ours-no-calibration``;
    ``ours-no-guard``;
    ``ours-max2000``: the item-item solve capped at the 2,000 most-rated films, random
@@ -102,6 +103,7 @@ def variants(chosen: RankerConfig, reveal: str, n_reveal: int) -> dict[str, Rank
     out = {
         "ours-previous": dataclasses.replace(chosen, **PREVIOUS),
         "ours-no-content": dataclasses.replace(chosen, content_weight=0.0),
+        "ours-no-coherence": dataclasses.replace(chosen, coherent_content=0.0),
         "ours-calibration-before": dataclasses.replace(chosen, **CALIBRATION_BEFORE),
     }
     if n_reveal == 10:

@@ -34,6 +34,7 @@ TABLE_METHODS = (
     "ours-no-damping",
     "ours-calibration-before",
     "ours-no-content",
+    "ours-no-coherence",
     "ours-no-calibration",
     "ours-no-guard",
     "ours-max2000",
@@ -123,6 +124,11 @@ ABLATIONS = {
         "the content-taste term. Ours against the same model trained without it "
         "(`ours-no-content`, content_weight 0)",
         "no content",
+    ),
+    "ours-no-coherence": (
+        "the coherence factor. Ours against the same model with one content weight for "
+        "every visitor (`ours-no-coherence`, coherent_content 0)",
+        "no coherence",
     ),
 }
 
