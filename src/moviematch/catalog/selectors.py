@@ -147,6 +147,13 @@ def movie_in_bulk(*, movie_ids: Iterable[int]) -> dict[int, Movie]:
     return {m.id: m for m in _with_genres(list(Movie.objects.filter(pk__in=ids)))}
 
 
+def movie_genre_list(*, movie: Movie) -> list[Genre]:
+    """``list(movie.genres.all())``, from the genres ``_with_genres`` (or a prefetch) attached
+    without building the relation's manager (a list of cards reads dozens of them)."""
+    loaded = getattr(movie, "_prefetched_objects_cache", {}).get("genres")
+    return list(loaded if loaded is not None else movie.genres.all())
+
+
 class _MovieGenres(QuerySet[Genre]):
     """One movie's genres, loaded in bulk by ``_with_genres``: ``movie.genres.all()`` and
     iterating, counting or testing it use them; any further query (``filter``,

@@ -18,7 +18,7 @@ from django import template
 from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
@@ -126,7 +126,7 @@ def star_widget(
             _("Log in to rate"),
         )
     widgets = per_request(request, f"star-widgets:{get_language()}", lambda: StarWidgets(request))
-    return mark_safe(widgets.html(movie_id, stars, title, prefix))
+    return SafeString(widgets.html(movie_id, stars, title, prefix))
 
 
 class StarWidgets:
