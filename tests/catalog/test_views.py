@@ -212,13 +212,14 @@ def test_pages_take_a_fixed_number_of_queries(client: Client, comedy_fan: User) 
     assert page_queries(client, similar, {"fragment": "1"}) == SIMILAR_QUERIES
 
 
-#: session, user, the search's candidates, movies + genres, their titles, the viewer's
-#: ratings of them, the ratings to fold in (with the count of catalogue ones: predictions
-#: are shown once onboarding is done)
-SEARCH_QUERIES = 8
+#: session, user, the search's candidates, movies + genres, the viewer's ratings of them,
+#: the ratings to fold in (with the count of catalogue ones: predictions are shown once
+#: onboarding is done); in English the titles are the movies' own (no query)
+SEARCH_QUERIES = 7
 #: session, user, movie + genres, TMDb cache, title, rating, ratings to fold in (and their
 #: count), credits, tags; the reason ("Because you rated") is loaded by the page's script
 MOVIE_PAGE_QUERIES = 10
 #: session, user, whether the film is in the catalogue, the similar movies + genres, the
-#: ratings to fold in (and their count), the viewer's ratings of them, their titles
-SIMILAR_QUERIES = 8
+#: ratings to fold in (and their count), the viewer's ratings of them (titles: in English
+#: the movies' own)
+SIMILAR_QUERIES = 7

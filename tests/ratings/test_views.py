@@ -287,7 +287,9 @@ def test_onboarding_takes_a_fixed_number_of_queries(
     assert one == eight == ONBOARDING_QUERIES
 
 
-#: session, user, the count, the page of ratings, their genres, their titles
-MY_RATINGS_QUERIES = 6
-#: session, user, skips, the picker's ratings, movies and genres, their titles, the count
-ONBOARDING_QUERIES = 8
+#: session, user, the count, the page of ratings, their genres (titles: in English the
+#: movies' own)
+MY_RATINGS_QUERIES = 5
+#: session, user, skips, the picker's ratings, movies and genres, the count (titles: in
+#: English the movies' own)
+ONBOARDING_QUERIES = 7

@@ -15,9 +15,10 @@ from django.urls import reverse
 
 from moviematch.accounts.models import User
 from moviematch.catalog.models import Movie
+from moviematch.catalog.services import movie_title_store
 from moviematch.recommendations import views
 from moviematch.recommendations.services.home import FEED_CACHE
-from tests.site_fixtures import COMEDY, HORROR, ROMANCE, card_ids
+from tests.site_fixtures import COMEDY, HORROR, ROMANCE, card_ids, page_queries
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("web_state", "site_model")]
 Rate = Callable[[User, dict[int, float]], None]
@@ -72,6 +73,20 @@ def test_rows_are_headed_in_korean(client: Client, comedy_fan: User) -> None:
     assert headings(page)[0] == "코미디"
     assert "예상 ★" in page
     assert "We think" not in page
+
+
+def test_home_cards_take_tmdb_titles_in_another_language(client: Client, comedy_fan: User) -> None:
+    client.force_login(comedy_fan)
+    first = card_ids(client.get(HOME).content.decode())[0]
+    english = Movie.objects.get(pk=first).display_title
+    movie_title_store(movie_id=first, language="ko-KR", title="웃긴 영화")
+    assert page_queries(client, HOME) == HOME_QUERIES  # the movies' own titles
+    assert f">{english}</a></h3>" in client.get(HOME).content.decode()
+    client.cookies["django_language"] = "ko"
+    assert page_queries(client, HOME) == HOME_QUERIES + 1  # and TMDb's Korean ones
+    korean = client.get(HOME).content.decode()
+    assert ">웃긴 영화</a></h3>" in korean
+    assert f">{english}</a></h3>" not in korean
 
 
 def test_a_rating_changes_the_next_home_page(client: Client, comedy_fan: User, rate: Rate) -> None:
@@ -237,8 +252,9 @@ def test_home_takes_the_same_queries_for_10_and_40_movies(
 
 
 #: session, user, the ratings to fold in (with whether each film is in the catalogue: the
-#: count of rated catalogue movies), the movies of the rows shown, their genres and titles
-HOME_QUERIES = 6
+#: count of rated catalogue movies), the movies of the rows shown and their genres; their
+#: titles are the movies' own in English (in another language, one query more: TMDb's)
+HOME_QUERIES = 5
 #: and, when the feed is made (not in the feed cache), which of the engine's picks are
 #: catalogue movies (their ids only)
 HOME_QUERIES_FRESH = HOME_QUERIES + 1

@@ -108,14 +108,21 @@ def movie_titles(*, movie_ids: Iterable[int], language: str) -> dict[int, str]:
     ids = list(movie_ids)
     rows = Movie.objects.filter(pk__in=ids).values_list("id", "english_title", "title")
     out = {m: english or title for m, english, title in rows}
-    code = language_code(language)
-    if code != "en":
-        out.update(
-            MovieTitle.objects.filter(movie_id__in=ids, language=code).values_list(
-                "movie_id", "title"
-            )
-        )
+    out.update(movie_localized_titles(movie_ids=ids, language=language))
     return out
+
+
+def movie_localized_titles(*, movie_ids: Iterable[int], language: str) -> dict[int, str]:
+    """``{movie id: title}`` where TMDb gave a title in ``language`` (none in English, and no
+    query): for movies already loaded, whose ``display_title`` stands in for the others."""
+    code = language_code(language)
+    if code == "en":
+        return {}
+    return dict(
+        MovieTitle.objects.filter(movie_id__in=list(movie_ids), language=code).values_list(
+            "movie_id", "title"
+        )
+    )
 
 
 def movie_popular_list(*, n: int, exclude: Iterable[int] = ()) -> list[Movie]:

@@ -3,9 +3,10 @@
 Pages of several apps list movies (home rows, onboarding, search, similar movies, my
 ratings); each builds its cards here, so that a card always has the same facts, fetched the
 same way: titles in the visitor's language and the visitor's ratings in one query each for
-the whole list, poster URLs from the database only (never TMDb), genres prefetched by the
-caller's selector. Why a movie is recommended ("Because you rated …") is built here too, for
-the movie page and the home cards' "Why?".
+the whole list (no title query in English: the movies' own titles are those), poster URLs
+from the database only (never TMDb), genres prefetched by the caller's selector. Why a
+movie is recommended ("Because you rated …") is built here too, for the movie page and the
+home cards' "Why?".
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from moviematch.accounts.models import User
 from moviematch.catalog.models import Movie
-from moviematch.catalog.selectors import movie_titles
+from moviematch.catalog.selectors import movie_localized_titles, movie_titles
 from moviematch.media.services import movie_poster_url
 from moviematch.ratings.selectors import rating_map
 from moviematch.recommendations import services
@@ -104,7 +105,7 @@ def movie_cards(
         ratings = (
             rating_map(user=user, movie_ids=[m.pk for m in movies]) if user.is_authenticated else {}
         )
-    titles = movie_titles(movie_ids=[m.pk for m in movies], language=language)
+    titles = movie_localized_titles(movie_ids=[m.pk for m in movies], language=language)
     return [
         MovieCard(
             movie=movie,
