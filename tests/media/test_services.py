@@ -16,6 +16,7 @@ from moviematch.media.selectors import image_configuration_forget
 from moviematch.media.services import (
     movie_backdrop_url,
     movie_poster_url,
+    movie_poster_urls,
     movie_tmdb_details,
 )
 from tests.integrations.tmdb.fake_server import CONFIGURATION_BODY, Reply, movie_body
@@ -47,6 +48,20 @@ def test_placeholder_url_names_the_visitors_language():
         assert movie_poster_url(movie=movie) == "/posters/7.svg?lang=ko"
     with translation.override("en"):
         assert movie_poster_url(movie=movie) == "/posters/7.svg"
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_a_lists_poster_urls_are_each_movies_own(language):
+    movies = [make_movie(1, poster_path="/a.jpg"), make_movie(2), make_movie(3, poster_path="x")]
+    with translation.override(language):
+        urls = movie_poster_urls(movies=movies, size="w185")
+        assert urls == [movie_poster_url(movie=m, size="w185") for m in movies]
+    suffix = "?lang=ko" if language == "ko" else ""
+    assert urls == [
+        "https://image.tmdb.org/t/p/w185/a.jpg",
+        f"/posters/2.svg{suffix}",
+        f"/posters/3.svg{suffix}",  # a malformed path: the placeholder
+    ]
 
 
 def test_malformed_stored_poster_path_falls_back_to_the_placeholder():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from django.conf import settings
 from django.db import transaction
@@ -38,12 +38,17 @@ def movie_placeholder_url(*, movie: Movie) -> str:
     The language is part of the URL (``?lang=ko``; nothing for the default language), so a
     cached English poster is never shown to a Korean visitor or the other way round.
     """
+    return _placeholder_urls()(movie.pk)
+
+
+def _placeholder_urls() -> Callable[[int], str]:
+    """The placeholder URL of a movie id, in the active language (looked up once a list)."""
     pattern = _placeholder_pattern(get_script_prefix(), settings.ROOT_URLCONF, get_urlconf())
-    url = pattern.replace(str(_SENTINEL), str(int(movie.pk)))
+    head, _, tail = pattern.partition(str(_SENTINEL))
     language = language_code(get_language() or settings.LANGUAGE_CODE)
     if language != language_code(settings.LANGUAGE_CODE):
-        url += f"?lang={language}"
-    return url
+        tail += f"?lang={language}"
+    return lambda movie_id: f"{head}{int(movie_id)}{tail}"
 
 
 _SENTINEL = 987654321
@@ -71,7 +76,19 @@ def movie_poster_url(*, movie: Movie, size: str | int = "w342") -> str:
     ValueError
         If ``size`` is neither a size name nor a positive width.
     """
-    config = image_configuration()
+    return _poster_url(movie, size, image_configuration(), _placeholder_urls())
+
+
+def movie_poster_urls(*, movies: Iterable[Movie], size: str | int = "w342") -> list[str]:
+    """``movie_poster_url`` of each of ``movies``, in order, the TMDb configuration and the
+    placeholder's URL and language looked up once for the list."""
+    config, placeholder = image_configuration(), _placeholder_urls()
+    return [_poster_url(movie, size, config, placeholder) for movie in movies]
+
+
+def _poster_url(
+    movie: Movie, size: str | int, config: ImageConfiguration, placeholder: Callable[[int], str]
+) -> str:
     if movie.poster_path:
         try:
             return config.poster_url(movie.poster_path, size)
@@ -79,7 +96,7 @@ def movie_poster_url(*, movie: Movie, size: str | int = "w342") -> str:
             if not _is_size(config, size):
                 raise
             logger.warning("movie %s has a malformed poster path %r", movie.pk, movie.poster_path)
-    return movie_placeholder_url(movie=movie)
+    return placeholder(movie.pk)
 
 
 def movie_backdrop_url(*, movie: Movie, size: str | int = "w1280") -> str | None:

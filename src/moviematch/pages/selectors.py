@@ -21,7 +21,7 @@ from django.contrib.auth.models import AnonymousUser
 from moviematch.accounts.models import User
 from moviematch.catalog.models import Movie
 from moviematch.catalog.selectors import movie_localized_titles, movie_titles
-from moviematch.media.services import movie_poster_url
+from moviematch.media.services import movie_poster_urls
 from moviematch.ratings.selectors import rating_map
 from moviematch.recommendations import services
 from moviematch.recommendations.errors import ModelUnavailableError, MovieNotRecommendableError
@@ -106,17 +106,18 @@ def movie_cards(
             rating_map(user=user, movie_ids=[m.pk for m in movies]) if user.is_authenticated else {}
         )
     titles = movie_localized_titles(movie_ids=[m.pk for m in movies], language=language)
+    posters = movie_poster_urls(movies=movies, size=CARD_POSTER_SIZE)
     return [
         MovieCard(
             movie=movie,
             title=titles.get(movie.pk, movie.display_title),
-            poster_url=movie_poster_url(movie=movie, size=CARD_POSTER_SIZE),
+            poster_url=poster,
             stars=ratings.get(movie.pk),
             predicted=(predicted or {}).get(movie.pk),
             rated_at=(rated_at or {}).get(movie.pk),
             explain=explain,
         )
-        for movie in movies
+        for movie, poster in zip(movies, posters, strict=True)
     ]
 
 
