@@ -1,4 +1,5 @@
-"""The movie card (``{% movie_card card layout prefix %}``): one renderer for every list.
+"""The movie card (``{% movie_card card layout prefix %}``, a whole list by ``{% movie_cards cards
+layout prefix %}``): one renderer for every list.
 
 Built in Python rather than by an included template: a home page shows dozens of cards and
 the template engine spent about a millisecond on each (README "Pages"); here a card fills
@@ -10,8 +11,9 @@ per response and language (``_Cards``), as are the URL patterns and the genres' 
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import template
 from django.middleware.csrf import get_token
@@ -26,7 +28,11 @@ from django.utils.translation import gettext as _
 from moviematch.catalog import genres as genre_names
 from moviematch.catalog.selectors import movie_genre_list
 from moviematch.pages.selectors import MovieCard
-from moviematch.ratings.templatetags.rating_tags import movie_url, per_request, star_widget
+from moviematch.ratings.templatetags.rating_tags import (
+    movie_url_maker,
+    per_request,
+    star_widgets,
+)
 from moviematch.ratings.templatetags.slots import Slots
 
 register = template.Library()
@@ -61,11 +67,14 @@ _SKIP = Slots(
 
 
 class _Cards:
-    """The cards of one response in one language: texts, URL patterns, the CSRF token and
-    the genres' names looked up once (the templates' msgids, so their translations stay)."""
+    """The cards of one response in one language: texts, URL patterns, the CSRF token, the
+    star widgets and the genres' names looked up once (the texts are the templates' msgids,
+    so their translations stay)."""
 
-    def __init__(self, request: Any) -> None:
-        self.request = request
+    def __init__(self, context: template.Context) -> None:
+        self.request: Any = context.get("request")
+        request = self.request
+        self.stars = star_widgets(context)
         #: escaped texts and values every card shares, by field name
         self.shared = {
             "why": html.escape(_("Why?")),
@@ -76,8 +85,32 @@ class _Cards:
         self.rated = _("Rated %(date)s")
         self.separator = str(get_format("DECIMAL_SEPARATOR"))
         self.names: dict[str, str] = {}
+        self.movie_url = movie_url_maker(request, "catalog:movie")
+        self.why_url = movie_url_maker(request, "recommendations:why")
 
-    def skip_fields(self) -> dict[str, str]:
+    def card(self, card: MovieCard, layout: str, prefix: str, skip: bool) -> str:
+        """One card's HTML (escaped)."""
+        pk = int(card.movie.pk)
+        fields = {
+            **(self._skip_fields() if skip else self.shared),
+            "layout": html.escape(layout or "list"),
+            "pk": str(pk),
+            "card_id": html.escape(f"{prefix}card-{pk}"),
+            "url": html.escape(self.movie_url(pk)),
+            "poster": html.escape(card.poster_url),
+            "title": html.escape(card.title),
+            "meta": self._meta(card),
+            "rated": "",
+        }
+        fields["pick"] = self._pick(card, fields)
+        if card.rated_at:
+            day = html.escape(date_filter(localtime(card.rated_at), "DATE_FORMAT"))
+            fields["rated"] = f'<p class="mm-card-date">{self.rated % {"date": day}}</p>'
+        fields["stars"] = self.stars(pk, card.stars, card.title, prefix)
+        fields["skip"] = _SKIP.fill(fields) if skip else ""
+        return _CARD.fill(fields)
+
+    def _skip_fields(self) -> dict[str, str]:
         """The onboarding's "Haven't seen it" form's fields (made on its first card)."""
         if "token" not in self.shared:
             request = self.request
@@ -92,15 +125,30 @@ class _Cards:
             )
         return self.shared
 
-    def genre_line(self, card: MovieCard) -> str:
-        """Up to ``CARD_GENRES`` genres, translated."""
+    def _meta(self, card: MovieCard) -> str:
+        """The year and up to ``CARD_GENRES`` genres, translated."""
         line = []
         for genre in movie_genre_list(movie=card.movie)[:CARD_GENRES]:
             name = self.names.get(genre.name)
             if name is None:
                 name = self.names[genre.name] = genre_names.genre_name(genre.name)
             line.append(name)
-        return genre_names.SEPARATOR.join(line)
+        genres = genre_names.SEPARATOR.join(line)
+        year = card.movie.year
+        return (f'<span class="mm-year">{int(year)}</span>' if year else "") + (
+            f'<span class="mm-genres">{html.escape(genres)}</span>' if genres else ""
+        )
+
+    def _pick(self, card: MovieCard, fields: dict[str, str]) -> str:
+        """The predicted stars and "Why?" of a recommendation (empty for other cards)."""
+        predicted = ""
+        if card.predicted is not None:
+            stars = html.escape(one_decimal(card.predicted, self.separator))
+            predicted = f'<p class="mm-predicted">{self.predicted % {"stars": stars}}</p>'
+        if not card.explain:
+            return predicted
+        fields["why_url"] = html.escape(self.why_url(card.movie.pk))
+        return f'<div class="mm-card-pick">{predicted}{_WHY.fill(fields)}</div>'
 
 
 def one_decimal(value: float, separator: str = ".") -> str:
@@ -110,24 +158,9 @@ def one_decimal(value: float, separator: str = ".") -> str:
     return f"{rounded:f}".replace(".", separator)
 
 
-def _meta(card: MovieCard, cards: _Cards) -> str:
-    year = card.movie.year
-    genres = cards.genre_line(card)
-    return (f'<span class="mm-year">{int(year)}</span>' if year else "") + (
-        f'<span class="mm-genres">{html.escape(genres)}</span>' if genres else ""
-    )
-
-
-def _pick(card: MovieCard, cards: _Cards, fields: dict[str, str]) -> str:
-    """The predicted stars and "Why?" of a recommendation (empty for other cards)."""
-    predicted = ""
-    if card.predicted is not None:
-        stars = html.escape(one_decimal(card.predicted, cards.separator))
-        predicted = f'<p class="mm-predicted">{cards.predicted % {"stars": stars}}</p>'
-    if not card.explain:
-        return predicted
-    fields["why_url"] = html.escape(movie_url(cards.request, "recommendations:why", card.movie.pk))
-    return f'<div class="mm-card-pick">{predicted}{_WHY.fill(fields)}</div>'
+def _cards(context: template.Context) -> _Cards:
+    request = context.get("request")
+    return cast(_Cards, per_request(request, f"cards:{get_language()}", lambda: _Cards(context)))
 
 
 @register.simple_tag(takes_context=True)
@@ -141,24 +174,18 @@ def movie_card(
     """``{% movie_card card "poster" "similar-" %}``: one card; ``layout`` is ``list`` or
     ``poster``, ``prefix`` keeps element ids unique when a movie is on a page twice, ``skip``
     adds the onboarding's "Haven't seen it"."""
-    request = context.get("request")
-    cards: _Cards = per_request(request, f"cards:{get_language()}", lambda: _Cards(request))
-    pk = int(card.movie.pk)
-    fields = {
-        **(cards.skip_fields() if skip else cards.shared),
-        "layout": html.escape(layout or "list"),
-        "pk": str(pk),
-        "card_id": html.escape(f"{prefix}card-{pk}"),
-        "url": html.escape(movie_url(request, "catalog:movie", pk)),
-        "poster": html.escape(card.poster_url),
-        "title": html.escape(card.title),
-        "meta": _meta(card, cards),
-        "rated": "",
-    }
-    fields["pick"] = _pick(card, cards, fields)
-    if card.rated_at:
-        day = html.escape(date_filter(localtime(card.rated_at), "DATE_FORMAT"))
-        fields["rated"] = f'<p class="mm-card-date">{cards.rated % {"date": day}}</p>'
-    fields["stars"] = star_widget(context, pk, card.stars, card.title, prefix)
-    fields["skip"] = _SKIP.fill(fields) if skip else ""
-    return SafeString(_CARD.fill(fields))
+    return SafeString(_cards(context).card(card, layout, prefix, skip))
+
+
+@register.simple_tag(takes_context=True)
+def movie_cards(
+    context: template.Context,
+    cards: Iterable[MovieCard],
+    layout: str = "list",
+    prefix: str = "",
+    skip: bool = False,
+) -> SafeString:
+    """``{% movie_cards row.cards "poster" %}``: every card of a list, as ``movie_card``
+    draws each (one tag for the list: no template work per card)."""
+    renderer = _cards(context)
+    return SafeString("".join([renderer.card(card, layout, prefix, skip) for card in cards]))

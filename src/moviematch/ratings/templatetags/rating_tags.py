@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import functools
 import html
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from django import template
@@ -75,9 +76,11 @@ def _url_pattern(request: Any, name: str) -> str:
     return str(per_request(request, f"url:{name}", lambda: reverse(name, args=[_SENTINEL])))
 
 
-def movie_url(request: Any, name: str, movie_id: int) -> str:
-    """``reverse(name, args=[movie_id])`` for a URL of one movie, reversed once per response."""
-    return _url_pattern(request, name).replace(str(_SENTINEL), str(int(movie_id)))
+def movie_url_maker(request: Any, name: str) -> Callable[[int], str]:
+    """``movie_id`` → ``reverse(name, args=[movie_id])``, for the URLs of one movie each,
+    reversed once per response."""
+    head, _, tail = _url_pattern(request, name).partition(str(_SENTINEL))
+    return lambda movie_id: f"{head}{int(movie_id)}{tail}"
 
 
 def url_template(request: Any, name: str) -> str:
@@ -115,18 +118,28 @@ def star_widget(
     Every value is escaped (``html.escape``); the widget is compiled once per response,
     language and checked value (``StarWidgets``), a widget fills in its id, movie and title.
     """
+    return SafeString(star_widgets(context)(movie_id, stars, title, prefix))
+
+
+def star_widgets(context: template.Context) -> Callable[[int, Decimal | None, str, str], str]:
+    """What draws the star widgets of this response (``(movie_id, stars, title, prefix)`` →
+    HTML): the rating form for a signed-in visitor, compiled once per response and language;
+    the "Log in to rate" link for anyone else."""
     request = context.get("request")
-    user = context.get("user")
-    if not getattr(user, "is_authenticated", False):
-        next_url = request.get_full_path() if request is not None else "/"
-        return format_html(
-            '<p class="mm-login-to-rate"><a href="{}?next={}">{}</a></p>\n',
-            reverse("accounts:login"),
-            quote(next_url, safe="/"),
-            _("Log in to rate"),
-        )
+    if not getattr(context.get("user"), "is_authenticated", False):
+        return lambda *_: _login_to_rate(request)
     widgets = per_request(request, f"star-widgets:{get_language()}", lambda: StarWidgets(request))
-    return SafeString(widgets.html(movie_id, stars, title, prefix))
+    return cast(StarWidgets, widgets).html
+
+
+def _login_to_rate(request: Any) -> str:
+    next_url = request.get_full_path() if request is not None else "/"
+    return format_html(
+        '<p class="mm-login-to-rate"><a href="{}?next={}">{}</a></p>\n',
+        reverse("accounts:login"),
+        quote(next_url, safe="/"),
+        _("Log in to rate"),
+    )
 
 
 class StarWidgets:
