@@ -312,3 +312,19 @@ def test_the_adventurous_setting_reaches_the_engine(user: object) -> None:
     assert sorted(r.movie.id for g in feed.groups for r in g.movies) == sorted(bold)
     with pytest.raises(ValueError, match="adventurous"):
         services.recommendation_list(user=user, adventurous=2.0)
+
+
+def test_a_users_ratings_come_as_floats_most_recent_first_with_the_catalogue_count() -> None:
+    user = get_user_model().objects.create_user(username="ratings-read")
+    Movie.objects.create(id=1, title="In", in_catalogue=True, excluded_reason="")
+    Movie.objects.create(id=2, title="Also in", in_catalogue=True, excluded_reason="")
+    Movie.objects.create(id=3, title="Left out")
+    assert user_ratings(user) == ({}, 0)
+    for movie_id, stars in [(2, "4.5"), (3, "1.0"), (1, "3.0")]:
+        Rating.objects.create(user=user, movie_id=movie_id, stars=Decimal(stars))
+    Rating.objects.create(user=get_user_model().objects.create_user("other"), movie_id=1, stars=5)
+    rated, in_catalogue = user_ratings(user)
+    assert rated == {1: 3.0, 3: 1.0, 2: 4.5}
+    assert list(rated) == [1, 3, 2]  # as Rating's ordering: most recently changed first
+    assert all(type(stars) is float for stars in rated.values())
+    assert in_catalogue == 2
