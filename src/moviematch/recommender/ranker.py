@@ -40,9 +40,10 @@ factors reduced by SVD: the *content taste*, what the tag similarity says about 
 rated films) and a ∈ [0, 1] is the per-request "adventurous" setting (0.5 by default;
 ``popularity_weight(a) = popularity_weight + familiarity·(1 − 2a)``, ``content_weight(a) =
 content_weight·(0.5 + a)``; f_u ≥ 1 is the visitor's *coherence factor*, larger when the
-films they liked are more alike than most training users' are: ``coherence``). Items with fewer than ``min_item_ratings`` training ratings, or
-beyond the ``max_items`` most-rated ones, are outside the item-item model and rank below all
-modelled items (ordered among themselves by the same blend without s_ii). The list is then
+films they liked are more alike than most training users' are: ``coherence``). Items with
+fewer than ``min_item_ratings`` training ratings, or beyond the ``max_items`` most-rated
+ones, are outside the item-item model and rank below all modelled items (ordered among
+themselves by the same blend without s_ii). The list is then
 re-ranked for calibration (``calibration``: Steck's greedy rule over the ``calibration_pool``
 best films, weight λ(a) = calibration·(0.5 + a)), so that its genre mix follows the mix of
 the films the user rated well (shrunk toward the mix of all training ratings by
