@@ -66,7 +66,8 @@ def coherence_table(
     seed: int = 0,
 ) -> npt.NDArray[np.float32]:
     """The 101 percentiles of the training users' coherence (float32 (101,)); empty
-    (0,) without vectors or without two users who liked two films among their sample."""
+    (0,) without vectors, or when fewer than two users liked ``MIN_LIKED`` films among
+    their sample."""
     if vectors.shape[1] == 0 or len(user_rows) == 0:
         return np.zeros(0, np.float32)
     users = np.unique(user_rows)
@@ -93,7 +94,7 @@ def content_boost(
     coherence: float, table: npt.NDArray[np.floating], gamma: float, onset: float
 ) -> float:
     """The content weight's factor for a visitor of this coherence: 1 without a table, a
-    NaN coherence (fewer than two liked films) or γ = 0."""
+    NaN coherence (fewer than ``MIN_LIKED`` liked films) or γ = 0."""
     if gamma <= 0 or len(table) == 0 or not math.isfinite(coherence):
         return 1.0
     if coherence <= table[int(onset * (len(LEVELS) - 1))]:
