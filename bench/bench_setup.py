@@ -159,6 +159,10 @@ def ratings_read_seconds(directory: Path) -> float:
     return round(time.perf_counter() - started, 1)
 
 
+#: Set in the environment when the benchmark re-executes itself after generating the data.
+RESTARTED = "MOVIEMATCH_BENCH_SETUP_RESTARTED"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="share of ML-25M's size (1)")
@@ -188,10 +192,13 @@ def main(argv: list[str] | None = None) -> int:
         print(line, flush=True)
 
     folder = archive(scale, args.seed, log)
-    if resource.getrusage(resource.RUSAGE_SELF).ru_maxrss > 500_000:
+    restarted = os.environ.get(RESTARTED) == "1"
+    if not restarted and resource.getrusage(resource.RUSAGE_SELF).ru_maxrss > 500_000:
         # Generating took GBs: a child's peak (wait4's ru_maxrss) starts at this process's
-        # high-water mark on Linux, so start afresh; the archive is found this time.
+        # resident size when it forks, so start afresh; the archive is found this time. The
+        # process's own ru_maxrss survives the exec: the variable says it has restarted.
         log("restarting, so that the steps' peaks are their own")
+        os.environ[RESTARTED] = "1"
         os.execv(sys.executable, [sys.executable, str(Path(__file__).resolve()), *sys.argv[1:]])
     server, url = serve(folder)
     log(f"serving {folder} at {url}")
