@@ -119,6 +119,12 @@ COHERENCE_POINTS: list[dict[str, float]] = [
 GROUPS = {"damping": POINTS, "calibration": CALIBRATION_POINTS, "coherence": COHERENCE_POINTS}
 
 
+def as_measured(point: dict[str, float]) -> dict[str, float]:
+    """A point's settings as it runs: the damping and calibration points without the
+    coherence factor, which came after them."""
+    return point if point in COHERENCE_POINTS else {"coherent_content": 0.0, **point}
+
+
 def key(point: dict[str, float]) -> str:
     return ",".join(f"{k}={v:g}" for k, v in point.items())
 
@@ -137,10 +143,9 @@ def selection(name: str, seed: int, n_reveal: int, groups: list[str]) -> dict[st
         started = time.process_time()
         for group in groups:
             points = GROUPS[group]
-            before = {} if group == "coherence" else {"coherent_content": 0.0}
             reference: Any = None
             for values in points:
-                point = dataclasses.replace(default, **before, **values)
+                point = dataclasses.replace(default, **as_measured(values))
                 lists = solved.lists(solved.scores(point), point)
                 result = evaluate_method(
                     _ListedUsers(validation.users, lists),
@@ -192,8 +197,7 @@ def personas() -> dict[str, Any]:
     genres = genres_of(movies)
     out: dict[str, Any] = {}
     for values in (*POINTS, *CALIBRATION_POINTS, *COHERENCE_POINTS):
-        before = {} if values in COHERENCE_POINTS else {"coherent_content": 0.0}
-        ranker.config = dataclasses.replace(fitted, **before, **values)
+        ranker.config = dataclasses.replace(fitted, **as_measured(values))
         shares = {}
         for p in PERSONAS:
             rated = {movie_id(movies, t, y): s for (t, y), s in {**p.loved, **p.hated}.items()}

@@ -23,6 +23,7 @@ import pytest
 
 from moviematch.datasets.movielens import load_features, load_ratings
 from moviematch.recommender.data import MovieInfo
+from moviematch.recommender.foldin import UserProfile
 from moviematch.recommender.grouping import FALLBACK_LABEL, SEPARATOR
 from moviematch.recommender.mf import MFConfig
 from moviematch.recommender.model import Model, TrainConfig
@@ -171,16 +172,22 @@ def check_labels(model: Model, ids: Sequence[int], genres: dict[int, tuple[str, 
         assert share >= 0.6, (g.label, [genres[m] for m in g.movie_ids])
 
 
-def recommend(model: Model, movies: MovieInfo, persona: Persona):  # type: ignore[no-untyped-def]
+def fold_in(model: Model, movies: MovieInfo, persona: Persona) -> UserProfile:
+    """The persona as a new visitor: every film they rated, folded in."""
     rated = {
         movie_id(movies, title, year): stars
         for (title, year), stars in {**persona.loved, **persona.hated}.items()
     }
     profile = model.fold_in(list(rated), list(rated.values()))
     assert len(profile.unknown_movie_ids) == 0
+    return profile
+
+
+def recommend(model: Model, movies: MovieInfo, persona: Persona):  # type: ignore[no-untyped-def]
+    profile = fold_in(model, movies, persona)
     top = model.recommend(profile, n=40)
     assert len(top) == 40
-    assert not {r.movie_id for r in top} & set(rated)
+    assert not {r.movie_id for r in top} & set(profile.rated_movie_ids.tolist())
     return profile, top
 
 
@@ -241,8 +248,10 @@ def test_the_coherence_factor_moves_the_lists_toward_the_personas_genres(
     ranker = model.components["ranker"]
     assert isinstance(ranker, ItemItemRanker)
     for persona in PERSONAS[:4]:
-        assert ranker.content_boost(*_rated(model, movies, persona)) > 4.0, persona.name
-    assert ranker.content_boost(*_rated(model, movies, PERSONAS[-1])) == 1.0
+        profile = fold_in(model, movies, persona)
+        assert ranker.content_boost(profile.rated_rows, profile.stars) > 4.0, persona.name
+    everything = fold_in(model, movies, PERSONAS[-1])
+    assert ranker.content_boost(everything.rated_rows, everything.stars) == 1.0
 
 
 def test_the_popularity_damping_moves_the_lists_toward_the_personas_genres(
@@ -256,16 +265,6 @@ def test_the_popularity_damping_moves_the_lists_toward_the_personas_genres(
     for persona, shares in _shares_without(site, "popularity_damping"):
         assert shares[0] >= shares[1], (persona.name, shares)
         assert shares[0] > shares[1] or shares[0] == 20, (persona.name, shares)
-
-
-def _rated(model: Model, movies: MovieInfo, persona: Persona) -> tuple[np.ndarray, np.ndarray]:
-    """The persona's folded-in rows and stars."""
-    rated = {
-        movie_id(movies, title, year): stars
-        for (title, year), stars in {**persona.loved, **persona.hated}.items()
-    }
-    profile = model.fold_in(list(rated), list(rated.values()))
-    return profile.rated_rows, profile.stars
 
 
 def _shares_without(
